@@ -1,0 +1,271 @@
+//! `pqa ingest`: every file in the inbox is claimed by a feed, read, checked
+//! and staged; then the whole run is committed at once, and a summary says
+//! what happened to every file and every rejected row.
+//!
+//! Nothing is written until every file has been read, so a run that fails
+//! part-way changes nothing. Files refused whole (no feed, no period, no
+//! header) are reported and tried again next run; they are not stored.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use chrono::Utc;
+use indicatif::{ProgressBar, ProgressStyle};
+use pqa_core::{Period, Project};
+use pqa_ingest::{Claim, Claims, Mapped, PseudonymKey, Submission, ingest_bytes, list_inbox, sha256_hex};
+use pqa_store::{DatasetWrite, RejectRecord, RunPlan, SubmissionRecord, Warehouse};
+use tracing::{info, warn};
+
+/// What became of one file.
+struct FileOutcome {
+    file: String,
+    feed: Option<String>,
+    period: Option<Period>,
+    status: Status,
+}
+
+enum Status {
+    /// Rows taken (some may be rejected); `superseded` when a later file in
+    /// this run for the same feed and period replaces it.
+    Staged { mapped: Mapped, sha256: String, superseded: bool, replaces_earlier: bool },
+    AlreadyLoaded,
+    Refused(String),
+}
+
+/// Ingests the inbox and prints the summary.
+pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &Path) -> Result<()> {
+    let started_at = Utc::now();
+    let run_id = uuid::Uuid::new_v4().to_string();
+    let key = PseudonymKey::from_settings(&project.file.privacy, &project.root)?;
+    if key.as_ref().is_some_and(|k| k.is_sample) {
+        warn!("using the public sample pseudonymisation key: for synthetic sample data only");
+    }
+    let files = list_inbox(inbox).with_context(|| format!("reading the inbox {}", inbox.display()))?;
+    let claims = Claims::new(&project.feeds)?;
+    let known = warehouse.known_files().await?;
+    let loaded_before: HashSet<(String, String)> = warehouse
+        .submissions()
+        .await?
+        .into_iter()
+        .filter_map(|s| Some((s.feed?, s.period?)))
+        .collect();
+
+    let progress = ProgressBar::new(files.len() as u64)
+        .with_style(ProgressStyle::with_template("{bar:30} {pos}/{len} files {msg}").expect("valid template"));
+    let mut outcomes = Vec::new();
+    for file in &files {
+        progress.set_message(file.name.clone());
+        let bytes = std::fs::read(&file.path).with_context(|| format!("reading {}", file.path.display()))?;
+        let outcome = match claims.claim(&file.name) {
+            Claim::Unclaimed => refused(&file.name, None, None, "no feed claims this file (check `files:` in pipelines/*.yaml)"),
+            Claim::Ambiguous(feeds) => refused(&file.name, None, None, &format!("claimed by more than one feed ({}): make their `files:` patterns distinct", feeds.join(", "))),
+            Claim::Feed(feed) => {
+                let sha256 = sha256_hex(&bytes);
+                match Period::find_quarter_in(&file.name) {
+                    None => refused(&file.name, Some(&feed.feed), None, "no quarter in the file name: name it like cp_plans_2024-25_Q3.csv"),
+                    Some(_) if known.contains(&(feed.feed.clone(), sha256.clone())) => FileOutcome {
+                        file: file.name.clone(),
+                        feed: Some(feed.feed.clone()),
+                        period: Period::find_quarter_in(&file.name),
+                        status: Status::AlreadyLoaded,
+                    },
+                    Some(period) => {
+                        let schema = project.schema(&feed.dataset).expect("feeds are validated against schemas");
+                        let submission = Submission {
+                            feed,
+                            schema,
+                            file: file.name.clone(),
+                            sha256: sha256.clone(),
+                            period,
+                            run_id: run_id.clone(),
+                            ingested_at: started_at,
+                            key: key.as_ref(),
+                        };
+                        match ingest_bytes(&bytes, &submission) {
+                            Ok(mapped) if mapped.rows_accepted() == 0 => refused(&file.name, Some(&feed.feed), Some(period), &format!(
+                                "no rows accepted ({} read, {} rejected); the previous figures for this period are kept",
+                                mapped.rows_read, mapped.rows_rejected
+                            ))
+                            .with_rejects(mapped),
+                            Ok(mapped) => FileOutcome {
+                                file: file.name.clone(),
+                                feed: Some(feed.feed.clone()),
+                                period: Some(period),
+                                status: Status::Staged {
+                                    mapped,
+                                    sha256,
+                                    superseded: false,
+                                    replaces_earlier: loaded_before.contains(&(feed.feed.clone(), period.to_string())),
+                                },
+                            },
+                            Err(e) => refused(&file.name, Some(&feed.feed), Some(period), &e.to_string()),
+                        }
+                    }
+                }
+            }
+        };
+        info!(file = %file.name, "read");
+        outcomes.push(outcome);
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    mark_superseded(&mut outcomes);
+
+    let plan = plan(project, &outcomes, run_id, started_at);
+    let record = warehouse.commit_run(plan).await.context("committing the run to the warehouse")?;
+    print_summary(inbox, &outcomes, record.as_ref());
+    Ok(())
+}
+
+impl FileOutcome {
+    /// Keeps the row rejects of a file refused because none of its rows passed,
+    /// so the summary can say why.
+    fn with_rejects(self, mapped: Mapped) -> FileOutcome {
+        let Status::Refused(reason) = self.status else { return self };
+        let detail: Vec<String> = mapped.rejects.iter().take(5).map(describe_reject).collect();
+        FileOutcome { status: Status::Refused(format!("{reason}\n      {}", detail.join("\n      "))), ..self }
+    }
+}
+
+fn refused(file: &str, feed: Option<&str>, period: Option<Period>, reason: &str) -> FileOutcome {
+    FileOutcome { file: file.into(), feed: feed.map(Into::into), period, status: Status::Refused(reason.into()) }
+}
+
+/// Of several files for one feed and quarter in a run, the last by name wins
+/// (e.g. `…_Q3.csv` then `…_Q3_resubmitted.csv`); the others are superseded.
+fn mark_superseded(outcomes: &mut [FileOutcome]) {
+    let mut last: BTreeMap<(String, Period), usize> = BTreeMap::new();
+    for (i, o) in outcomes.iter().enumerate() {
+        if let (Status::Staged { .. }, Some(feed), Some(period)) = (&o.status, &o.feed, o.period) {
+            last.insert((feed.clone(), period), i);
+        }
+    }
+    for (i, o) in outcomes.iter_mut().enumerate() {
+        if let (Status::Staged { superseded, .. }, Some(feed), Some(period)) = (&mut o.status, &o.feed, o.period) {
+            *superseded = last.get(&(feed.clone(), period)) != Some(&i);
+        }
+    }
+}
+
+/// The run's writes: each dataset's surviving rows and what they replace,
+/// their rejects, and a submission record for every file taken.
+fn plan(project: &Project, outcomes: &[FileOutcome], run_id: String, started_at: chrono::DateTime<Utc>) -> RunPlan {
+    let mut plan = RunPlan { run_id: run_id.clone(), started_at, ..RunPlan::default() };
+    let mut datasets: BTreeMap<String, DatasetWrite> = BTreeMap::new();
+    for o in outcomes {
+        let (Status::Staged { mapped, sha256, superseded, replaces_earlier }, Some(feed_name), Some(period)) = (&o.status, &o.feed, o.period) else {
+            continue;
+        };
+        let feed = project.feeds.iter().find(|f| &f.feed == feed_name).expect("claimed by a known feed");
+        let status = match (superseded, replaces_earlier) {
+            (true, _) => "superseded",
+            (false, true) => "replaced",
+            (false, false) => "loaded",
+        };
+        plan.submissions.push(SubmissionRecord {
+            run_id: run_id.clone(),
+            file: o.file.clone(),
+            sha256: sha256.clone(),
+            feed: Some(feed.feed.clone()),
+            dataset: Some(feed.dataset.clone()),
+            period: Some(period.to_string()),
+            status: status.into(),
+            rows_read: mapped.rows_read as i64,
+            rows_accepted: mapped.rows_accepted() as i64,
+            rows_rejected: mapped.rows_rejected as i64,
+            message: (!mapped.unused_headers.is_empty()).then(|| format!("headers not loaded: {}", mapped.unused_headers.join(", "))),
+        });
+        if *superseded {
+            continue;
+        }
+        let write = datasets.entry(feed.dataset.clone()).or_insert_with(|| DatasetWrite {
+            dataset: feed.dataset.clone(),
+            batches: vec![],
+            replaces: vec![],
+        });
+        write.batches.push(mapped.batch.clone());
+        write.replaces.push((feed.feed.clone(), period.to_string()));
+        plan.rejects.extend(mapped.rejects.iter().map(|r| RejectRecord {
+            run_id: run_id.clone(),
+            feed: feed.feed.clone(),
+            period: period.to_string(),
+            file: o.file.clone(),
+            sha256: sha256.clone(),
+            sheet: mapped.sheet.clone(),
+            source_row: r.row as i64,
+            column_name: r.column.clone(),
+            rule: r.rule.clone(),
+            message: r.message.clone(),
+        }));
+    }
+    plan.datasets = datasets.into_values().collect();
+    plan
+}
+
+fn describe_reject(r: &pqa_ingest::Reject) -> String {
+    match &r.column {
+        Some(c) => format!("row {}, column {} ({}): {}", r.row, c, r.rule, r.message),
+        None => format!("row {} ({}): {}", r.row, r.rule, r.message),
+    }
+}
+
+fn print_summary(inbox: &Path, outcomes: &[FileOutcome], record: Option<&pqa_store::RunRecord>) {
+    println!("Ingest of {}", inbox.display());
+    println!();
+    let width = outcomes.iter().map(|o| o.file.chars().count()).max().unwrap_or(4).max(4);
+    println!("{:<width$}  {:<28}  {:<10}  {:>6}  {:>8}  {:>8}  STATUS", "FILE", "FEED", "PERIOD", "READ", "ACCEPTED", "REJECTED");
+    let (mut read, mut accepted, mut rejected) = (0, 0, 0);
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut rejects = Vec::new();
+    for o in outcomes {
+        let feed = o.feed.as_deref().unwrap_or("-");
+        let period = o.period.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
+        let (figures, status) = match &o.status {
+            Status::Staged { mapped, superseded, replaces_earlier, .. } => {
+                read += mapped.rows_read;
+                accepted += mapped.rows_accepted();
+                rejected += mapped.rows_rejected;
+                for r in &mapped.rejects {
+                    let sheet = mapped.sheet.as_ref().map(|s| format!(" sheet \"{s}\",")).unwrap_or_default();
+                    rejects.push(format!("{}{sheet} {}", o.file, describe_reject(r)));
+                }
+                let status = match (superseded, replaces_earlier) {
+                    (true, _) => "superseded by a later file for the same quarter".to_string(),
+                    (false, true) => "replaced the earlier submission for this quarter".to_string(),
+                    (false, false) => "loaded".to_string(),
+                };
+                (format!("{:>6}  {:>8}  {:>8}", mapped.rows_read, mapped.rows_accepted(), mapped.rows_rejected), status)
+            }
+            Status::AlreadyLoaded => (format!("{:>6}  {:>8}  {:>8}", "-", "-", "-"), "already loaded: nothing to add".into()),
+            Status::Refused(reason) => (format!("{:>6}  {:>8}  {:>8}", "-", "-", "-"), format!("REFUSED: {reason}")),
+        };
+        let key = match &o.status {
+            Status::Staged { superseded: true, .. } => "superseded",
+            Status::Staged { replaces_earlier: true, .. } => "replaced",
+            Status::Staged { .. } => "loaded",
+            Status::AlreadyLoaded => "already loaded",
+            Status::Refused(_) => "refused",
+        };
+        *counts.entry(key).or_default() += 1;
+        println!("{:<width$}  {:<28}  {:<10}  {figures}  {status}", o.file, feed, period);
+    }
+    if !rejects.is_empty() {
+        println!();
+        println!("Rejected rows ({}): these rows were not loaded", rejected);
+        for r in &rejects {
+            println!("  {r}");
+        }
+    }
+    println!();
+    let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    println!("{} file(s): {}", outcomes.len(), parts.join(", "));
+    println!("Rows read {read} = accepted {accepted} + rejected {rejected}");
+    match record {
+        Some(r) => {
+            let versions: Vec<String> = r.tables.iter().map(|(t, v)| format!("{t} v{v}")).collect();
+            println!("Warehouse: run {} committed ({})", r.run_number, versions.join(", "));
+        }
+        None => println!("Warehouse: nothing new to commit"),
+    }
+}

@@ -1,0 +1,172 @@
+//! `pqa`: the partnership's data pipeline, from agency files to the PQA report.
+//!
+//! A thin binary: it parses arguments, sets up logging and progress, and wires
+//! the libraries together (pqa-ingest → pqa-store → pqa-query → pqa-report).
+
+mod ingest;
+mod output;
+mod report;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use pqa_core::{Period, Project};
+use pqa_store::Warehouse;
+use tracing_subscriber::EnvFilter;
+
+/// Performance and Quality Assurance data pipeline for a Safeguarding Children Partnership.
+///
+/// Drop agencies' files in the inbox named in pqa.yaml, then `pqa run`: every
+/// file is checked against its feed (pipelines/*.yaml), loaded into the
+/// warehouse, and the six-monthly report is written to the out folder.
+#[derive(Debug, Parser)]
+#[command(name = "pqa", version, about, long_about = None, after_help = AFTER_HELP)]
+struct Cli {
+    /// The project file naming the partnership, inbox and warehouse.
+    #[arg(long, global = true, default_value = "pqa.yaml", value_name = "FILE")]
+    project: PathBuf,
+
+    /// Use this warehouse (a folder or s3://, az://, gs:// URL) instead of the
+    /// one named in pqa.yaml.
+    #[arg(long, global = true, value_name = "LOCATION")]
+    warehouse: Option<String>,
+
+    /// Show more of what is happening (-v: steps, -vv: detail). Values from
+    /// agency files are never logged.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+const AFTER_HELP: &str = "\
+Examples:
+  pqa run                                   ingest the inbox, then write the latest report
+  pqa ingest                                load new files from the inbox into the warehouse
+  pqa query \"SELECT * FROM rejects\"         see every rejected row and why
+  pqa query \"SELECT _period, count(*) FROM cp_plans GROUP BY 1\" --format csv
+  pqa query --as-of 1 \"SELECT count(*) FROM cp_plans\"   read the warehouse as run 1 left it
+  pqa report --period 2024/25-H2            write the report for October 2024 to March 2025
+  pqa history                               list runs and the table versions each left";
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load new files from the inbox into the warehouse and print what was
+    /// accepted and rejected (file, sheet, row, column, reason).
+    Ingest {
+        /// Read this folder instead of the inbox named in pqa.yaml.
+        #[arg(long, value_name = "DIR")]
+        inbox: Option<PathBuf>,
+    },
+    /// Run SQL over the warehouse. Tables: every dataset (schemas/*.yaml),
+    /// `rejects`, `submissions`, `runs` and the `periods` calendar.
+    Query {
+        /// The SQL to run, e.g. "SELECT * FROM cp_plans LIMIT 5".
+        sql: String,
+        /// How to print the result.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Read the warehouse as this run left it (see `pqa history`).
+        #[arg(long, value_name = "RUN")]
+        as_of: Option<i64>,
+    },
+    /// Write the PQA report (HTML and Markdown) for a half year.
+    Report {
+        /// The period to report on, e.g. 2024/25-H2 (October to March).
+        /// Defaults to the half year of the latest data received.
+        #[arg(long, value_name = "PERIOD")]
+        period: Option<Period>,
+        /// Folder to write to (default: `out` from pqa.yaml).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Build from the warehouse as this run left it (see `pqa history`).
+        #[arg(long, value_name = "RUN")]
+        as_of: Option<i64>,
+    },
+    /// Ingest the inbox, then write the report: the quarterly job in one command.
+    Run {
+        /// The period to report on (default: the half year of the latest data).
+        #[arg(long, value_name = "PERIOD")]
+        period: Option<Period>,
+    },
+    /// List completed runs and the table versions each left.
+    History,
+}
+
+/// Output formats for `pqa query`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line with the reason; causes follow on their own lines.
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug,datafusion=info,deltalake=info,object_store=info",
+    };
+    let filter = EnvFilter::try_from_env("PQA_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let project = Project::load(&cli.project).with_context(|| format!("reading the project {}", cli.project.display()))?;
+    let warehouse = open_warehouse(&project, cli.warehouse.as_deref())?;
+    match cli.command {
+        Command::Ingest { inbox } => {
+            let inbox = inbox.unwrap_or_else(|| project.path(&project.file.inbox));
+            ingest::run(&project, &warehouse, &inbox).await?;
+        }
+        Command::Query { sql, format, as_of } => output::query(&project, &warehouse, &sql, format, as_of).await?,
+        Command::Report { period, out, as_of } => {
+            let out = out.unwrap_or_else(|| project.path(&project.file.out));
+            report::write(&project, &warehouse, period, &out, as_of).await?;
+        }
+        Command::Run { period } => {
+            ingest::run(&project, &warehouse, &project.path(&project.file.inbox)).await?;
+            report::write(&project, &warehouse, period, &project.path(&project.file.out), None).await?;
+        }
+        Command::History => output::history(&warehouse).await?,
+    }
+    Ok(())
+}
+
+/// The warehouse from `--warehouse` (as given) or pqa.yaml (a path there is
+/// relative to the project file; a URL such as s3://… is used as it is).
+fn open_warehouse(project: &Project, from_cli: Option<&str>) -> Result<Warehouse> {
+    let location = match from_cli {
+        Some(given) => given.to_string(),
+        None if project.file.warehouse.contains("://") => project.file.warehouse.clone(),
+        None => project.path(&project.file.warehouse).to_string_lossy().into_owned(),
+    };
+    let fault = std::env::var("PQA_FAULT_AFTER_COMMITS").ok().and_then(|v| v.parse().ok());
+    Ok(Warehouse::open(&location).with_context(|| format!("opening the warehouse at {location}"))?.with_fault_after_commits(fault))
+}

@@ -1,0 +1,574 @@
+//! The YAML a partnership writes: the project file (`pqa.yaml`), dataset
+//! schemas (`schemas/*.yaml`), feed definitions (`pipelines/*.yaml`) and
+//! metrics (`metrics/*.yaml`).
+//!
+//! Loading collects every problem in every file before stopping, and each
+//! problem carries file:line:column so a data officer can go straight to it.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ConfigError, Error, Result};
+use crate::schema::{ColumnType, DatasetSchema, RESERVED_TABLES};
+
+/// The project file: names the partnership and where everything lives.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFile {
+    /// The partnership's name, as it appears on the report.
+    pub partnership: String,
+    /// Where agencies' files are dropped (a folder, relative to the project file).
+    pub inbox: String,
+    /// Where the warehouse lives (a folder, relative to the project file).
+    pub warehouse: String,
+    /// Where reports are written.
+    #[serde(default = "default_out")]
+    pub out: String,
+    /// Pseudonymisation key source.
+    #[serde(default)]
+    pub privacy: PrivacySettings,
+    /// Small-number suppression for published outputs.
+    #[serde(default)]
+    pub disclosure: DisclosureSettings,
+}
+
+fn default_out() -> String {
+    "out".into()
+}
+
+/// Where the pseudonymisation key comes from. The key is never stored with the data.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacySettings {
+    /// Environment variable holding the key.
+    #[serde(default = "default_key_env")]
+    pub key_env: String,
+    /// A file holding the key (used when the variable is not set).
+    #[serde(default)]
+    pub key_file: Option<String>,
+    /// Use the public sample key. Only for synthetic sample data: anyone can
+    /// reverse a pseudonym made with a published key.
+    #[serde(default)]
+    pub sample_key: bool,
+}
+
+impl Default for PrivacySettings {
+    fn default() -> Self {
+        PrivacySettings { key_env: default_key_env(), key_file: None, sample_key: false }
+    }
+}
+
+fn default_key_env() -> String {
+    "PQA_PSEUDONYM_KEY".into()
+}
+
+/// Small-number suppression applied to everything published.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureSettings {
+    /// Counts from 1 up to this number are suppressed (default 4: counts 1–4).
+    #[serde(default = "default_max_suppressed")]
+    pub suppress_counts_up_to: u32,
+}
+
+impl Default for DisclosureSettings {
+    fn default() -> Self {
+        DisclosureSettings { suppress_counts_up_to: default_max_suppressed() }
+    }
+}
+
+fn default_max_suppressed() -> u32 {
+    4
+}
+
+/// A feed: how one agency's files become rows of one dataset.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedSpec {
+    /// The feed's name (matches its file name).
+    pub feed: String,
+    /// The agency that sends these files.
+    pub agency: String,
+    /// The dataset (schema) the rows go to.
+    pub dataset: String,
+    /// Which files, and how to read them.
+    pub source: SourceSpec,
+    /// How the period a file covers is found.
+    #[serde(default)]
+    pub period: PeriodSource,
+    /// Dataset column → where its value comes from.
+    pub columns: IndexMap<String, ColumnSpec>,
+    /// Row checks, e.g. `plan_end >= plan_start`.
+    #[serde(default)]
+    pub checks: Vec<String>,
+    /// Source headers present in the files that are deliberately not loaded
+    /// (for example names and addresses).
+    #[serde(default)]
+    pub drop: Vec<String>,
+}
+
+/// Which files a feed claims and how to read them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSpec {
+    /// Glob relative to the inbox, e.g. `csc/cp_plans_*.csv`.
+    pub files: String,
+    /// File format.
+    pub format: FileFormat,
+    /// CSV: text encoding.
+    #[serde(default)]
+    pub encoding: Encoding,
+    /// CSV: field delimiter (one character).
+    #[serde(default = "default_delimiter")]
+    pub delimiter: char,
+    /// XLSX: sheet name; the first sheet when absent.
+    #[serde(default)]
+    pub sheet: Option<String>,
+    /// 1-based row holding the headers; found automatically when absent.
+    #[serde(default)]
+    pub header_row: Option<usize>,
+}
+
+fn default_delimiter() -> char {
+    ','
+}
+
+/// File formats pqa reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileFormat {
+    Csv,
+    Xlsx,
+}
+
+/// Text encodings for CSV files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encoding {
+    /// UTF-8, with or without a byte-order mark.
+    #[default]
+    Utf8,
+    /// What Excel writes as "CSV" on UK Windows machines.
+    Windows1252,
+}
+
+/// How the period a submission covers is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodSource {
+    /// From the file name, e.g. `cp_plans_2024-25_Q3.csv`.
+    #[default]
+    FileName,
+}
+
+/// Where one dataset column's value comes from.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnSpec {
+    /// The source header(s) accepted for this column, matched ignoring case,
+    /// spaces and punctuation.
+    #[serde(default)]
+    pub from: OneOrMany,
+    /// A constant value for every row.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// A value taken from the submission rather than the file's cells.
+    #[serde(default)]
+    pub fill: Option<Fill>,
+    /// Date formats to try, in order (chrono syntax, or `excel_serial`, `iso`).
+    #[serde(default)]
+    pub formats: Vec<String>,
+    /// Code → the spellings agencies use for it (matched ignoring case and spaces).
+    #[serde(default)]
+    pub codes: IndexMap<String, Vec<String>>,
+    /// Privacy treatment at ingest.
+    #[serde(default)]
+    pub privacy: Option<Privacy>,
+}
+
+/// Values filled from the submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fill {
+    /// The period the submission covers, e.g. `2024/25-Q3`.
+    Period,
+    /// The feed's agency.
+    Agency,
+}
+
+/// Privacy treatment of a column at ingest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Privacy {
+    /// Replace with a keyed hash so the same child links across agencies.
+    Pseudonymise,
+}
+
+/// One header name or a list of alternatives.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The names as a list.
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            OneOrMany::None => vec![],
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// A metric: one SQL query over the datasets giving a value per period.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricSpec {
+    /// Stable name.
+    pub metric: String,
+    /// Plain-language title, as the Executive group reads it.
+    pub title: String,
+    /// Report section, e.g. "Child protection".
+    pub area: String,
+    /// The agency the metric's questions go to.
+    pub agency: String,
+    /// What the number counts, e.g. "children", "families".
+    pub unit: String,
+    /// Whether the value is a count of people (subject to small-number suppression).
+    #[serde(default = "yes")]
+    pub is_count: bool,
+    /// Stock (at the end of each period) or flow (during each period).
+    pub measure: Measure,
+    /// Which direction is better.
+    pub better: Polarity,
+    /// A sentence on how it is counted.
+    pub definition: String,
+    /// SQL returning columns `period` (e.g. `2024/25-Q3`) and `value`.
+    pub sql: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Stock or flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Counted at the end of each period.
+    Stock,
+    /// Counted during each period.
+    Flow,
+}
+
+/// Which direction of change is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Polarity {
+    Higher,
+    Lower,
+    Neither,
+}
+
+/// Everything configured for a project, validated together.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// Folder holding `pqa.yaml`; relative paths resolve against it.
+    pub root: PathBuf,
+    pub file: ProjectFile,
+    pub schemas: Vec<DatasetSchema>,
+    pub feeds: Vec<FeedSpec>,
+    pub metrics: Vec<MetricSpec>,
+}
+
+impl Project {
+    /// Loads `pqa.yaml` and every schema, feed and metric beside it, and checks
+    /// that they fit together. Every problem found is returned at once.
+    pub fn load(project_file: &Path) -> Result<Project> {
+        // Empty for a project file in the current folder, so paths print as `pipelines/x.yaml`.
+        let root = project_file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut errors = Vec::new();
+        let file: Option<ProjectFile> = parse_file(project_file, &mut errors);
+        let schemas: Vec<(PathBuf, String, DatasetSchema)> =
+            parse_dir(&root.join("schemas"), &mut errors)?;
+        let feeds: Vec<(PathBuf, String, FeedSpec)> = parse_dir(&root.join("pipelines"), &mut errors)?;
+        let metrics: Vec<(PathBuf, String, MetricSpec)> = parse_dir(&root.join("metrics"), &mut errors)?;
+
+        for (path, text, schema) in &schemas {
+            check_schema(path, text, schema, &mut errors);
+        }
+        for (path, text, feed) in &feeds {
+            check_feed(path, text, feed, &schemas, &mut errors);
+        }
+        check_unique(&feeds, |f| &f.feed, "feed", &mut errors);
+        check_unique(&schemas, |s| &s.dataset, "dataset", &mut errors);
+        check_unique(&metrics, |m| &m.metric, "metric", &mut errors);
+
+        match file {
+            Some(file) if errors.is_empty() => Ok(Project {
+                root,
+                file,
+                schemas: schemas.into_iter().map(|(_, _, s)| s).collect(),
+                feeds: feeds.into_iter().map(|(_, _, f)| f).collect(),
+                metrics: metrics.into_iter().map(|(_, _, m)| m).collect(),
+            }),
+            _ => Err(Error::Config(errors)),
+        }
+    }
+
+    /// A path from the project file, resolved against the project folder.
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    /// The schema of a dataset.
+    pub fn schema(&self, dataset: &str) -> Option<&DatasetSchema> {
+        self.schemas.iter().find(|s| s.dataset == dataset)
+    }
+}
+
+fn check_unique<T>(items: &[(PathBuf, String, T)], name: impl Fn(&T) -> &String, what: &str, errors: &mut Vec<ConfigError>) {
+    for (i, (path, text, item)) in items.iter().enumerate() {
+        if let Some((first, _, _)) = items[..i].iter().find(|(_, _, other)| name(other) == name(item)) {
+            errors.push(at(path, text, name(item), format!(
+                "{what} `{}` is also defined in {}: names must be unique",
+                name(item),
+                first.display()
+            )));
+        }
+    }
+}
+
+fn check_schema(path: &Path, text: &str, schema: &DatasetSchema, errors: &mut Vec<ConfigError>) {
+    if RESERVED_TABLES.contains(&schema.dataset.as_str()) {
+        errors.push(at(path, text, "dataset", format!(
+            "`{}` is reserved for pqa's own tables ({}); choose another dataset name",
+            schema.dataset,
+            RESERVED_TABLES.join(", ")
+        )));
+    }
+    expect_file_stem(path, text, "dataset", &schema.dataset, errors);
+    for name in schema.columns.keys() {
+        if name.starts_with('_') {
+            errors.push(at(path, text, name, format!(
+                "column `{name}`: names starting with `_` are kept for lineage columns"
+            )));
+        }
+    }
+}
+
+fn check_feed(
+    path: &Path,
+    text: &str,
+    feed: &FeedSpec,
+    schemas: &[(PathBuf, String, DatasetSchema)],
+    errors: &mut Vec<ConfigError>,
+) {
+    expect_file_stem(path, text, "feed", &feed.feed, errors);
+    if let Err(e) = globset::Glob::new(&feed.source.files) {
+        errors.push(at(path, text, "files", format!("`files` is not a valid glob: {e}")));
+    }
+    if feed.source.format == FileFormat::Xlsx && feed.source.encoding != Encoding::Utf8 {
+        errors.push(at(path, text, "encoding", "`encoding` applies to CSV files only".into()));
+    }
+    let Some((_, _, schema)) = schemas.iter().find(|(_, _, s)| s.dataset == feed.dataset) else {
+        let known: Vec<&str> = schemas.iter().map(|(_, _, s)| s.dataset.as_str()).collect();
+        errors.push(at(path, text, "dataset", format!(
+            "dataset `{}` has no schema in schemas/{}",
+            feed.dataset,
+            did_you_mean(&feed.dataset, &known)
+        )));
+        return;
+    };
+    let known: Vec<&str> = schema.columns.keys().map(String::as_str).collect();
+    for (name, spec) in &feed.columns {
+        let Some(column) = schema.columns.get(name) else {
+            errors.push(at(path, text, name, format!(
+                "column `{name}` is not in dataset `{}`{}",
+                feed.dataset,
+                did_you_mean(name, &known)
+            )));
+            continue;
+        };
+        let sources = [!matches!(spec.from, OneOrMany::None), spec.value.is_some(), spec.fill.is_some()];
+        if sources.iter().filter(|s| **s).count() != 1 {
+            errors.push(at(path, text, name, format!(
+                "column `{name}` needs exactly one of `from` (source headers), `value` (a constant) or `fill` (period or agency)"
+            )));
+        }
+        if !spec.formats.is_empty() && column.kind != ColumnType::Date {
+            errors.push(at(path, text, name, format!("column `{name}`: `formats` applies to date columns only")));
+        }
+        if let Some(allowed) = &column.codes {
+            for code in spec.codes.keys() {
+                if !allowed.contains(code) {
+                    let allowed_refs: Vec<&str> = allowed.iter().map(String::as_str).collect();
+                    errors.push(at(path, text, code, format!(
+                        "column `{name}`: code `{code}` is not one the dataset allows{}",
+                        did_you_mean(code, &allowed_refs)
+                    )));
+                }
+            }
+        }
+    }
+    for (name, column) in &schema.columns {
+        if column.required && !feed.columns.contains_key(name) {
+            errors.push(at(path, text, "columns", format!(
+                "dataset `{}` requires column `{name}`, which this feed does not map",
+                feed.dataset
+            )));
+        }
+    }
+    for check in &feed.checks {
+        match crate::check::RowCheck::parse(check) {
+            Ok(rule) => {
+                for column in rule.columns() {
+                    if !feed.columns.contains_key(column) {
+                        errors.push(at(path, text, check, format!(
+                            "check `{check}` uses column `{column}`, which this feed does not map"
+                        )));
+                    }
+                }
+            }
+            Err(message) => errors.push(at(path, text, check, format!("check `{check}`: {message}"))),
+        }
+    }
+}
+
+/// The name inside a file must match the file's name, so `pipelines/x.yaml` is feed `x`.
+fn expect_file_stem(path: &Path, text: &str, key: &str, name: &str, errors: &mut Vec<ConfigError>) {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    if stem != name {
+        errors.push(at(path, text, key, format!(
+            "{key} `{name}` is defined in {stem}.yaml: name the file {name}.yaml or the {key} `{stem}`"
+        )));
+    }
+}
+
+/// " (did you mean `x`?)" when a known name is close to `name`.
+pub fn did_you_mean(name: &str, known: &[&str]) -> String {
+    known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(&name.to_lowercase(), &k.to_lowercase()), k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default()
+}
+
+/// An error located at the first place `needle` appears in `text`.
+fn at(path: &Path, text: &str, needle: &str, message: String) -> ConfigError {
+    let (line, column) = text
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| l.find(needle).map(|c| (i + 1, c + 1)))
+        .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+    ConfigError { file: path.to_path_buf(), line, column, message }
+}
+
+fn parse_file<T: DeserializeOwned>(path: &Path, errors: &mut Vec<ConfigError>) -> Option<T> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            errors.push(ConfigError { file: path.into(), line: None, column: None, message: e.to_string() });
+            return None;
+        }
+    };
+    parse_text(path, &text, errors)
+}
+
+fn parse_text<T: DeserializeOwned>(path: &Path, text: &str, errors: &mut Vec<ConfigError>) -> Option<T> {
+    match serde_yaml::from_str(text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let location = e.location();
+            errors.push(ConfigError {
+                file: path.into(),
+                line: location.as_ref().map(|l| l.line()),
+                column: location.as_ref().map(|l| l.column()),
+                message: explain_yaml_error(&e.to_string()),
+            });
+            None
+        }
+    }
+}
+
+/// serde_yaml's message without its trailing location (we print it in front),
+/// plus a suggestion for a misspelt key.
+fn explain_yaml_error(message: &str) -> String {
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    let mut out = message.to_string();
+    for marker in ["unknown field `", "unknown variant `"] {
+        let Some(at) = message.find(marker) else { continue };
+        if let Some((unknown, expected)) = message[at + marker.len()..].split_once('`') {
+            let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            out.push_str(&did_you_mean(unknown, &known));
+        }
+    }
+    out
+}
+
+/// Parses every `*.yaml` in a folder (sorted, so errors come in a stable order).
+fn parse_dir<T: DeserializeOwned>(dir: &Path, errors: &mut Vec<ConfigError>) -> Result<Vec<(PathBuf, String, T)>> {
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io { path: dir.into(), source })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
+        if let Some(v) = parse_text(&path, &text, errors) {
+            out.push((path, text, v));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse<T: DeserializeOwned>(text: &str) -> std::result::Result<T, Vec<ConfigError>> {
+        let mut errors = Vec::new();
+        parse_text(Path::new("pipelines/x.yaml"), text, &mut errors).ok_or(errors)
+    }
+
+    #[test]
+    fn misspelt_key_is_located_with_a_suggestion() {
+        let text = "feed: x\nagency: A\ndataset: d\nsorce:\n  files: a\n";
+        let errors = parse::<FeedSpec>(text).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        let e = &errors[0];
+        assert_eq!((e.line, e.column), (Some(4), Some(1)));
+        assert!(e.message.contains("unknown field `sorce`"), "{}", e.message);
+        assert!(e.message.contains("did you mean `source`?"), "{}", e.message);
+        assert!(e.to_string().starts_with("pipelines/x.yaml:4:1: "));
+    }
+
+    #[test]
+    fn unknown_format_suggests_the_closest() {
+        let text = "feed: x\nagency: A\ndataset: d\nsource:\n  files: a\n  format: xslx\ncolumns: {}\n";
+        let errors = parse::<FeedSpec>(text).unwrap_err();
+        assert!(errors[0].message.contains("did you mean `xlsx`?"), "{}", errors[0].message);
+        assert_eq!(errors[0].line, Some(6));
+    }
+
+    #[test]
+    fn did_you_mean_stays_quiet_when_nothing_is_close() {
+        assert_eq!(did_you_mean("postcode", &["child_id", "plan_start"]), "");
+        assert_eq!(did_you_mean("plan_strat", &["child_id", "plan_start"]), " (did you mean `plan_start`?)");
+    }
+}

@@ -1,0 +1,18 @@
+//! Core types of pqa: UK financial periods, the configuration a partnership
+//! writes (project, dataset schemas, feeds, metrics), row checks and series.
+//!
+//! Everything here is pure: no files are written and no data is read except
+//! the YAML configuration.
+
+pub mod check;
+pub mod config;
+pub mod error;
+pub mod period;
+pub mod schema;
+pub mod series;
+
+pub use config::{FeedSpec, MetricSpec, Project};
+pub use error::{ConfigError, Error, Result};
+pub use period::Period;
+pub use schema::DatasetSchema;
+pub use series::{Point, Series};

@@ -1,0 +1,140 @@
+//! Which feed claims which file in the inbox. A file no feed claims is
+//! reported, never skipped silently; a file two feeds claim is an error.
+
+use std::path::{Path, PathBuf};
+
+use globset::{GlobBuilder, GlobMatcher};
+use pqa_core::FeedSpec;
+
+use crate::error::{Error, Result};
+
+/// A file found in the inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxFile {
+    /// Where it is on disk.
+    pub path: PathBuf,
+    /// Its path relative to the inbox, with `/` separators: how it is named
+    /// in summaries, rejects and lineage.
+    pub name: String,
+}
+
+/// Every file under the inbox (hidden files and folders skipped), sorted by name.
+pub fn list_inbox(inbox: &Path) -> Result<Vec<InboxFile>> {
+    let mut out = Vec::new();
+    walk(inbox, inbox, &mut out)?;
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<InboxFile>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io { path: dir.into(), source })?;
+    for entry in entries {
+        let entry = entry.map_err(|source| Error::Io { path: dir.into(), source })?;
+        let path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            walk(root, &path, out)?;
+        } else {
+            let relative = path.strip_prefix(root).unwrap_or(&path);
+            let name = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            out.push(InboxFile { path, name });
+        }
+    }
+    Ok(())
+}
+
+/// The feeds' file globs, compiled once.
+pub struct Claims<'a> {
+    matchers: Vec<(&'a FeedSpec, GlobMatcher)>,
+}
+
+/// Who claims a file.
+#[derive(Debug)]
+pub enum Claim<'a> {
+    Feed(&'a FeedSpec),
+    Unclaimed,
+    /// Claimed by more than one feed: a configuration error.
+    Ambiguous(Vec<&'a str>),
+}
+
+impl PartialEq for Claim<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Claim::Feed(a), Claim::Feed(b)) => a.feed == b.feed,
+            (Claim::Unclaimed, Claim::Unclaimed) => true,
+            (Claim::Ambiguous(a), Claim::Ambiguous(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl<'a> Claims<'a> {
+    /// Compiles every feed's glob (case-insensitive: agencies are not consistent).
+    pub fn new(feeds: &'a [FeedSpec]) -> Result<Claims<'a>> {
+        let matchers = feeds
+            .iter()
+            .map(|f| {
+                GlobBuilder::new(&f.source.files)
+                    .case_insensitive(true)
+                    .literal_separator(true)
+                    .build()
+                    .map(|g| (f, g.compile_matcher()))
+                    .map_err(|e| Error::File(format!("feed `{}`: bad glob: {e}", f.feed)))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Claims { matchers })
+    }
+
+    /// Which feed claims the file named `name` (relative to the inbox).
+    pub fn claim(&self, name: &str) -> Claim<'a> {
+        let feeds: Vec<&'a FeedSpec> = self.matchers.iter().filter(|(_, m)| m.is_match(name)).map(|(f, _)| *f).collect();
+        match feeds.as_slice() {
+            [] => Claim::Unclaimed,
+            [one] => Claim::Feed(one),
+            many => Claim::Ambiguous(many.iter().map(|f| f.feed.as_str()).collect()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(name: &str, files: &str) -> FeedSpec {
+        serde_yaml::from_str(&format!(
+            "feed: {name}\nagency: A\ndataset: d\nsource: {{ files: \"{files}\", format: csv }}\ncolumns: {{}}\n"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn claims_by_glob_case_insensitively() {
+        let feeds = vec![feed("plans", "csc/cp_plans_*.csv"), feed("bb", "housing/*.{csv,xlsx}")];
+        let claims = Claims::new(&feeds).unwrap();
+        assert_eq!(claims.claim("csc/CP_Plans_2024-25_Q3.CSV"), Claim::Feed(&feeds[0]));
+        assert_eq!(claims.claim("housing/bb.xlsx"), Claim::Feed(&feeds[1]));
+        assert_eq!(claims.claim("housing/sub/bb.xlsx"), Claim::Unclaimed);
+        assert_eq!(claims.claim("notes.txt"), Claim::Unclaimed);
+    }
+
+    #[test]
+    fn two_feeds_claiming_one_file_is_ambiguous() {
+        let feeds = vec![feed("a", "*.csv"), feed("b", "x*.csv")];
+        let claims = Claims::new(&feeds).unwrap();
+        assert_eq!(claims.claim("x1.csv"), Claim::Ambiguous(vec!["a", "b"]));
+    }
+
+    #[test]
+    fn lists_the_inbox_recursively_and_skips_hidden_files() {
+        let dir = std::env::temp_dir().join(format!("pqa-claim-test-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("sub/b.csv"), "x").unwrap();
+        std::fs::write(dir.join("a.csv"), "x").unwrap();
+        std::fs::write(dir.join(".DS_Store"), "x").unwrap();
+        let names: Vec<String> = list_inbox(&dir).unwrap().into_iter().map(|f| f.name).collect();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(names, vec!["a.csv", "sub/b.csv"]);
+    }
+}

@@ -1,0 +1,195 @@
+//! Turning cells into typed values. Pure functions: each returns the value or
+//! a reason a person can act on. Reasons never contain the cell's value; the
+//! mapper adds it only for columns that do not identify anyone.
+
+use chrono::{Duration, NaiveDate};
+
+use crate::read::Cell;
+
+/// A typed value ready for the warehouse.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Integer(i64),
+    Number(f64),
+    Date(NaiveDate),
+    Boolean(bool),
+}
+
+/// Date formats tried when a feed lists none.
+pub const DEFAULT_DATE_FORMATS: &[&str] = &["%d/%m/%Y", "iso", "excel_serial"];
+
+/// A suppression marker or statistical symbol found where a number should be.
+/// The figure is unknown (null) and the status says why.
+pub fn suppression_status(text: &str) -> Option<&'static str> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "c" | "*" | "<5" | "< 5" | "<3" | "<10" => Some("c"),
+        "x" | "n/a" | "na" => Some("x"),
+        "z" | "-" => Some("z"),
+        "k" => Some("k"),
+        "u" => Some("u"),
+        "low" => Some("low"),
+        _ => None,
+    }
+}
+
+/// A date from a date cell, an Excel serial number or text in one of `formats`.
+pub fn to_date(cell: &Cell, formats: &[String]) -> Result<NaiveDate, String> {
+    let formats: Vec<&str> = if formats.is_empty() {
+        DEFAULT_DATE_FORMATS.to_vec()
+    } else {
+        formats.iter().map(String::as_str).collect()
+    };
+    match cell {
+        Cell::DateTime(d) => Ok(d.date()),
+        Cell::Number(n) if formats.contains(&"excel_serial") => excel_serial(*n),
+        Cell::Number(_) => Err("a number where a date was expected (add `excel_serial` to the column's formats if the file holds Excel serial dates)".into()),
+        Cell::Text(t) => {
+            let t = t.trim();
+            for f in &formats {
+                let parsed = match *f {
+                    "iso" => NaiveDate::parse_from_str(t, "%Y-%m-%d").ok(),
+                    "excel_serial" => t.parse::<f64>().ok().and_then(|n| excel_serial(n).ok()),
+                    f => NaiveDate::parse_from_str(t, f).ok(),
+                };
+                if let Some(d) = parsed {
+                    return Ok(d);
+                }
+            }
+            Err(format!("not a valid date in the expected format ({})", describe_formats(&formats)))
+        }
+        Cell::Bool(_) => Err("true/false where a date was expected".into()),
+        Cell::Empty => Err("empty".into()),
+    }
+}
+
+fn describe_formats(formats: &[&str]) -> String {
+    formats
+        .iter()
+        .map(|f| match *f {
+            "iso" => "yyyy-mm-dd".to_string(),
+            "excel_serial" => "Excel date number".to_string(),
+            f => f.replace("%d", "dd").replace("%m", "mm").replace("%Y", "yyyy").replace("%b", "Mon").replace("%e", "d"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Excel's day count (1900 system, with its phantom 29 Feb 1900) to a date.
+fn excel_serial(n: f64) -> Result<NaiveDate, String> {
+    if !(1.0..2_958_466.0).contains(&n) {
+        return Err("a number outside the range of Excel dates".into());
+    }
+    let base = NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid");
+    Ok(base + Duration::days(n.trunc() as i64))
+}
+
+/// A whole number; thousands separators are allowed.
+pub fn to_integer(cell: &Cell) -> Result<i64, String> {
+    match cell {
+        Cell::Number(n) if n.fract() == 0.0 => Ok(*n as i64),
+        Cell::Number(_) => Err("a fraction where a whole number was expected".into()),
+        Cell::Text(t) => {
+            let cleaned: String = t.trim().chars().filter(|c| *c != ',' && *c != ' ').collect();
+            cleaned.parse::<i64>().map_err(|_| "not a whole number".into())
+        }
+        _ => Err("not a whole number".into()),
+    }
+}
+
+/// A number; thousands separators are allowed.
+pub fn to_number(cell: &Cell) -> Result<f64, String> {
+    match cell {
+        Cell::Number(n) => Ok(*n),
+        Cell::Text(t) => {
+            let cleaned: String = t.trim().chars().filter(|c| *c != ',' && *c != ' ').collect();
+            cleaned.parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| "not a number".into())
+        }
+        _ => Err("not a number".into()),
+    }
+}
+
+/// Y/N, Yes/No, True/False, 1/0.
+pub fn to_boolean(cell: &Cell) -> Result<bool, String> {
+    match cell {
+        Cell::Bool(b) => Ok(*b),
+        Cell::Number(n) if *n == 1.0 => Ok(true),
+        Cell::Number(n) if *n == 0.0 => Ok(false),
+        Cell::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
+            "y" | "yes" | "true" | "1" => Ok(true),
+            "n" | "no" | "false" | "0" => Ok(false),
+            _ => Err("not one of Y, N, Yes, No, True, False, 1, 0".into()),
+        },
+        _ => Err("not one of Y, N, Yes, No, True, False, 1, 0".into()),
+    }
+}
+
+/// Lower case with everything but letters and digits removed: how headers and
+/// code spellings are compared ("Plan Start-Date" matches "plan start date").
+pub fn normalise(text: &str) -> String {
+    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn dates_from_text_serials_and_date_cells() {
+        assert_eq!(to_date(&text("05/11/2024"), &[]), Ok(d(2024, 11, 5)));
+        assert_eq!(to_date(&text("2024-11-05"), &[]), Ok(d(2024, 11, 5)));
+        assert_eq!(to_date(&Cell::Number(45601.0), &[]), Ok(d(2024, 11, 5)));
+        let dt = d(2024, 11, 5).and_hms_opt(0, 0, 0).unwrap();
+        assert_eq!(to_date(&Cell::DateTime(dt), &[]), Ok(d(2024, 11, 5)));
+        assert_eq!(to_date(&text("5-Nov-2024"), &["%d-%b-%Y".into()]), Ok(d(2024, 11, 5)));
+    }
+
+    #[test]
+    fn impossible_dates_are_refused_with_the_format() {
+        let err = to_date(&text("31/02/2024"), &[]).unwrap_err();
+        assert!(err.contains("dd/mm/yyyy"), "{err}");
+        assert!(!err.contains("31/02"), "reasons never carry the value: {err}");
+        assert!(to_date(&Cell::Number(12.0), &["%d/%m/%Y".into()]).is_err());
+    }
+
+    #[test]
+    fn numbers_accept_thousands_separators() {
+        assert_eq!(to_integer(&text("16,309")), Ok(16309));
+        assert_eq!(to_integer(&Cell::Number(42.0)), Ok(42));
+        assert!(to_integer(&Cell::Number(4.5)).is_err());
+        assert!(to_integer(&text("12a")).is_err());
+        assert_eq!(to_number(&text("1,234.5")), Ok(1234.5));
+        assert!(to_number(&text("NaN")).is_err());
+    }
+
+    #[test]
+    fn booleans_in_the_usual_spellings() {
+        for (t, b) in [("Y", true), ("no", false), ("TRUE", true), ("0", false)] {
+            assert_eq!(to_boolean(&text(t)), Ok(b));
+        }
+        assert!(to_boolean(&text("maybe")).is_err());
+    }
+
+    #[test]
+    fn suppression_markers_are_recognised_and_numbers_are_not() {
+        assert_eq!(suppression_status("<5"), Some("c"));
+        assert_eq!(suppression_status(" * "), Some("c"));
+        assert_eq!(suppression_status("LOW"), Some("low"));
+        assert_eq!(suppression_status("n/a"), Some("x"));
+        assert_eq!(suppression_status("5"), None);
+    }
+
+    #[test]
+    fn normalise_ignores_case_spaces_and_punctuation() {
+        assert_eq!(normalise("Plan Start-Date"), normalise("plan_start date"));
+        assert_eq!(normalise("Cat: Neglect"), "catneglect");
+    }
+}

@@ -1,0 +1,557 @@
+//! Mapping: one sheet of raw cells → typed rows of a dataset, plus a reject
+//! for every row that cannot be taken as it is. Rows read = rows accepted +
+//! rows rejected, always; blank rows are not data and are not counted.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Array, Int64Builder, RecordBatch, StringArray,
+    StringBuilder, TimestampMicrosecondArray,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use pqa_core::check::{Operand, RowCheck};
+use pqa_core::config::{ColumnSpec, Fill, OneOrMany, Privacy, did_you_mean};
+use pqa_core::schema::{ColumnDef, ColumnType};
+use pqa_core::{DatasetSchema, FeedSpec, Period};
+
+use crate::coerce::{Value, normalise, suppression_status, to_boolean, to_date, to_integer, to_number};
+use crate::error::{Error, Result};
+use crate::privacy::PseudonymKey;
+use crate::read::{Cell, RawRow, RawSheet};
+
+/// Rows of the first this many are searched for the header row.
+const HEADER_SEARCH_ROWS: usize = 30;
+
+/// What a submission is, for lineage and for filling values.
+#[derive(Debug, Clone)]
+pub struct Submission<'a> {
+    pub feed: &'a FeedSpec,
+    pub schema: &'a DatasetSchema,
+    /// The file's path relative to the inbox.
+    pub file: String,
+    pub sha256: String,
+    pub period: Period,
+    pub run_id: String,
+    pub ingested_at: DateTime<Utc>,
+    pub key: Option<&'a PseudonymKey>,
+}
+
+/// Why one row (or one cell of it) was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reject {
+    /// 1-based row in the file or sheet.
+    pub row: usize,
+    /// The dataset column concerned, if one is.
+    pub column: Option<String>,
+    /// The rule broken: `type`, `required`, `code`, `shape` or a check's text.
+    pub rule: String,
+    /// What is wrong, in words; values of identifying columns are never shown.
+    pub message: String,
+}
+
+/// The outcome of mapping one sheet.
+#[derive(Debug, Clone)]
+pub struct Mapped {
+    /// Accepted rows with lineage columns, in the dataset's Arrow schema.
+    pub batch: RecordBatch,
+    /// The sheet read (XLSX only).
+    pub sheet: Option<String>,
+    /// Non-blank rows below the header row.
+    pub rows_read: usize,
+    pub rows_rejected: usize,
+    pub rejects: Vec<Reject>,
+    /// Headers in the file that no column uses and the feed does not drop.
+    pub unused_headers: Vec<String>,
+}
+
+impl Mapped {
+    /// Rows that made it into the batch.
+    pub fn rows_accepted(&self) -> usize {
+        self.batch.num_rows()
+    }
+}
+
+/// Where each feed column's value comes from in this particular file.
+enum Source<'a> {
+    Cell { index: usize, header: String },
+    Constant(&'a str),
+    Filled(String),
+    Unmapped,
+}
+
+/// Maps a sheet through the feed. An `Err` rejects the whole file (no header
+/// row, a required header missing, no key for a pseudonymised column).
+pub fn map_sheet(sheet: &RawSheet, sub: &Submission) -> Result<Mapped> {
+    let feed = sub.feed;
+    let needs_key = feed.columns.values().any(|c| c.privacy == Some(Privacy::Pseudonymise));
+    if needs_key && sub.key.is_none() {
+        return Err(Error::Key(format!(
+            "feed `{}` pseudonymises identifiers but no key is set: set the environment variable named in pqa.yaml (privacy.key_env) or privacy.key_file",
+            feed.feed
+        )));
+    }
+    let (header_at, headers) = find_header_row(sheet, feed)?;
+    let sources = locate_columns(feed, sub, &headers)?;
+    let checks: Vec<RowCheck> = feed.checks.iter().filter_map(|c| RowCheck::parse(c).ok()).collect();
+
+    let mut columns: Vec<Vec<Option<Value>>> = vec![Vec::new(); sub.schema.columns.len()];
+    let mut source_rows: Vec<i64> = Vec::new();
+    let mut rejects = Vec::new();
+    let mut rows_read = 0;
+    let mut rows_rejected = 0;
+    for row in sheet.rows.iter().skip(header_at + 1) {
+        if row.cells.iter().all(Cell::is_blank) {
+            continue;
+        }
+        rows_read += 1;
+        match map_row(row, headers.len(), sheet.sheet.is_none(), &sources, &checks, sub) {
+            Ok(values) => {
+                for (column, value) in columns.iter_mut().zip(values) {
+                    column.push(value);
+                }
+                source_rows.push(row.number as i64);
+            }
+            Err(row_rejects) => {
+                rows_rejected += 1;
+                rejects.extend(row_rejects);
+            }
+        }
+    }
+    let used: Vec<String> = sources
+        .iter()
+        .filter_map(|(_, s)| match s {
+            Source::Cell { header, .. } => Some(normalise(header)),
+            _ => None,
+        })
+        .collect();
+    let dropped: Vec<String> = feed.drop.iter().map(|d| normalise(d)).collect();
+    let unused_headers = headers
+        .iter()
+        .filter(|h| !h.trim().is_empty() && !used.contains(&normalise(h)) && !dropped.contains(&normalise(h)))
+        .cloned()
+        .collect();
+    let batch = build_batch(sub, columns, source_rows)?;
+    Ok(Mapped { batch, sheet: sheet.sheet.clone(), rows_read, rows_rejected, rejects, unused_headers })
+}
+
+/// The header row: the given one, or the first of the top rows that matches
+/// the most expected headers (agencies put title rows above their tables).
+fn find_header_row(sheet: &RawSheet, feed: &FeedSpec) -> Result<(usize, Vec<String>)> {
+    let texts = |row: &RawRow| row.cells.iter().map(Cell::as_text).collect::<Vec<_>>();
+    if let Some(wanted) = feed.source.header_row {
+        let index = sheet
+            .rows
+            .iter()
+            .position(|r| r.number == wanted)
+            .ok_or_else(|| Error::File(format!("the feed says headers are on row {wanted}, but the file has no such row")))?;
+        return Ok((index, texts(&sheet.rows[index])));
+    }
+    let expected: Vec<String> = feed.columns.values().flat_map(|c| c.from.names()).map(|n| normalise(&n)).collect();
+    let score = |row: &RawRow| row.cells.iter().filter(|c| expected.contains(&normalise(&c.as_text()))).count();
+    let best = sheet
+        .rows
+        .iter()
+        .take(HEADER_SEARCH_ROWS)
+        .enumerate()
+        .map(|(i, r)| (score(r), i))
+        .filter(|(s, _)| *s > 0)
+        .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    match best {
+        Some((_, i)) => Ok((i, texts(&sheet.rows[i]))),
+        None => Err(Error::File(format!(
+            "no header row found in the first {HEADER_SEARCH_ROWS} rows: expected headers such as {}",
+            feed.columns.values().flat_map(|c| c.from.names()).take(3).map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+/// Finds each mapped column's header; every missing header is reported at once.
+fn locate_columns<'a>(feed: &'a FeedSpec, sub: &Submission, headers: &[String]) -> Result<Vec<(String, Source<'a>)>> {
+    let normalised: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
+    let mut missing = Vec::new();
+    let mut sources = Vec::new();
+    for name in sub.schema.columns.keys() {
+        let source = match feed.columns.get(name) {
+            None => Source::Unmapped,
+            Some(ColumnSpec { value: Some(v), .. }) => Source::Constant(v),
+            Some(ColumnSpec { fill: Some(Fill::Period), .. }) => Source::Filled(sub.period.to_string()),
+            Some(ColumnSpec { fill: Some(Fill::Agency), .. }) => Source::Filled(feed.agency.clone()),
+            Some(spec) => {
+                let accepted = spec.from.names();
+                match normalised.iter().position(|h| accepted.iter().any(|a| normalise(a) == *h)) {
+                    Some(index) => Source::Cell { index, header: headers[index].clone() },
+                    None => {
+                        if !matches!(spec.from, OneOrMany::None) {
+                            let known: Vec<&str> = headers.iter().map(String::as_str).collect();
+                            let suggestion = accepted.iter().map(|a| did_you_mean(a, &known)).find(|s| !s.is_empty()).unwrap_or_default();
+                            missing.push(format!(
+                                "column `{name}`: no header {}{suggestion}",
+                                accepted.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(" or ")
+                            ));
+                        }
+                        Source::Unmapped
+                    }
+                }
+            }
+        };
+        sources.push((name.clone(), source));
+    }
+    if missing.is_empty() {
+        Ok(sources)
+    } else {
+        Err(Error::File(missing.join("; ")))
+    }
+}
+
+/// One row's values in schema order, or every reason it is rejected.
+fn map_row(
+    row: &RawRow,
+    header_len: usize,
+    check_shape: bool,
+    sources: &[(String, Source)],
+    checks: &[RowCheck],
+    sub: &Submission,
+) -> std::result::Result<Vec<Option<Value>>, Vec<Reject>> {
+    let reject = |column: Option<&str>, rule: &str, message: String| Reject {
+        row: row.number,
+        column: column.map(str::to_string),
+        rule: rule.to_string(),
+        message,
+    };
+    let filled = row.cells.iter().rposition(|c| !c.is_blank()).map_or(0, |i| i + 1);
+    if check_shape && (row.cells.len() < header_len || filled > header_len) {
+        return Err(vec![reject(None, "shape", format!(
+            "the row has {} fields but the header row has {header_len}: a delimiter or quote is probably missing",
+            row.cells.len()
+        ))]);
+    }
+    let mut values: Vec<Option<Value>> = Vec::with_capacity(sources.len());
+    let mut statuses: HashMap<String, &'static str> = HashMap::new();
+    let mut rejects = Vec::new();
+    for (name, source) in sources {
+        let def = &sub.schema.columns[name];
+        let spec = sub.feed.columns.get(name);
+        let cell = match source {
+            Source::Cell { index, .. } => row.cells.get(*index).cloned().unwrap_or(Cell::Empty),
+            Source::Constant(v) => Cell::Text(v.to_string()),
+            Source::Filled(v) => Cell::Text(v.clone()),
+            Source::Unmapped => Cell::Empty,
+        };
+        match cell_value(&cell, def, spec, sub.key) {
+            Ok(CellValue::Value(v)) => values.push(Some(v)),
+            Ok(CellValue::Missing) if def.required => {
+                rejects.push(reject(Some(name), "required", "a value is required here".into()));
+                values.push(None);
+            }
+            Ok(CellValue::Missing) => values.push(None),
+            Ok(CellValue::Suppressed(status)) => {
+                statuses.insert(format!("{name}_status"), status);
+                values.push(None);
+            }
+            Err(reason) => {
+                let shown = if def.identifying { reason } else { format!("\"{}\": {reason}", cell.as_text()) };
+                let rule = if reason_is_code(spec, def) { "code" } else { "type" };
+                rejects.push(reject(Some(name), rule, shown));
+                values.push(None);
+            }
+        }
+    }
+    // Status columns left unmapped take the markers found in their value column.
+    for (i, (name, source)) in sources.iter().enumerate() {
+        if matches!(source, Source::Unmapped) {
+            if let Some(status) = statuses.get(name) {
+                values[i] = Some(Value::Text((*status).to_string()));
+            }
+        }
+    }
+    for (name, status) in &statuses {
+        if !sources.iter().any(|(n, _)| n == name) {
+            let column = name.trim_end_matches("_status");
+            rejects.push(reject(Some(column), "type", format!(
+                "a suppression marker ({status}) where the dataset has no `{name}` column to record it"
+            )));
+        }
+    }
+    for check in checks {
+        let index = |c: &str| sources.iter().position(|(n, _)| n == c);
+        let left = index(&check.left).and_then(|i| values[i].as_ref());
+        let right = match &check.right {
+            Operand::Column(c) => index(c).and_then(|i| values[i].clone()),
+            Operand::Number(n) => Some(Value::Number(*n)),
+        };
+        if let (Some(l), Some(r)) = (left, right.as_ref()) {
+            match compare(l, r) {
+                Some(ordering) if check.op.holds(ordering) => {}
+                Some(_) => rejects.push(reject(Some(&check.left), &check.text, format!("fails the check `{}`", check.text))),
+                None => rejects.push(reject(Some(&check.left), &check.text, format!("the check `{}` compares values of different kinds", check.text))),
+            }
+        }
+    }
+    if rejects.is_empty() { Ok(values) } else { Err(rejects) }
+}
+
+fn reason_is_code(spec: Option<&ColumnSpec>, def: &ColumnDef) -> bool {
+    spec.is_some_and(|s| !s.codes.is_empty()) || def.codes.is_some()
+}
+
+enum CellValue {
+    Value(Value),
+    Missing,
+    Suppressed(&'static str),
+}
+
+/// Interprets one cell for its column: type, codes, suppression markers, privacy.
+fn cell_value(cell: &Cell, def: &ColumnDef, spec: Option<&ColumnSpec>, key: Option<&PseudonymKey>) -> std::result::Result<CellValue, String> {
+    if cell.is_blank() {
+        return Ok(CellValue::Missing);
+    }
+    let numeric = matches!(def.kind, ColumnType::Integer | ColumnType::Number);
+    if numeric {
+        if let Cell::Text(t) = cell {
+            if let Some(status) = suppression_status(t) {
+                return Ok(CellValue::Suppressed(status));
+            }
+        }
+    }
+    let formats = spec.map(|s| s.formats.as_slice()).unwrap_or_default();
+    let value = match def.kind {
+        ColumnType::String => Value::Text(code_of(&cell.as_text(), def, spec)?),
+        ColumnType::Integer => Value::Integer(to_integer(cell)?),
+        ColumnType::Number => Value::Number(to_number(cell)?),
+        ColumnType::Date => Value::Date(to_date(cell, formats)?),
+        ColumnType::Boolean => Value::Boolean(to_boolean(cell)?),
+    };
+    match (value, spec.and_then(|s| s.privacy), key) {
+        (Value::Text(t), Some(Privacy::Pseudonymise), Some(key)) => Ok(CellValue::Value(Value::Text(key.pseudonymise(&t)))),
+        (v, _, _) => Ok(CellValue::Value(v)),
+    }
+}
+
+/// Maps a spelling to its code through the feed's code map, or checks it
+/// against the dataset's code list.
+fn code_of(text: &str, def: &ColumnDef, spec: Option<&ColumnSpec>) -> std::result::Result<String, String> {
+    let wanted = normalise(text);
+    if let Some(spec) = spec.filter(|s| !s.codes.is_empty()) {
+        for (code, spellings) in &spec.codes {
+            if normalise(code) == wanted || spellings.iter().any(|s| normalise(s) == wanted) {
+                return Ok(code.clone());
+            }
+        }
+        let known: Vec<&str> = spec.codes.keys().map(String::as_str).collect();
+        return Err(format!("not a known code; known codes: {}", known.join(", ")));
+    }
+    match &def.codes {
+        Some(codes) => codes
+            .iter()
+            .find(|c| normalise(c) == wanted)
+            .cloned()
+            .ok_or_else(|| format!("not a known code; known codes: {}", codes.join(", "))),
+        None => Ok(text.to_string()),
+    }
+}
+
+fn compare(l: &Value, r: &Value) -> Option<Ordering> {
+    let number = |v: &Value| match v {
+        Value::Integer(i) => Some(*i as f64),
+        Value::Number(n) => Some(*n),
+        _ => None,
+    };
+    match (l, r) {
+        (Value::Date(a), Value::Date(b)) => Some(a.cmp(b)),
+        (Value::Text(a), Value::Text(b)) => Some(a.cmp(b)),
+        (Value::Boolean(a), Value::Boolean(b)) => Some(a.cmp(b)),
+        _ => number(l)?.partial_cmp(&number(r)?),
+    }
+}
+
+/// Builds the Arrow batch: dataset columns then lineage.
+fn build_batch(sub: &Submission, columns: Vec<Vec<Option<Value>>>, source_rows: Vec<i64>) -> Result<RecordBatch> {
+    let n = source_rows.len();
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid");
+    let mut arrays: Vec<ArrayRef> = Vec::new();
+    for ((_, def), values) in sub.schema.columns.iter().zip(columns) {
+        let array: ArrayRef = match def.kind {
+            ColumnType::String => {
+                let mut b = StringBuilder::new();
+                values.iter().for_each(|v| b.append_option(if let Some(Value::Text(t)) = v { Some(t) } else { None }));
+                Arc::new(b.finish())
+            }
+            ColumnType::Integer => {
+                let mut b = Int64Builder::new();
+                values.iter().for_each(|v| b.append_option(if let Some(Value::Integer(i)) = v { Some(*i) } else { None }));
+                Arc::new(b.finish())
+            }
+            ColumnType::Number => {
+                let mut b = Float64Builder::new();
+                values.iter().for_each(|v| {
+                    b.append_option(match v {
+                        Some(Value::Number(x)) => Some(*x),
+                        Some(Value::Integer(i)) => Some(*i as f64),
+                        _ => None,
+                    })
+                });
+                Arc::new(b.finish())
+            }
+            ColumnType::Date => {
+                let mut b = Date32Builder::new();
+                values.iter().for_each(|v| {
+                    b.append_option(if let Some(Value::Date(d)) = v { Some((*d - epoch).num_days() as i32) } else { None })
+                });
+                Arc::new(b.finish())
+            }
+            ColumnType::Boolean => {
+                let mut b = BooleanBuilder::new();
+                values.iter().for_each(|v| b.append_option(if let Some(Value::Boolean(x)) = v { Some(*x) } else { None }));
+                Arc::new(b.finish())
+            }
+        };
+        arrays.push(array);
+    }
+    let repeat = |s: &str| Arc::new(StringArray::from(vec![s; n])) as ArrayRef;
+    arrays.push(repeat(&sub.feed.feed));
+    arrays.push(repeat(&sub.period.to_string()));
+    arrays.push(repeat(&sub.file));
+    arrays.push(repeat(&sub.sha256));
+    arrays.push(Arc::new(Int64Array::from(source_rows)));
+    arrays.push(repeat(&sub.run_id));
+    arrays.push(Arc::new(
+        TimestampMicrosecondArray::from(vec![sub.ingested_at.timestamp_micros(); n]).with_timezone("UTC"),
+    ));
+    RecordBatch::try_new(sub.schema.arrow_schema(), arrays).map_err(|e| Error::Internal(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::read_csv;
+    use arrow::array::{Array, AsArray};
+    use pqa_core::config::Encoding;
+
+    const SCHEMA: &str = r#"
+dataset: plans
+description: test
+columns:
+  child_id: { type: string, required: true, identifying: true }
+  plan_start: { type: date, required: true }
+  plan_end: { type: date }
+  category: { type: string, codes: [neglect, emotional_abuse] }
+  count: { type: integer }
+  count_status: { type: string }
+"#;
+    const FEED: &str = r#"
+feed: plans
+agency: Children's social care
+dataset: plans
+source: { files: "*.csv", format: csv }
+columns:
+  child_id: { from: ["Child ID", "Person ID"], privacy: pseudonymise }
+  plan_start: { from: "Start" }
+  plan_end: { from: "End" }
+  category: { from: "Category", codes: { neglect: ["N", "Cat: Neglect"], emotional_abuse: ["E"] } }
+  count: { from: "Count" }
+checks:
+  - plan_end >= plan_start
+"#;
+
+    fn run(csv: &str) -> Result<Mapped> {
+        let schema: DatasetSchema = serde_yaml::from_str(SCHEMA).unwrap();
+        let feed: FeedSpec = serde_yaml::from_str(FEED).unwrap();
+        let key = PseudonymKey::new("unit-test-key-0123456789").unwrap();
+        let sub = Submission {
+            feed: &feed,
+            schema: &schema,
+            file: "plans_2024-25_Q3.csv".into(),
+            sha256: "abc".into(),
+            period: Period::Quarter(2024, 3),
+            run_id: "run-1".into(),
+            ingested_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            key: Some(&key),
+        };
+        map_sheet(&read_csv(csv.as_bytes(), Encoding::Utf8, ',').unwrap(), &sub)
+    }
+
+    #[test]
+    fn maps_title_rows_headers_codes_and_lineage() {
+        let m = run("Plans return,,,,\n,,,,\nperson id,START,End,category,Count\nC1,01/10/2024,,Cat: Neglect,3\n\nC2,02/10/2024,01/12/2024,e,<5\n")
+            .unwrap();
+        assert_eq!((m.rows_read, m.rows_accepted(), m.rows_rejected), (2, 2, 0));
+        let b = &m.batch;
+        let category = b.column_by_name("category").unwrap().as_string::<i32>();
+        assert_eq!(category.value(0), "neglect");
+        assert_eq!(category.value(1), "emotional_abuse");
+        let child = b.column_by_name("child_id").unwrap().as_string::<i32>();
+        assert_eq!(child.value(0).len(), 32, "identifiers are pseudonymised");
+        assert!(!child.value(0).contains("C1"));
+        let count = b.column_by_name("count").unwrap();
+        assert!(count.is_null(1), "a suppression marker is null, never 0");
+        assert_eq!(b.column_by_name("count_status").unwrap().as_string::<i32>().value(1), "c");
+        let rows = b.column_by_name("_source_row").unwrap().as_primitive::<arrow::datatypes::Int64Type>();
+        assert_eq!((rows.value(0), rows.value(1)), (4, 6));
+        assert_eq!(b.column_by_name("_period").unwrap().as_string::<i32>().value(0), "2024/25-Q3");
+    }
+
+    #[test]
+    fn bad_rows_are_rejected_with_row_column_and_reason() {
+        let m = run(
+            "Child ID,Start,End,Category,Count\nC1,31/02/2024,,N,1\nC2,01/10/2024,01/09/2024,N,1\nC3,01/10/2024,,Physical,1\n,01/10/2024,,N,1\nC5,01/10/2024\n",
+        )
+        .unwrap();
+        assert_eq!((m.rows_read, m.rows_accepted(), m.rows_rejected), (5, 0, 5));
+        let by_row = |r: usize| m.rejects.iter().find(|x| x.row == r).unwrap();
+        assert_eq!(by_row(2).column.as_deref(), Some("plan_start"));
+        assert!(by_row(2).message.contains("\"31/02/2024\": not a valid date"), "{}", by_row(2).message);
+        assert_eq!(by_row(3).rule, "plan_end >= plan_start");
+        assert_eq!(by_row(4).rule, "code");
+        assert!(by_row(4).message.contains("known codes: neglect, emotional_abuse"));
+        assert_eq!((by_row(5).rule.as_str(), by_row(5).column.as_deref()), ("required", Some("child_id")));
+        assert_eq!(by_row(6).rule, "shape");
+    }
+
+    #[test]
+    fn identifying_values_never_appear_in_messages() {
+        let schema_text = SCHEMA.replace("child_id: { type: string, required: true, identifying: true }", "child_id: { type: date, identifying: true }");
+        let schema: DatasetSchema = serde_yaml::from_str(&schema_text).unwrap();
+        let feed: FeedSpec = serde_yaml::from_str(&FEED.replace(", privacy: pseudonymise", "")).unwrap();
+        let sub = Submission {
+            feed: &feed,
+            schema: &schema,
+            file: "f.csv".into(),
+            sha256: "abc".into(),
+            period: Period::Quarter(2024, 3),
+            run_id: "r".into(),
+            ingested_at: Utc::now(),
+            key: None,
+        };
+        let sheet = read_csv(b"Child ID,Start,End,Category,Count\nSECRET-99,01/10/2024,,N,1\n", Encoding::Utf8, ',').unwrap();
+        let m = map_sheet(&sheet, &sub).unwrap();
+        assert_eq!(m.rows_rejected, 1);
+        assert!(!m.rejects[0].message.contains("SECRET"), "{}", m.rejects[0].message);
+    }
+
+    #[test]
+    fn a_missing_header_rejects_the_file_with_the_closest_name() {
+        let err = run("Child ID,Strat,End,Category,Count\nC1,01/10/2024,,N,1\n").unwrap_err().to_string();
+        assert!(err.contains("column `plan_start`: no header \"Start\""), "{err}");
+        assert!(err.contains("did you mean `Strat`?"), "{err}");
+    }
+
+    #[test]
+    fn no_key_no_ingest_for_pseudonymised_feeds() {
+        let schema: DatasetSchema = serde_yaml::from_str(SCHEMA).unwrap();
+        let feed: FeedSpec = serde_yaml::from_str(FEED).unwrap();
+        let sub = Submission {
+            feed: &feed,
+            schema: &schema,
+            file: "f.csv".into(),
+            sha256: "abc".into(),
+            period: Period::Quarter(2024, 3),
+            run_id: "r".into(),
+            ingested_at: Utc::now(),
+            key: None,
+        };
+        let sheet = read_csv(b"Child ID\n", Encoding::Utf8, ',').unwrap();
+        assert!(map_sheet(&sheet, &sub).unwrap_err().to_string().contains("no key"));
+    }
+}

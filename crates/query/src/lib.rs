@@ -1,0 +1,163 @@
+//! The query layer: a DataFusion session over the warehouse, as of a run, with
+//! every dataset registered by name, plus pqa's own tables (`runs`,
+//! `submissions`, `rejects`) and a `periods` calendar. Metrics are SQL over it.
+
+pub mod error;
+
+use std::sync::Arc;
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Float64Type};
+use datafusion::datasource::MemTable;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use pqa_core::{MetricSpec, Period, Point, Project, Series};
+use pqa_store::{RunRecord, Warehouse};
+use tracing::debug;
+
+pub use error::{Error, Result};
+
+/// Memory the query engine may use before it spills or fails (bounded, so a
+/// large pooled dataset cannot take the machine down).
+const MEMORY_LIMIT_BYTES: usize = 4 << 30;
+
+/// Quarters, halves and years from this financial year on are in `periods`.
+const CALENDAR_FIRST_YEAR: i32 = 2010;
+const CALENDAR_LAST_YEAR: i32 = 2040;
+
+/// A DataFusion session over one state of the warehouse.
+pub struct QueryLayer {
+    ctx: SessionContext,
+    /// The run whose table versions are read; `None` for an empty warehouse.
+    pub run: Option<RunRecord>,
+}
+
+impl QueryLayer {
+    /// Opens the warehouse as the run `as_of` left it (the last run when `None`).
+    /// Datasets with no data yet are registered empty, so SQL over them works.
+    pub async fn open(warehouse: &Warehouse, project: &Project, as_of: Option<i64>) -> Result<QueryLayer> {
+        let runtime = RuntimeEnvBuilder::new().with_memory_limit(MEMORY_LIMIT_BYTES, 1.0).build_arc()?;
+        let ctx = SessionContext::new_with_config_rt(SessionConfig::new().with_information_schema(true), runtime);
+        let run = warehouse.run(as_of).await?;
+        let tables = match &run {
+            Some(run) => warehouse.snapshot(run).await?,
+            None => vec![],
+        };
+        for (name, table) in &tables {
+            table.update_datafusion_session(&ctx.state())?;
+            ctx.register_table(name.as_str(), table.table_provider().await?)?;
+            debug!(table = %name, version = ?table.version(), "registered");
+        }
+        for schema in &project.schemas {
+            if !tables.iter().any(|(n, _)| *n == schema.dataset) {
+                let empty = MemTable::try_new(schema.arrow_schema(), vec![vec![]])?;
+                ctx.register_table(schema.dataset.as_str(), Arc::new(empty))?;
+            }
+        }
+        ctx.register_batch("periods", periods_batch()?)?;
+        Ok(QueryLayer { ctx, run })
+    }
+
+    /// Runs SQL and collects the result.
+    pub async fn sql(&self, sql: &str) -> Result<Vec<RecordBatch>> {
+        Ok(self.ctx.sql(sql).await?.collect().await?)
+    }
+
+    /// A metric's series: its SQL must return `period` and `value` columns.
+    pub async fn series(&self, metric: &MetricSpec) -> Result<Series> {
+        let batches = self.sql(&metric.sql).await.map_err(|e| Error::Metric {
+            metric: metric.metric.clone(),
+            message: e.to_string(),
+        })?;
+        series_from(&metric.metric, &batches)
+    }
+}
+
+/// Reads `period` and `value` columns into a series, oldest first.
+fn series_from(metric: &str, batches: &[RecordBatch]) -> Result<Series> {
+    let bad = |message: String| Error::Metric { metric: metric.to_string(), message };
+    let mut points = Vec::new();
+    for batch in batches {
+        let period = batch.column_by_name("period").ok_or_else(|| bad("the SQL must return a `period` column".into()))?;
+        let period = cast(period, &DataType::Utf8)?;
+        let value = batch.column_by_name("value").ok_or_else(|| bad("the SQL must return a `value` column".into()))?;
+        let value = cast(value, &DataType::Float64)?;
+        let (period, value) = (period.as_string::<i32>(), value.as_primitive::<Float64Type>());
+        for i in 0..batch.num_rows() {
+            if period.is_null(i) {
+                continue;
+            }
+            let p: Period = period.value(i).parse().map_err(|e: pqa_core::Error| bad(e.to_string()))?;
+            points.push(Point { period: p, value: value.is_valid(i).then(|| value.value(i)) });
+        }
+    }
+    points.sort_by_key(|p| p.period);
+    Ok(Series { points })
+}
+
+/// The `periods` calendar: one row per quarter, half and year, with its
+/// first and last day, so metric SQL can ask "open at the end of the quarter".
+fn periods_batch() -> Result<RecordBatch> {
+    let mut rows: Vec<Period> = Vec::new();
+    for fy in CALENDAR_FIRST_YEAR..=CALENDAR_LAST_YEAR {
+        rows.push(Period::Year(fy));
+        rows.extend((1..=2).map(|h| Period::Half(fy, h)));
+        rows.extend((1..=4).map(|q| Period::Quarter(fy, q)));
+    }
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid");
+    let days = |d: chrono::NaiveDate| (d - epoch).num_days() as i32;
+    let kind = |p: &Period| match p {
+        Period::Year(_) => "year",
+        Period::Half(..) => "half",
+        Period::Quarter(..) => "quarter",
+    };
+    Ok(RecordBatch::try_from_iter(vec![
+        ("period", Arc::new(arrow::array::StringArray::from_iter_values(rows.iter().map(|p| p.to_string()))) as _),
+        ("kind", Arc::new(arrow::array::StringArray::from_iter_values(rows.iter().map(kind))) as _),
+        ("financial_year", Arc::new(arrow::array::StringArray::from_iter_values(rows.iter().map(|p| Period::Year(p.financial_year()).to_string()))) as _),
+        ("start_date", Arc::new(arrow::array::Date32Array::from_iter_values(rows.iter().map(|p| days(p.start())))) as _),
+        ("end_date", Arc::new(arrow::array::Date32Array::from_iter_values(rows.iter().map(|p| days(p.end())))) as _),
+    ])?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int64Array, StringArray};
+
+    #[test]
+    fn series_reads_period_and_value_in_order() {
+        let batch = RecordBatch::try_from_iter(vec![
+            ("period", Arc::new(StringArray::from(vec![Some("2024/25-Q2"), Some("2024/25-Q1"), None])) as _),
+            ("value", Arc::new(Int64Array::from(vec![Some(5), None, Some(1)])) as _),
+        ])
+        .unwrap();
+        let s = series_from("m", &[batch]).unwrap();
+        assert_eq!(s.points.len(), 2);
+        assert_eq!(s.points[0], Point { period: Period::Quarter(2024, 1), value: None });
+        assert_eq!(s.points[1].value, Some(5.0));
+    }
+
+    #[test]
+    fn series_names_the_metric_when_columns_are_wrong() {
+        let batch = RecordBatch::try_from_iter(vec![("when", Arc::new(StringArray::from(vec!["x"])) as _)]).unwrap();
+        let err = series_from("cp_open", &[batch]).unwrap_err().to_string();
+        assert!(err.contains("cp_open") && err.contains("`period`"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn the_calendar_knows_quarter_ends() {
+        let ctx = SessionContext::new();
+        ctx.register_batch("periods", periods_batch().unwrap()).unwrap();
+        let out = ctx
+            .sql("SELECT CAST(end_date AS VARCHAR) AS e FROM periods WHERE period = '2024/25-Q4'")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let e = cast(out[0].column(0), &DataType::Utf8).unwrap();
+        assert_eq!(e.as_string::<i32>().value(0), "2025-03-31");
+    }
+}

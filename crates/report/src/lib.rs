@@ -1,0 +1,71 @@
+//! The report: a view of each metric over the report's period (headline,
+//! last eight quarters, chart), rendered as self-contained HTML and as
+//! Markdown from one view model, with small numbers suppressed throughout.
+
+pub mod chart;
+pub mod disclosure;
+mod view;
+
+use minijinja::Environment;
+use pqa_core::{MetricSpec, Period, Series};
+
+pub use disclosure::{Disclosure, Published, SUPPRESSED};
+pub use view::{FeedQuality, RunInfo};
+
+/// Errors raised while rendering.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("template: {0}")]
+    Template(#[from] minijinja::Error),
+    #[error("chart for `{metric}`: {message}")]
+    Chart { metric: String, message: String },
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything a report is built from.
+pub struct ReportInput<'a> {
+    pub partnership: &'a str,
+    /// The period reported on, usually a half year such as `2024/25-H2`.
+    pub period: Period,
+    /// The warehouse state the figures come from.
+    pub run: Option<RunInfo>,
+    /// Each metric with its series, in catalogue order.
+    pub metrics: Vec<(&'a MetricSpec, Series)>,
+    /// What each feed sent for the period.
+    pub quality: Vec<FeedQuality>,
+    pub disclosure: Disclosure,
+}
+
+/// A rendered report.
+pub struct Rendered {
+    pub html: String,
+    pub markdown: String,
+}
+
+/// Renders the report in every format.
+pub fn render(input: &ReportInput) -> Result<Rendered> {
+    let view = view::build(input)?;
+    let mut env = Environment::new();
+    env.add_template("report.html", include_str!("../templates/report.html"))?;
+    env.add_template("report.md", include_str!("../templates/report.md"))?;
+    let html = env.get_template("report.html")?.render(&view)?;
+    let markdown = env.get_template("report.md")?.render(&view)?;
+    Ok(Rendered { html, markdown: tidy_markdown(&markdown) })
+}
+
+/// Collapses runs of blank lines the template leaves behind.
+fn tidy_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.lines() {
+        let line = line.trim_end();
+        blank = if line.is_empty() { blank + 1 } else { 0 };
+        if blank <= 1 {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}

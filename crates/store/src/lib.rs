@@ -1,0 +1,12 @@
+//! The warehouse: Delta Lake tables under a folder or object-store URL, with
+//! run-level atomicity, idempotent re-ingest, replace-on-resubmission and
+//! table history. See [`warehouse`] for how a run commits.
+
+pub mod error;
+pub mod records;
+pub mod warehouse;
+
+pub use deltalake::DeltaTable;
+pub use error::{Error, Result};
+pub use records::{RejectRecord, RunRecord, SubmissionRecord};
+pub use warehouse::{DatasetWrite, REJECTS, RUNS, RunPlan, SUBMISSIONS, Warehouse};

@@ -1,0 +1,314 @@
+//! The warehouse: one Delta Lake table per dataset plus pqa's own tables,
+//! under one root (a folder or an object-store URL).
+//!
+//! A run is atomic across tables. Each table commit is atomic on its own
+//! (Delta), and the run's last commit — one row appended to `runs`, naming
+//! the version of every table — is the run's commit point. Readers use the
+//! versions the last completed run names, so a run that fails or is killed
+//! part-way is invisible; the next run first restores any table a broken run
+//! moved past its recorded version.
+
+use std::collections::{BTreeMap, HashSet};
+
+use arrow::array::RecordBatch;
+use chrono::{DateTime, Utc};
+use deltalake::datafusion::prelude::SessionContext;
+use deltalake::protocol::SaveMode;
+use deltalake::{DeltaTable, DeltaTableBuilder};
+use tracing::{debug, info, warn};
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::records::{RejectRecord, RunRecord, SubmissionRecord};
+
+/// pqa's table of completed runs: the commit point.
+pub const RUNS: &str = "runs";
+/// pqa's table of files taken or refused.
+pub const SUBMISSIONS: &str = "submissions";
+/// pqa's quarantine: every reason a row was refused.
+pub const REJECTS: &str = "rejects";
+
+/// Rows of one dataset written by a run.
+#[derive(Debug, Clone)]
+pub struct DatasetWrite {
+    pub dataset: String,
+    pub batches: Vec<RecordBatch>,
+    /// (feed, period) pairs whose earlier rows these replace.
+    pub replaces: Vec<(String, String)>,
+}
+
+/// Everything one run writes, committed together by [`Warehouse::commit_run`].
+#[derive(Debug, Clone, Default)]
+pub struct RunPlan {
+    pub run_id: String,
+    pub started_at: DateTime<Utc>,
+    pub datasets: Vec<DatasetWrite>,
+    pub submissions: Vec<SubmissionRecord>,
+    pub rejects: Vec<RejectRecord>,
+}
+
+/// A warehouse root.
+#[derive(Debug, Clone)]
+pub struct Warehouse {
+    root: Url,
+    /// Abort the process after this many table commits: a fault-injection
+    /// point for the crash tests, never set in normal use.
+    fault_after_commits: Option<usize>,
+}
+
+impl Warehouse {
+    /// Opens (creating, if it is a local folder) the warehouse at `location`:
+    /// a path or a URL.
+    pub fn open(location: &str) -> Result<Warehouse> {
+        let root = deltalake::ensure_table_uri(location)?;
+        let root = if root.path().ends_with('/') { root } else { Url::parse(&format!("{root}/")).map_err(|e| Error::Location(e.to_string()))? };
+        Ok(Warehouse { root, fault_after_commits: None })
+    }
+
+    /// Makes the process abort after `n` table commits (crash tests only).
+    pub fn with_fault_after_commits(mut self, n: Option<usize>) -> Warehouse {
+        self.fault_after_commits = n;
+        self
+    }
+
+    /// The warehouse root as a URL.
+    pub fn root(&self) -> &Url {
+        &self.root
+    }
+
+    fn table_url(&self, name: &str) -> Result<Url> {
+        self.root.join(&format!("{name}/")).map_err(|e| Error::Location(e.to_string()))
+    }
+
+    /// A table at its latest version, or `None` if it does not exist yet.
+    async fn latest(&self, name: &str) -> Result<Option<DeltaTable>> {
+        let url = self.table_url(name)?;
+        // A local folder without a log is no table (yet); asking Delta would log an error.
+        if let Ok(path) = url.to_file_path() {
+            if !path.join("_delta_log").exists() {
+                return Ok(None);
+            }
+        }
+        let table = DeltaTable::try_from_url(url).await?;
+        Ok(table.version().is_some().then_some(table))
+    }
+
+    /// A table at its latest version, or an uninitialised one ready for its first write.
+    async fn latest_or_new(&self, name: &str) -> Result<DeltaTable> {
+        if let Some(table) = self.latest(name).await? {
+            return Ok(table);
+        }
+        let url = self.table_url(name)?;
+        if let Ok(path) = url.to_file_path() {
+            std::fs::create_dir_all(&path).map_err(|e| Error::Location(format!("cannot create {}: {e}", path.display())))?;
+        }
+        Ok(DeltaTableBuilder::from_url(url)?.build()?)
+    }
+
+    /// A table at a given version.
+    pub async fn table_at(&self, name: &str, version: u64) -> Result<DeltaTable> {
+        Ok(DeltaTableBuilder::from_url(self.table_url(name)?)?.with_version(version).load().await?)
+    }
+
+    /// Every completed run, oldest first.
+    pub async fn runs(&self) -> Result<Vec<RunRecord>> {
+        let Some(table) = self.latest(RUNS).await? else { return Ok(vec![]) };
+        let mut runs = Vec::new();
+        for batch in read_all(&table).await? {
+            runs.extend(RunRecord::from_batch(&batch)?);
+        }
+        runs.sort_by_key(|r| r.run_number);
+        Ok(runs)
+    }
+
+    /// The last completed run, if any.
+    pub async fn last_run(&self) -> Result<Option<RunRecord>> {
+        Ok(self.runs().await?.pop())
+    }
+
+    /// A run by number, or the last run when `number` is `None`.
+    pub async fn run(&self, number: Option<i64>) -> Result<Option<RunRecord>> {
+        let runs = self.runs().await?;
+        match number {
+            None => Ok(runs.last().cloned()),
+            Some(n) => runs.into_iter().find(|r| r.run_number == n).map(Some).ok_or(Error::NoSuchRun(n)),
+        }
+    }
+
+    /// Every table named by a run, opened at the version the run recorded.
+    pub async fn snapshot(&self, run: &RunRecord) -> Result<Vec<(String, DeltaTable)>> {
+        let mut out = Vec::new();
+        for (name, version) in &run.tables {
+            out.push((name.clone(), self.table_at(name, *version).await?));
+        }
+        Ok(out)
+    }
+
+    /// Submissions recorded by completed runs.
+    pub async fn submissions(&self) -> Result<Vec<SubmissionRecord>> {
+        let Some(run) = self.last_run().await? else { return Ok(vec![]) };
+        let Some(version) = run.tables.get(SUBMISSIONS) else { return Ok(vec![]) };
+        let mut out = Vec::new();
+        for batch in read_all(&self.table_at(SUBMISSIONS, *version).await?).await? {
+            out.extend(SubmissionRecord::from_batch(&batch)?);
+        }
+        Ok(out)
+    }
+
+    /// (feed, sha256) of every file already taken, so that the same file
+    /// arriving again adds nothing.
+    pub async fn known_files(&self) -> Result<HashSet<(String, String)>> {
+        Ok(self
+            .submissions()
+            .await?
+            .into_iter()
+            .filter(|s| matches!(s.status.as_str(), "loaded" | "replaced" | "superseded"))
+            .filter_map(|s| s.feed.map(|f| (f, s.sha256)))
+            .collect())
+    }
+
+    /// Commits a run: each dataset's rows (replacing the feed/period pairs
+    /// they supersede), the rejects, the submissions, and finally the run
+    /// record. Returns the record, or `None` when the plan writes nothing.
+    pub async fn commit_run(&self, plan: RunPlan) -> Result<Option<RunRecord>> {
+        if plan.submissions.is_empty() {
+            return Ok(None);
+        }
+        let last = self.last_run().await?;
+        let mut versions: BTreeMap<String, u64> = last.as_ref().map(|r| r.tables.clone()).unwrap_or_default();
+        let mut commits = 0;
+        let mut replaced_keys: Vec<(String, String)> = Vec::new();
+
+        for write in &plan.datasets {
+            let predicate = replace_predicate("_feed", "_period", &write.replaces);
+            let version = self
+                .write(&write.dataset, write.batches.clone(), versions.get(&write.dataset).copied(), Some(predicate))
+                .await?;
+            versions.insert(write.dataset.clone(), version);
+            replaced_keys.extend(write.replaces.iter().cloned());
+            self.after_commit(&mut commits);
+        }
+        if !replaced_keys.is_empty() {
+            let batch = RejectRecord::to_batch(&plan.rejects)?;
+            let predicate = replace_predicate("feed", "period", &replaced_keys);
+            let version = self.write(REJECTS, vec![batch], versions.get(REJECTS).copied(), Some(predicate)).await?;
+            versions.insert(REJECTS.into(), version);
+            self.after_commit(&mut commits);
+        }
+        let batch = SubmissionRecord::to_batch(&plan.submissions)?;
+        let version = self.write(SUBMISSIONS, vec![batch], versions.get(SUBMISSIONS).copied(), None).await?;
+        versions.insert(SUBMISSIONS.into(), version);
+        self.after_commit(&mut commits);
+
+        let record = RunRecord {
+            run_number: last.map_or(1, |r| r.run_number + 1),
+            run_id: plan.run_id,
+            started_at: plan.started_at,
+            finished_at: Utc::now(),
+            tables: versions,
+        };
+        let runs_version = self.latest(RUNS).await?.and_then(|t| t.version());
+        self.write(RUNS, vec![record.to_batch()?], runs_version, None).await?;
+        info!(run = record.run_number, "run committed");
+        Ok(Some(record))
+    }
+
+    fn after_commit(&self, commits: &mut usize) {
+        *commits += 1;
+        if self.fault_after_commits == Some(*commits) {
+            warn!("fault injection: aborting after {commits} table commit(s)");
+            std::process::abort();
+        }
+    }
+
+    /// Writes rows to one table. `recorded` is the version the last completed
+    /// run named: a table that has moved past it (a broken run) is restored
+    /// first, and a table it does not name is overwritten whole.
+    /// `replace` = `Some(predicate)` replaces matching rows; `None` appends.
+    async fn write(&self, name: &str, batches: Vec<RecordBatch>, recorded: Option<u64>, replace: Option<String>) -> Result<u64> {
+        let mut table = self.latest_or_new(name).await?;
+        match (table.version(), recorded) {
+            (Some(latest), Some(recorded)) if latest > recorded => {
+                warn!(table = name, latest, recorded, "undoing an incomplete run's commit");
+                table = table.restore().with_version_to_restore(recorded).await?.0;
+            }
+            (Some(latest), None) => {
+                warn!(table = name, latest, "overwriting a table no completed run recorded");
+                let table = table.write(batches).with_save_mode(SaveMode::Overwrite).await?;
+                return version_of(&table);
+            }
+            _ => {}
+        }
+        let exists = table.version().is_some();
+        let builder = table.write(batches);
+        let table = match replace {
+            Some(predicate) if exists => {
+                debug!(table = name, %predicate, "replacing rows");
+                builder.with_save_mode(SaveMode::Overwrite).with_replace_where(predicate).await?
+            }
+            _ => builder.with_save_mode(SaveMode::Append).await?,
+        };
+        version_of(&table)
+    }
+
+    /// The commit history of a table, newest first: (version, operation, when).
+    pub async fn history(&self, name: &str) -> Result<Vec<(u64, String, Option<i64>)>> {
+        use futures::TryStreamExt;
+        let Some(table) = self.latest(name).await? else { return Ok(vec![]) };
+        let Some(latest) = table.version() else { return Ok(vec![]) };
+        let infos: Vec<_> = table.history(None).try_collect().await?;
+        Ok(infos
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| (latest.saturating_sub(i as u64), c.operation.unwrap_or_default(), c.timestamp))
+            .collect())
+    }
+}
+
+fn version_of(table: &DeltaTable) -> Result<u64> {
+    table.version().ok_or_else(|| Error::Corrupt("a table has no version after a commit".into()))
+}
+
+/// `(feed = 'a' AND period IN ('p1','p2')) OR (…)`: the rows a run replaces.
+fn replace_predicate(feed_col: &str, period_col: &str, keys: &[(String, String)]) -> String {
+    let mut by_feed: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (feed, period) in keys {
+        by_feed.entry(feed).or_default().push(period);
+    }
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    by_feed
+        .iter()
+        .map(|(feed, periods)| {
+            let periods: Vec<String> = periods.iter().map(|p| quote(p)).collect();
+            format!("({feed_col} = {} AND {period_col} IN ({}))", quote(feed), periods.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+/// Every row of a (small) table: pqa's own tables are read this way.
+async fn read_all(table: &DeltaTable) -> Result<Vec<RecordBatch>> {
+    let ctx = SessionContext::new();
+    table.update_datafusion_session(&ctx.state())?;
+    ctx.register_table("t", table.table_provider().await?)?;
+    Ok(ctx.sql("SELECT * FROM t").await?.collect().await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn predicate_groups_periods_by_feed_and_quotes() {
+        let keys = vec![
+            ("b".to_string(), "2024/25-Q1".to_string()),
+            ("a".to_string(), "2024/25-Q2".to_string()),
+            ("b".to_string(), "2024/25-Q2".to_string()),
+            ("o'k".to_string(), "x".to_string()),
+        ];
+        assert_eq!(
+            replace_predicate("_feed", "_period", &keys),
+            "(_feed = 'a' AND _period IN ('2024/25-Q2')) OR (_feed = 'b' AND _period IN ('2024/25-Q1', '2024/25-Q2')) OR (_feed = 'o''k' AND _period IN ('x'))"
+        );
+    }
+}
