@@ -6,8 +6,13 @@ use crate::TestProject;
 fn every_config_error_is_reported_at_once_with_its_location() {
     let p = TestProject::new();
     let feed = std::fs::read_to_string(p.path().join("pipelines/cp_plans.yaml")).unwrap();
-    std::fs::write(p.path().join("pipelines/cp_plans.yaml"), feed.replace("source:", "sorce:")).unwrap();
-    let metric = std::fs::read_to_string(p.path().join("pipelines/housing_bed_and_breakfast.yaml")).unwrap();
+    std::fs::write(
+        p.path().join("pipelines/cp_plans.yaml"),
+        feed.replace("source:", "sorce:"),
+    )
+    .unwrap();
+    let metric =
+        std::fs::read_to_string(p.path().join("pipelines/housing_bed_and_breakfast.yaml")).unwrap();
     std::fs::write(
         p.path().join("pipelines/housing_bed_and_breakfast.yaml"),
         metric.replace("  indicator:\n", "  indicater:\n"),
@@ -16,9 +21,16 @@ fn every_config_error_is_reported_at_once_with_its_location() {
     let out = p.cmd(&["ingest"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.starts_with("error: reading the project pqa.yaml"), "{err}");
+    assert!(
+        err.starts_with("error: reading the project pqa.yaml"),
+        "{err}"
+    );
     assert!(err.contains("3 configuration problem(s)"), "{err}");
-    assert!(err.contains("pipelines/cp_plans.yaml:6:1: unknown field `sorce`") && err.contains("(did you mean `source`?)"), "{err}");
+    assert!(
+        err.contains("pipelines/cp_plans.yaml:6:1: unknown field `sorce`")
+            && err.contains("(did you mean `source`?)"),
+        "{err}"
+    );
     assert!(
         err.contains("pipelines/housing_bed_and_breakfast.yaml:14:3: column `indicater` is not in dataset `indicators` (did you mean `indicator`?)"),
         "{err}"
@@ -32,16 +44,28 @@ fn every_config_error_is_reported_at_once_with_its_location() {
 #[test]
 fn a_missing_project_file_says_so_in_one_line() {
     let p = TestProject::new();
-    let out = p.cmd(&["--project", "nowhere.yaml", "history"]).output().unwrap();
+    let out = p
+        .cmd(&["--project", "nowhere.yaml", "history"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.lines().next().unwrap().starts_with("error: reading the project nowhere.yaml"), "{err}");
+    assert!(
+        err.lines()
+            .next()
+            .unwrap()
+            .starts_with("error: reading the project nowhere.yaml"),
+        "{err}"
+    );
 }
 
 #[test]
 fn bad_sql_fails_with_the_reason() {
     let p = TestProject::new();
-    let out = p.cmd(&["query", "SELECT * FROM no_such_table"]).output().unwrap();
+    let out = p
+        .cmd(&["query", "SELECT * FROM no_such_table"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no_such_table"));
 }

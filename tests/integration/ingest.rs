@@ -7,14 +7,28 @@ fn sample_inbox_loads_with_only_the_intended_rejects() {
     let p = TestProject::with_sample_inbox();
     let out = p.ok(&["ingest"]);
     assert!(out.contains("25 file(s): 24 loaded, 1 superseded"), "{out}");
-    assert!(out.contains("Rows read 3563 = accepted 3560 + rejected 3"), "{out}");
+    assert!(
+        out.contains("Rows read 3563 = accepted 3560 + rejected 3"),
+        "{out}"
+    );
     assert!(out.contains("csc/cp_plans_2023-24_Q2.csv row 9, column plan_start (type): \"31/02/2023\": not a valid date"), "{out}");
-    assert!(out.contains("row 17, column plan_end (plan_end >= plan_start): fails the check"), "{out}");
-    assert!(out.contains("column category (code): \"Cat: Financial\": not a known code"), "{out}");
+    assert!(
+        out.contains("row 17, column plan_end (plan_end >= plan_start): fails the check"),
+        "{out}"
+    );
+    assert!(
+        out.contains("column category (code): \"Cat: Financial\": not a known code"),
+        "{out}"
+    );
     assert!(out.contains("Warehouse: run 1 committed"), "{out}");
 
     // The quarantine holds the same three rows, with file, row, column and rule.
-    let rejects = p.ok(&["query", "SELECT file, source_row, column_name, rule FROM rejects ORDER BY file, source_row", "--format", "csv"]);
+    let rejects = p.ok(&[
+        "query",
+        "SELECT file, source_row, column_name, rule FROM rejects ORDER BY file, source_row",
+        "--format",
+        "csv",
+    ]);
     assert_eq!(
         rejects,
         "file,source_row,column_name,rule\n\
@@ -36,9 +50,19 @@ fn identifiers_are_pseudonymised_and_never_printed() {
     p.add_sample("csc/cp_plans_2024-25_Q4.csv");
     let out = p.cmd(&["ingest", "-vv"]).output().unwrap();
     crate::assert_success(&out, &["ingest", "-vv"]);
-    let everything = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(!everything.contains("CS1"), "a child id was printed:\n{everything}");
-    let raw = p.count("SELECT count(*) FROM cp_plans WHERE child_id LIKE 'CS%'", &[]);
+    let everything = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !everything.contains("CS1"),
+        "a child id was printed:\n{everything}"
+    );
+    let raw = p.count(
+        "SELECT count(*) FROM cp_plans WHERE child_id LIKE 'CS%'",
+        &[],
+    );
     assert_eq!(raw, 0, "identifiers must not reach the warehouse in clear");
     let distinct = p.count("SELECT count(DISTINCT child_id) FROM cp_plans", &[]);
     assert_eq!(distinct, p.count("SELECT count(*) FROM cp_plans", &[]));
@@ -47,13 +71,22 @@ fn identifiers_are_pseudonymised_and_never_printed() {
 #[test]
 fn a_pseudonymised_feed_refuses_to_run_without_a_key() {
     let p = TestProject::new();
-    let project = std::fs::read_to_string(p.path().join("pqa.yaml")).unwrap().replace("sample_key: true", "sample_key: false");
+    let project = std::fs::read_to_string(p.path().join("pqa.yaml"))
+        .unwrap()
+        .replace("sample_key: true", "sample_key: false");
     std::fs::write(p.path().join("pqa.yaml"), project).unwrap();
     p.add_sample("csc/cp_plans_2024-25_Q4.csv");
     let out = p.ok(&["ingest"]);
-    assert!(out.contains("REFUSED: feed `cp_plans` pseudonymises identifiers but no key is set"), "{out}");
+    assert!(
+        out.contains("REFUSED: feed `cp_plans` pseudonymises identifiers but no key is set"),
+        "{out}"
+    );
     // With a key from the environment it loads.
-    let out = p.cmd(&["ingest"]).env("PQA_PSEUDONYM_KEY", "a-real-partnership-key-0123").output().unwrap();
+    let out = p
+        .cmd(&["ingest"])
+        .env("PQA_PSEUDONYM_KEY", "a-real-partnership-key-0123")
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("loaded"));
 }
 
@@ -61,14 +94,37 @@ fn a_pseudonymised_feed_refuses_to_run_without_a_key() {
 fn files_nobody_claims_or_nobody_can_read_are_reported_not_skipped() {
     let p = TestProject::new();
     p.add_file("notes/meeting.txt", b"not data");
-    p.add_file("csc/cp_plans_undated.csv", b"Child ID,Plan Start Date,Plan End Date,Category of Abuse,Unborn\r\n");
-    p.add_file("csc/cp_plans_2024-25_Q2.csv", b"Child ID,Start,Category of Abuse\r\nC1,01/07/2024,N\r\n");
-    p.add_file("housing/bed_and_breakfast_2024-25_Q2.xlsx", b"this is not a workbook");
+    p.add_file(
+        "csc/cp_plans_undated.csv",
+        b"Child ID,Plan Start Date,Plan End Date,Category of Abuse,Unborn\r\n",
+    );
+    p.add_file(
+        "csc/cp_plans_2024-25_Q2.csv",
+        b"Child ID,Start,Category of Abuse\r\nC1,01/07/2024,N\r\n",
+    );
+    p.add_file(
+        "housing/bed_and_breakfast_2024-25_Q2.xlsx",
+        b"this is not a workbook",
+    );
     let out = p.ok(&["ingest"]);
-    assert!(out.contains("notes/meeting.txt") && out.contains("REFUSED: no feed claims this file"), "{out}");
-    assert!(out.contains("REFUSED: no quarter in the file name"), "{out}");
-    assert!(out.contains("REFUSED: column `plan_start`: no header \"Plan Start Date\" or \"CP Start Date\""), "{out}");
-    assert!(out.contains("REFUSED: not a readable Excel workbook"), "{out}");
+    assert!(
+        out.contains("notes/meeting.txt") && out.contains("REFUSED: no feed claims this file"),
+        "{out}"
+    );
+    assert!(
+        out.contains("REFUSED: no quarter in the file name"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "REFUSED: column `plan_start`: no header \"Plan Start Date\" or \"CP Start Date\""
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("REFUSED: not a readable Excel workbook"),
+        "{out}"
+    );
     assert!(out.contains("Warehouse: nothing new to commit"), "{out}");
 }
 

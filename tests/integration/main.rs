@@ -23,11 +23,13 @@ pub fn sample_inbox() -> PathBuf {
 }
 
 /// A throwaway project: config copied from the repository, an empty inbox.
+#[derive(Debug)]
 pub struct TestProject {
     pub dir: tempfile::TempDir,
 }
 
 impl TestProject {
+    #[allow(clippy::new_without_default)] // a fresh temporary folder is not a "default"
     pub fn new() -> TestProject {
         let dir = tempfile::tempdir().expect("temp dir");
         for sub in ["schemas", "pipelines", "metrics"] {
@@ -73,7 +75,10 @@ impl TestProject {
     /// The `pqa` command, run in the project folder.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_pqa"));
-        c.current_dir(self.path()).args(args).env_remove("PQA_PSEUDONYM_KEY").env_remove("PQA_FAULT_AFTER_COMMITS");
+        c.current_dir(self.path())
+            .args(args)
+            .env_remove("PQA_PSEUDONYM_KEY")
+            .env_remove("PQA_FAULT_AFTER_COMMITS");
         c
     }
 
@@ -89,8 +94,14 @@ impl TestProject {
         let mut args = vec!["query", sql, "--format", "csv"];
         args.extend_from_slice(extra);
         let out = self.ok(&args);
-        let value = out.lines().nth(1).unwrap_or_else(|| panic!("no row from {sql}: {out}"));
-        value.trim().parse().unwrap_or_else(|_| panic!("not a number from {sql}: {out}"))
+        let value = out
+            .lines()
+            .nth(1)
+            .unwrap_or_else(|| panic!("no row from {sql}: {out}"));
+        value
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("not a number from {sql}: {out}"))
     }
 }
 

@@ -19,11 +19,23 @@ fn the_html_report_is_self_contained_with_a_chart_and_table_per_metric() {
     assert!(out.contains("pqa-report-2024-25-H2.html"), "{out}");
     let html = std::fs::read_to_string(p.path().join("out/pqa-report-2024-25-H2.html")).unwrap();
     assert_eq!(html.matches("<svg").count(), 2, "one chart per metric");
-    assert_eq!(html.matches("<figure role=\"img\" aria-label=\"Line chart of").count(), 2);
-    assert!(!html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("<script"), "nothing is fetched");
-    assert!(html.contains("Children with a child protection plan") && html.contains("Families living in bed and breakfast"));
+    assert_eq!(
+        html.matches("<figure role=\"img\" aria-label=\"Line chart of")
+            .count(),
+        2
+    );
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("<script"),
+        "nothing is fetched"
+    );
+    assert!(
+        html.contains("Children with a child protection plan")
+            && html.contains("Families living in bed and breakfast")
+    );
     // Text is escaped: the agency name's apostrophe is an entity, not raw markup.
-    assert!(html.contains("Children&#x27;s social care") || html.contains("Children&#39;s social care"));
+    assert!(
+        html.contains("Children&#x27;s social care") || html.contains("Children&#39;s social care")
+    );
 }
 
 #[test]
@@ -32,7 +44,10 @@ fn an_earlier_half_year_reports_its_own_quarters() {
     p.ok(&["ingest"]);
     p.ok(&["report", "--period", "2023/24-H1"]);
     let md = std::fs::read_to_string(p.path().join("out/pqa-report-2023-24-H1.md")).unwrap();
-    assert!(md.contains("At the end of Q2 2023/24 (Jul–Sep 2023)"), "{md}");
+    assert!(
+        md.contains("At the end of Q2 2023/24 (Jul–Sep 2023)"),
+        "{md}"
+    );
     assert!(!md.contains("2024/25"), "nothing after the period is shown");
 }
 
@@ -41,9 +56,20 @@ fn query_prints_json_and_csv() {
     let p = TestProject::new();
     p.add_sample("housing/bed_and_breakfast_2024-25_Q4.xlsx");
     p.ok(&["ingest"]);
-    let json = p.ok(&["query", "SELECT indicator, value FROM indicators WHERE indicator = 'families_in_bed_and_breakfast'", "--format", "json"]);
+    let json = p.ok(&[
+        "query",
+        "SELECT indicator, value FROM indicators WHERE indicator = 'families_in_bed_and_breakfast'",
+        "--format",
+        "json",
+    ]);
     let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(parsed, serde_json::json!([{ "indicator": "families_in_bed_and_breakfast", "value": 34.0 }]));
+    assert_eq!(
+        parsed,
+        serde_json::json!([{ "indicator": "families_in_bed_and_breakfast", "value": 34.0 }])
+    );
     let table = p.ok(&["query", "SELECT count(*) AS n FROM indicators"]);
-    assert!(table.contains("| n |") && table.contains("| 3 |"), "{table}");
+    assert!(
+        table.contains("| n |") && table.contains("| 3 |"),
+        "{table}"
+    );
 }

@@ -13,7 +13,9 @@ use anyhow::{Context, Result};
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 use pqa_core::{Period, Project};
-use pqa_ingest::{Claim, Claims, Mapped, PseudonymKey, Submission, ingest_bytes, list_inbox, sha256_hex};
+use pqa_ingest::{
+    Claim, Claims, Mapped, PseudonymKey, Submission, ingest_bytes, list_inbox, sha256_hex,
+};
 use pqa_store::{DatasetWrite, RejectRecord, RunPlan, SubmissionRecord, Warehouse};
 use tracing::{info, warn};
 
@@ -28,7 +30,12 @@ struct FileOutcome {
 enum Status {
     /// Rows taken (some may be rejected); `superseded` when a later file in
     /// this run for the same feed and period replaces it.
-    Staged { mapped: Mapped, sha256: String, superseded: bool, replaces_earlier: bool },
+    Staged {
+        mapped: Mapped,
+        sha256: String,
+        superseded: bool,
+        replaces_earlier: bool,
+    },
     AlreadyLoaded,
     Refused(String),
 }
@@ -41,7 +48,8 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &Path) -> Resu
     if key.as_ref().is_some_and(|k| k.is_sample) {
         warn!("using the public sample pseudonymisation key: for synthetic sample data only");
     }
-    let files = list_inbox(inbox).with_context(|| format!("reading the inbox {}", inbox.display()))?;
+    let files =
+        list_inbox(inbox).with_context(|| format!("reading the inbox {}", inbox.display()))?;
     let claims = Claims::new(&project.feeds)?;
     let known = warehouse.known_files().await?;
     let loaded_before: HashSet<(String, String)> = warehouse
@@ -51,27 +59,51 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &Path) -> Resu
         .filter_map(|s| Some((s.feed?, s.period?)))
         .collect();
 
-    let progress = ProgressBar::new(files.len() as u64)
-        .with_style(ProgressStyle::with_template("{bar:30} {pos}/{len} files {msg}").expect("valid template"));
+    let progress = ProgressBar::new(files.len() as u64).with_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} files {msg}").expect("valid template"),
+    );
     let mut outcomes = Vec::new();
     for file in &files {
         progress.set_message(file.name.clone());
-        let bytes = std::fs::read(&file.path).with_context(|| format!("reading {}", file.path.display()))?;
+        let bytes = std::fs::read(&file.path)
+            .with_context(|| format!("reading {}", file.path.display()))?;
         let outcome = match claims.claim(&file.name) {
-            Claim::Unclaimed => refused(&file.name, None, None, "no feed claims this file (check `files:` in pipelines/*.yaml)"),
-            Claim::Ambiguous(feeds) => refused(&file.name, None, None, &format!("claimed by more than one feed ({}): make their `files:` patterns distinct", feeds.join(", "))),
+            Claim::Unclaimed => refused(
+                &file.name,
+                None,
+                None,
+                "no feed claims this file (check `files:` in pipelines/*.yaml)",
+            ),
+            Claim::Ambiguous(feeds) => refused(
+                &file.name,
+                None,
+                None,
+                &format!(
+                    "claimed by more than one feed ({}): make their `files:` patterns distinct",
+                    feeds.join(", ")
+                ),
+            ),
             Claim::Feed(feed) => {
                 let sha256 = sha256_hex(&bytes);
                 match Period::find_quarter_in(&file.name) {
-                    None => refused(&file.name, Some(&feed.feed), None, "no quarter in the file name: name it like cp_plans_2024-25_Q3.csv"),
-                    Some(_) if known.contains(&(feed.feed.clone(), sha256.clone())) => FileOutcome {
-                        file: file.name.clone(),
-                        feed: Some(feed.feed.clone()),
-                        period: Period::find_quarter_in(&file.name),
-                        status: Status::AlreadyLoaded,
-                    },
+                    None => refused(
+                        &file.name,
+                        Some(&feed.feed),
+                        None,
+                        "no quarter in the file name: name it like cp_plans_2024-25_Q3.csv",
+                    ),
+                    Some(_) if known.contains(&(feed.feed.clone(), sha256.clone())) => {
+                        FileOutcome {
+                            file: file.name.clone(),
+                            feed: Some(feed.feed.clone()),
+                            period: Period::find_quarter_in(&file.name),
+                            status: Status::AlreadyLoaded,
+                        }
+                    }
                     Some(period) => {
-                        let schema = project.schema(&feed.dataset).expect("feeds are validated against schemas");
+                        let schema = project
+                            .schema(&feed.dataset)
+                            .expect("feeds are validated against schemas");
                         let submission = Submission {
                             feed,
                             schema,
@@ -113,7 +145,10 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &Path) -> Resu
     mark_superseded(&mut outcomes);
 
     let plan = plan(project, &outcomes, run_id, started_at);
-    let record = warehouse.commit_run(plan).await.context("committing the run to the warehouse")?;
+    let record = warehouse
+        .commit_run(plan)
+        .await
+        .context("committing the run to the warehouse")?;
     print_summary(inbox, &outcomes, record.as_ref());
     Ok(())
 }
@@ -122,14 +157,24 @@ impl FileOutcome {
     /// Keeps the row rejects of a file refused because none of its rows passed,
     /// so the summary can say why.
     fn with_rejects(self, mapped: Mapped) -> FileOutcome {
-        let Status::Refused(reason) = self.status else { return self };
+        let Status::Refused(reason) = self.status else {
+            return self;
+        };
         let detail: Vec<String> = mapped.rejects.iter().take(5).map(describe_reject).collect();
-        FileOutcome { status: Status::Refused(format!("{reason}\n      {}", detail.join("\n      "))), ..self }
+        FileOutcome {
+            status: Status::Refused(format!("{reason}\n      {}", detail.join("\n      "))),
+            ..self
+        }
     }
 }
 
 fn refused(file: &str, feed: Option<&str>, period: Option<Period>, reason: &str) -> FileOutcome {
-    FileOutcome { file: file.into(), feed: feed.map(Into::into), period, status: Status::Refused(reason.into()) }
+    FileOutcome {
+        file: file.into(),
+        feed: feed.map(Into::into),
+        period,
+        status: Status::Refused(reason.into()),
+    }
 }
 
 /// Of several files for one feed and quarter in a run, the last by name wins
@@ -142,7 +187,9 @@ fn mark_superseded(outcomes: &mut [FileOutcome]) {
         }
     }
     for (i, o) in outcomes.iter_mut().enumerate() {
-        if let (Status::Staged { superseded, .. }, Some(feed), Some(period)) = (&mut o.status, &o.feed, o.period) {
+        if let (Status::Staged { superseded, .. }, Some(feed), Some(period)) =
+            (&mut o.status, &o.feed, o.period)
+        {
             *superseded = last.get(&(feed.clone(), period)) != Some(&i);
         }
     }
@@ -150,14 +197,37 @@ fn mark_superseded(outcomes: &mut [FileOutcome]) {
 
 /// The run's writes: each dataset's surviving rows and what they replace,
 /// their rejects, and a submission record for every file taken.
-fn plan(project: &Project, outcomes: &[FileOutcome], run_id: String, started_at: chrono::DateTime<Utc>) -> RunPlan {
-    let mut plan = RunPlan { run_id: run_id.clone(), started_at, ..RunPlan::default() };
+fn plan(
+    project: &Project,
+    outcomes: &[FileOutcome],
+    run_id: String,
+    started_at: chrono::DateTime<Utc>,
+) -> RunPlan {
+    let mut plan = RunPlan {
+        run_id: run_id.clone(),
+        started_at,
+        ..RunPlan::default()
+    };
     let mut datasets: BTreeMap<String, DatasetWrite> = BTreeMap::new();
     for o in outcomes {
-        let (Status::Staged { mapped, sha256, superseded, replaces_earlier }, Some(feed_name), Some(period)) = (&o.status, &o.feed, o.period) else {
+        let (
+            Status::Staged {
+                mapped,
+                sha256,
+                superseded,
+                replaces_earlier,
+            },
+            Some(feed_name),
+            Some(period),
+        ) = (&o.status, &o.feed, o.period)
+        else {
             continue;
         };
-        let feed = project.feeds.iter().find(|f| &f.feed == feed_name).expect("claimed by a known feed");
+        let feed = project
+            .feeds
+            .iter()
+            .find(|f| &f.feed == feed_name)
+            .expect("claimed by a known feed");
         let status = match (superseded, replaces_earlier) {
             (true, _) => "superseded",
             (false, true) => "replaced",
@@ -174,30 +244,34 @@ fn plan(project: &Project, outcomes: &[FileOutcome], run_id: String, started_at:
             rows_read: mapped.rows_read as i64,
             rows_accepted: mapped.rows_accepted() as i64,
             rows_rejected: mapped.rows_rejected as i64,
-            message: (!mapped.unused_headers.is_empty()).then(|| format!("headers not loaded: {}", mapped.unused_headers.join(", "))),
+            message: (!mapped.unused_headers.is_empty())
+                .then(|| format!("headers not loaded: {}", mapped.unused_headers.join(", "))),
         });
         if *superseded {
             continue;
         }
-        let write = datasets.entry(feed.dataset.clone()).or_insert_with(|| DatasetWrite {
-            dataset: feed.dataset.clone(),
-            batches: vec![],
-            replaces: vec![],
-        });
+        let write = datasets
+            .entry(feed.dataset.clone())
+            .or_insert_with(|| DatasetWrite {
+                dataset: feed.dataset.clone(),
+                batches: vec![],
+                replaces: vec![],
+            });
         write.batches.push(mapped.batch.clone());
         write.replaces.push((feed.feed.clone(), period.to_string()));
-        plan.rejects.extend(mapped.rejects.iter().map(|r| RejectRecord {
-            run_id: run_id.clone(),
-            feed: feed.feed.clone(),
-            period: period.to_string(),
-            file: o.file.clone(),
-            sha256: sha256.clone(),
-            sheet: mapped.sheet.clone(),
-            source_row: r.row as i64,
-            column_name: r.column.clone(),
-            rule: r.rule.clone(),
-            message: r.message.clone(),
-        }));
+        plan.rejects
+            .extend(mapped.rejects.iter().map(|r| RejectRecord {
+                run_id: run_id.clone(),
+                feed: feed.feed.clone(),
+                period: period.to_string(),
+                file: o.file.clone(),
+                sha256: sha256.clone(),
+                sheet: mapped.sheet.clone(),
+                source_row: r.row as i64,
+                column_name: r.column.clone(),
+                rule: r.rule.clone(),
+                message: r.message.clone(),
+            }));
     }
     plan.datasets = datasets.into_values().collect();
     plan
@@ -213,21 +287,41 @@ fn describe_reject(r: &pqa_ingest::Reject) -> String {
 fn print_summary(inbox: &Path, outcomes: &[FileOutcome], record: Option<&pqa_store::RunRecord>) {
     println!("Ingest of {}", inbox.display());
     println!();
-    let width = outcomes.iter().map(|o| o.file.chars().count()).max().unwrap_or(4).max(4);
-    println!("{:<width$}  {:<28}  {:<10}  {:>6}  {:>8}  {:>8}  STATUS", "FILE", "FEED", "PERIOD", "READ", "ACCEPTED", "REJECTED");
+    let width = outcomes
+        .iter()
+        .map(|o| o.file.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!(
+        "{:<width$}  {:<28}  {:<10}  {:>6}  {:>8}  {:>8}  STATUS",
+        "FILE", "FEED", "PERIOD", "READ", "ACCEPTED", "REJECTED"
+    );
     let (mut read, mut accepted, mut rejected) = (0, 0, 0);
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut rejects = Vec::new();
     for o in outcomes {
         let feed = o.feed.as_deref().unwrap_or("-");
-        let period = o.period.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
+        let period = o
+            .period
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "-".into());
         let (figures, status) = match &o.status {
-            Status::Staged { mapped, superseded, replaces_earlier, .. } => {
+            Status::Staged {
+                mapped,
+                superseded,
+                replaces_earlier,
+                ..
+            } => {
                 read += mapped.rows_read;
                 accepted += mapped.rows_accepted();
                 rejected += mapped.rows_rejected;
                 for r in &mapped.rejects {
-                    let sheet = mapped.sheet.as_ref().map(|s| format!(" sheet \"{s}\",")).unwrap_or_default();
+                    let sheet = mapped
+                        .sheet
+                        .as_ref()
+                        .map(|s| format!(" sheet \"{s}\","))
+                        .unwrap_or_default();
                     rejects.push(format!("{}{sheet} {}", o.file, describe_reject(r)));
                 }
                 let status = match (superseded, replaces_earlier) {
@@ -235,20 +329,42 @@ fn print_summary(inbox: &Path, outcomes: &[FileOutcome], record: Option<&pqa_sto
                     (false, true) => "replaced the earlier submission for this quarter".to_string(),
                     (false, false) => "loaded".to_string(),
                 };
-                (format!("{:>6}  {:>8}  {:>8}", mapped.rows_read, mapped.rows_accepted(), mapped.rows_rejected), status)
+                (
+                    format!(
+                        "{:>6}  {:>8}  {:>8}",
+                        mapped.rows_read,
+                        mapped.rows_accepted(),
+                        mapped.rows_rejected
+                    ),
+                    status,
+                )
             }
-            Status::AlreadyLoaded => (format!("{:>6}  {:>8}  {:>8}", "-", "-", "-"), "already loaded: nothing to add".into()),
-            Status::Refused(reason) => (format!("{:>6}  {:>8}  {:>8}", "-", "-", "-"), format!("REFUSED: {reason}")),
+            Status::AlreadyLoaded => (
+                format!("{:>6}  {:>8}  {:>8}", "-", "-", "-"),
+                "already loaded: nothing to add".into(),
+            ),
+            Status::Refused(reason) => (
+                format!("{:>6}  {:>8}  {:>8}", "-", "-", "-"),
+                format!("REFUSED: {reason}"),
+            ),
         };
         let key = match &o.status {
-            Status::Staged { superseded: true, .. } => "superseded",
-            Status::Staged { replaces_earlier: true, .. } => "replaced",
+            Status::Staged {
+                superseded: true, ..
+            } => "superseded",
+            Status::Staged {
+                replaces_earlier: true,
+                ..
+            } => "replaced",
             Status::Staged { .. } => "loaded",
             Status::AlreadyLoaded => "already loaded",
             Status::Refused(_) => "refused",
         };
         *counts.entry(key).or_default() += 1;
-        println!("{:<width$}  {:<28}  {:<10}  {figures}  {status}", o.file, feed, period);
+        println!(
+            "{:<width$}  {:<28}  {:<10}  {figures}  {status}",
+            o.file, feed, period
+        );
     }
     if !rejects.is_empty() {
         println!();
@@ -264,7 +380,11 @@ fn print_summary(inbox: &Path, outcomes: &[FileOutcome], record: Option<&pqa_sto
     match record {
         Some(r) => {
             let versions: Vec<String> = r.tables.iter().map(|(t, v)| format!("{t} v{v}")).collect();
-            println!("Warehouse: run {} committed ({})", r.run_number, versions.join(", "));
+            println!(
+                "Warehouse: run {} committed ({})",
+                r.run_number,
+                versions.join(", ")
+            );
         }
         None => println!("Warehouse: nothing new to commit"),
     }

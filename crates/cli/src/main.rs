@@ -107,7 +107,10 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start: {e}");
@@ -134,25 +137,39 @@ fn init_logging(verbose: u8) {
         _ => "debug,datafusion=info,deltalake=info,object_store=info",
     };
     let filter = EnvFilter::try_from_env("PQA_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
 }
 
 async fn run(cli: Cli) -> Result<()> {
-    let project = Project::load(&cli.project).with_context(|| format!("reading the project {}", cli.project.display()))?;
+    let project = Project::load(&cli.project)
+        .with_context(|| format!("reading the project {}", cli.project.display()))?;
     let warehouse = open_warehouse(&project, cli.warehouse.as_deref())?;
     match cli.command {
         Command::Ingest { inbox } => {
             let inbox = inbox.unwrap_or_else(|| project.path(&project.file.inbox));
             ingest::run(&project, &warehouse, &inbox).await?;
         }
-        Command::Query { sql, format, as_of } => output::query(&project, &warehouse, &sql, format, as_of).await?,
+        Command::Query { sql, format, as_of } => {
+            output::query(&project, &warehouse, &sql, format, as_of).await?
+        }
         Command::Report { period, out, as_of } => {
             let out = out.unwrap_or_else(|| project.path(&project.file.out));
             report::write(&project, &warehouse, period, &out, as_of).await?;
         }
         Command::Run { period } => {
             ingest::run(&project, &warehouse, &project.path(&project.file.inbox)).await?;
-            report::write(&project, &warehouse, period, &project.path(&project.file.out), None).await?;
+            report::write(
+                &project,
+                &warehouse,
+                period,
+                &project.path(&project.file.out),
+                None,
+            )
+            .await?;
         }
         Command::History => output::history(&warehouse).await?,
     }
@@ -165,8 +182,15 @@ fn open_warehouse(project: &Project, from_cli: Option<&str>) -> Result<Warehouse
     let location = match from_cli {
         Some(given) => given.to_string(),
         None if project.file.warehouse.contains("://") => project.file.warehouse.clone(),
-        None => project.path(&project.file.warehouse).to_string_lossy().into_owned(),
+        None => project
+            .path(&project.file.warehouse)
+            .to_string_lossy()
+            .into_owned(),
     };
-    let fault = std::env::var("PQA_FAULT_AFTER_COMMITS").ok().and_then(|v| v.parse().ok());
-    Ok(Warehouse::open(&location).with_context(|| format!("opening the warehouse at {location}"))?.with_fault_after_commits(fault))
+    let fault = std::env::var("PQA_FAULT_AFTER_COMMITS")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    Ok(Warehouse::open(&location)
+        .with_context(|| format!("opening the warehouse at {location}"))?
+        .with_fault_after_commits(fault))
 }

@@ -9,18 +9,34 @@ use pqa_store::Warehouse;
 use crate::Format;
 
 /// Runs SQL and prints the result in the chosen format.
-pub async fn query(project: &Project, warehouse: &Warehouse, sql: &str, format: Format, as_of: Option<i64>) -> Result<()> {
+pub async fn query(
+    project: &Project,
+    warehouse: &Warehouse,
+    sql: &str,
+    format: Format,
+    as_of: Option<i64>,
+) -> Result<()> {
     let layer = QueryLayer::open(warehouse, project, as_of).await?;
     let batches = layer.sql(sql).await?;
     let mut stdout = std::io::stdout().lock();
     print_batches(&mut stdout, &batches, format)
 }
 
-fn print_batches(out: &mut impl std::io::Write, batches: &[RecordBatch], format: Format) -> Result<()> {
+fn print_batches(
+    out: &mut impl std::io::Write,
+    batches: &[RecordBatch],
+    format: Format,
+) -> Result<()> {
     match format {
-        Format::Table => writeln!(out, "{}", arrow::util::pretty::pretty_format_batches(batches)?)?,
+        Format::Table => writeln!(
+            out,
+            "{}",
+            arrow::util::pretty::pretty_format_batches(batches)?
+        )?,
         Format::Csv => {
-            let mut writer = arrow::csv::WriterBuilder::new().with_header(true).build(out);
+            let mut writer = arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(out);
             for batch in batches {
                 writer.write(batch)?;
             }
@@ -43,8 +59,17 @@ pub async fn history(warehouse: &Warehouse) -> Result<()> {
         println!("No runs yet: `pqa ingest` loads the inbox.");
     }
     for run in runs {
-        let versions: Vec<String> = run.tables.iter().map(|(t, v)| format!("{t} v{v}")).collect();
-        println!("run {:>3}  {}  {}", run.run_number, run.finished_at.format("%Y-%m-%d %H:%M:%S UTC"), versions.join(", "));
+        let versions: Vec<String> = run
+            .tables
+            .iter()
+            .map(|(t, v)| format!("{t} v{v}"))
+            .collect();
+        println!(
+            "run {:>3}  {}  {}",
+            run.run_number,
+            run.finished_at.format("%Y-%m-%d %H:%M:%S UTC"),
+            versions.join(", ")
+        );
     }
     Ok(())
 }

@@ -13,25 +13,38 @@ use pqa_store::{REJECTS, Warehouse};
 
 /// Builds the report for `period` (default: the half year of the latest
 /// data) and writes `pqa-report-<period>.html` and `.md` into `out`.
-pub async fn write(project: &Project, warehouse: &Warehouse, period: Option<Period>, out: &Path, as_of: Option<i64>) -> Result<()> {
+pub async fn write(
+    project: &Project,
+    warehouse: &Warehouse,
+    period: Option<Period>,
+    out: &Path,
+    as_of: Option<i64>,
+) -> Result<()> {
     let layer = QueryLayer::open(warehouse, project, as_of).await?;
     let period = match period {
         Some(p) => p,
-        None => latest_half(&layer).await?.context("the warehouse holds no data yet: run `pqa ingest` first, or give --period")?,
+        None => latest_half(&layer)
+            .await?
+            .context("the warehouse holds no data yet: run `pqa ingest` first, or give --period")?,
     };
     let mut metrics = Vec::new();
     for spec in &project.metrics {
         metrics.push((spec, layer.series(spec).await?));
     }
     let quality = quality(project, &layer, period).await?;
-    let run = layer.run.as_ref().map(|r| RunInfo { number: r.run_number, tables: r.tables.iter().map(|(t, v)| (t.clone(), *v)).collect() });
+    let run = layer.run.as_ref().map(|r| RunInfo {
+        number: r.run_number,
+        tables: r.tables.iter().map(|(t, v)| (t.clone(), *v)).collect(),
+    });
     let input = ReportInput {
         partnership: &project.file.partnership,
         period,
         run,
         metrics,
         quality,
-        disclosure: Disclosure { suppress_up_to: project.file.disclosure.suppress_counts_up_to },
+        disclosure: Disclosure {
+            suppress_up_to: project.file.disclosure.suppress_counts_up_to,
+        },
     };
     let rendered = pqa_report::render(&input)?;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
@@ -39,17 +52,32 @@ pub async fn write(project: &Project, warehouse: &Warehouse, period: Option<Peri
     let html = out.join(format!("{stem}.html"));
     let markdown = out.join(format!("{stem}.md"));
     std::fs::write(&html, rendered.html).with_context(|| format!("writing {}", html.display()))?;
-    std::fs::write(&markdown, rendered.markdown).with_context(|| format!("writing {}", markdown.display()))?;
-    println!("Report for {}: {} and {}", period.long_label(), html.display(), markdown.display());
+    std::fs::write(&markdown, rendered.markdown)
+        .with_context(|| format!("writing {}", markdown.display()))?;
+    println!(
+        "Report for {}: {} and {}",
+        period.long_label(),
+        html.display(),
+        markdown.display()
+    );
     Ok(())
 }
 
 /// The half year containing the latest quarter any dataset holds.
 async fn latest_half(layer: &QueryLayer) -> Result<Option<Period>> {
-    let Some(run) = &layer.run else { return Ok(None) };
+    let Some(run) = &layer.run else {
+        return Ok(None);
+    };
     let mut latest: Option<Period> = None;
-    for table in run.tables.keys().filter(|t| !pqa_core::schema::RESERVED_TABLES.contains(&t.as_str())) {
-        for batch in layer.sql(&format!("SELECT DISTINCT _period FROM {table}")).await? {
+    for table in run
+        .tables
+        .keys()
+        .filter(|t| !pqa_core::schema::RESERVED_TABLES.contains(&t.as_str()))
+    {
+        for batch in layer
+            .sql(&format!("SELECT DISTINCT _period FROM {table}"))
+            .await?
+        {
             let column = cast(batch.column(0), &DataType::Utf8)?;
             let column = column.as_string::<i32>();
             for i in 0..column.len() {
@@ -59,15 +87,35 @@ async fn latest_half(layer: &QueryLayer) -> Result<Option<Period>> {
             }
         }
     }
-    Ok(latest.map(|q| Period::Half(q.financial_year(), if q <= Period::Quarter(q.financial_year(), 2) { 1 } else { 2 })))
+    Ok(latest.map(|q| {
+        Period::Half(
+            q.financial_year(),
+            if q <= Period::Quarter(q.financial_year(), 2) {
+                1
+            } else {
+                2
+            },
+        )
+    }))
 }
 
 /// Per feed: which quarters of the period arrived, and rows accepted and
 /// rejected for them, counted from what the warehouse holds.
-async fn quality(project: &Project, layer: &QueryLayer, period: Period) -> Result<Vec<FeedQuality>> {
+async fn quality(
+    project: &Project,
+    layer: &QueryLayer,
+    period: Period,
+) -> Result<Vec<FeedQuality>> {
     let quarters: Vec<String> = period.quarters().iter().map(|q| q.to_string()).collect();
-    let in_list = quarters.iter().map(|q| format!("'{q}'")).collect::<Vec<_>>().join(", ");
-    let has_rejects = layer.run.as_ref().is_some_and(|r| r.tables.contains_key(REJECTS));
+    let in_list = quarters
+        .iter()
+        .map(|q| format!("'{q}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let has_rejects = layer
+        .run
+        .as_ref()
+        .is_some_and(|r| r.tables.contains_key(REJECTS));
     let mut out = Vec::new();
     for feed in &project.feeds {
         let accepted = counts(layer, &format!(
@@ -84,13 +132,21 @@ async fn quality(project: &Project, layer: &QueryLayer, period: Period) -> Resul
         } else {
             vec![]
         };
-        let received: Vec<String> = quarters.iter().filter(|q| accepted.iter().any(|(p, _)| p == *q)).cloned().collect();
+        let received: Vec<String> = quarters
+            .iter()
+            .filter(|q| accepted.iter().any(|(p, _)| p == *q))
+            .cloned()
+            .collect();
         let rows_accepted: i64 = accepted.iter().map(|(_, n)| n).sum();
         let rows_rejected: i64 = rejected.iter().map(|(_, n)| n).sum();
         out.push(FeedQuality {
             feed: feed.feed.clone(),
             agency: feed.agency.clone(),
-            missing: quarters.iter().filter(|q| !received.contains(q)).cloned().collect(),
+            missing: quarters
+                .iter()
+                .filter(|q| !received.contains(q))
+                .cloned()
+                .collect(),
             received,
             rows_read: rows_accepted + rows_rejected,
             rows_accepted,

@@ -66,7 +66,8 @@ impl RowCheck {
             .ok_or("expected a comparison such as `end_date >= start_date` or `value >= 0`")?;
         let left = text[..i].trim();
         let right = text[i + sym.len()..].trim();
-        let is_name = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let is_name =
+            |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !is_name(left) || left.chars().next().is_some_and(|c| c.is_ascii_digit()) {
             return Err(format!("`{left}` is not a column name"));
         }
@@ -75,7 +76,12 @@ impl RowCheck {
             Err(_) if is_name(right) => Operand::Column(right.to_string()),
             Err(_) => return Err(format!("`{right}` is neither a column name nor a number")),
         };
-        Ok(RowCheck { text: text.trim().to_string(), left: left.to_string(), op, right })
+        Ok(RowCheck {
+            text: text.trim().to_string(),
+            left: left.to_string(),
+            op,
+            right,
+        })
     }
 
     /// The columns the check reads.

@@ -57,7 +57,11 @@ pub struct PrivacySettings {
 
 impl Default for PrivacySettings {
     fn default() -> Self {
-        PrivacySettings { key_env: default_key_env(), key_file: None, sample_key: false }
+        PrivacySettings {
+            key_env: default_key_env(),
+            key_file: None,
+            sample_key: false,
+        }
     }
 }
 
@@ -76,7 +80,9 @@ pub struct DisclosureSettings {
 
 impl Default for DisclosureSettings {
     fn default() -> Self {
-        DisclosureSettings { suppress_counts_up_to: default_max_suppressed() }
+        DisclosureSettings {
+            suppress_counts_up_to: default_max_suppressed(),
+        }
     }
 }
 
@@ -294,13 +300,18 @@ impl Project {
     /// that they fit together. Every problem found is returned at once.
     pub fn load(project_file: &Path) -> Result<Project> {
         // Empty for a project file in the current folder, so paths print as `pipelines/x.yaml`.
-        let root = project_file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let root = project_file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let mut errors = Vec::new();
         let file: Option<ProjectFile> = parse_file(project_file, &mut errors);
         let schemas: Vec<(PathBuf, String, DatasetSchema)> =
             parse_dir(&root.join("schemas"), &mut errors)?;
-        let feeds: Vec<(PathBuf, String, FeedSpec)> = parse_dir(&root.join("pipelines"), &mut errors)?;
-        let metrics: Vec<(PathBuf, String, MetricSpec)> = parse_dir(&root.join("metrics"), &mut errors)?;
+        let feeds: Vec<(PathBuf, String, FeedSpec)> =
+            parse_dir(&root.join("pipelines"), &mut errors)?;
+        let metrics: Vec<(PathBuf, String, MetricSpec)> =
+            parse_dir(&root.join("metrics"), &mut errors)?;
 
         for (path, text, schema) in &schemas {
             check_schema(path, text, schema, &mut errors);
@@ -335,32 +346,53 @@ impl Project {
     }
 }
 
-fn check_unique<T>(items: &[(PathBuf, String, T)], name: impl Fn(&T) -> &String, what: &str, errors: &mut Vec<ConfigError>) {
+fn check_unique<T>(
+    items: &[(PathBuf, String, T)],
+    name: impl Fn(&T) -> &String,
+    what: &str,
+    errors: &mut Vec<ConfigError>,
+) {
     for (i, (path, text, item)) in items.iter().enumerate() {
-        if let Some((first, _, _)) = items[..i].iter().find(|(_, _, other)| name(other) == name(item)) {
-            errors.push(at(path, text, name(item), format!(
-                "{what} `{}` is also defined in {}: names must be unique",
+        if let Some((first, _, _)) = items[..i]
+            .iter()
+            .find(|(_, _, other)| name(other) == name(item))
+        {
+            errors.push(at(
+                path,
+                text,
                 name(item),
-                first.display()
-            )));
+                format!(
+                    "{what} `{}` is also defined in {}: names must be unique",
+                    name(item),
+                    first.display()
+                ),
+            ));
         }
     }
 }
 
 fn check_schema(path: &Path, text: &str, schema: &DatasetSchema, errors: &mut Vec<ConfigError>) {
     if RESERVED_TABLES.contains(&schema.dataset.as_str()) {
-        errors.push(at(path, text, "dataset", format!(
-            "`{}` is reserved for pqa's own tables ({}); choose another dataset name",
-            schema.dataset,
-            RESERVED_TABLES.join(", ")
-        )));
+        errors.push(at(
+            path,
+            text,
+            "dataset",
+            format!(
+                "`{}` is reserved for pqa's own tables ({}); choose another dataset name",
+                schema.dataset,
+                RESERVED_TABLES.join(", ")
+            ),
+        ));
     }
     expect_file_stem(path, text, "dataset", &schema.dataset, errors);
     for name in schema.columns.keys() {
         if name.starts_with('_') {
-            errors.push(at(path, text, name, format!(
-                "column `{name}`: names starting with `_` are kept for lineage columns"
-            )));
+            errors.push(at(
+                path,
+                text,
+                name,
+                format!("column `{name}`: names starting with `_` are kept for lineage columns"),
+            ));
         }
     }
 }
@@ -374,57 +406,96 @@ fn check_feed(
 ) {
     expect_file_stem(path, text, "feed", &feed.feed, errors);
     if let Err(e) = globset::Glob::new(&feed.source.files) {
-        errors.push(at(path, text, "files", format!("`files` is not a valid glob: {e}")));
+        errors.push(at(
+            path,
+            text,
+            "files",
+            format!("`files` is not a valid glob: {e}"),
+        ));
     }
     if feed.source.format == FileFormat::Xlsx && feed.source.encoding != Encoding::Utf8 {
-        errors.push(at(path, text, "encoding", "`encoding` applies to CSV files only".into()));
+        errors.push(at(
+            path,
+            text,
+            "encoding",
+            "`encoding` applies to CSV files only".into(),
+        ));
     }
     let Some((_, _, schema)) = schemas.iter().find(|(_, _, s)| s.dataset == feed.dataset) else {
         let known: Vec<&str> = schemas.iter().map(|(_, _, s)| s.dataset.as_str()).collect();
-        errors.push(at(path, text, "dataset", format!(
-            "dataset `{}` has no schema in schemas/{}",
-            feed.dataset,
-            did_you_mean(&feed.dataset, &known)
-        )));
+        errors.push(at(
+            path,
+            text,
+            "dataset",
+            format!(
+                "dataset `{}` has no schema in schemas/{}",
+                feed.dataset,
+                did_you_mean(&feed.dataset, &known)
+            ),
+        ));
         return;
     };
     let known: Vec<&str> = schema.columns.keys().map(String::as_str).collect();
     for (name, spec) in &feed.columns {
         let Some(column) = schema.columns.get(name) else {
-            errors.push(at(path, text, name, format!(
-                "column `{name}` is not in dataset `{}`{}",
-                feed.dataset,
-                did_you_mean(name, &known)
-            )));
+            errors.push(at(
+                path,
+                text,
+                name,
+                format!(
+                    "column `{name}` is not in dataset `{}`{}",
+                    feed.dataset,
+                    did_you_mean(name, &known)
+                ),
+            ));
             continue;
         };
-        let sources = [!matches!(spec.from, OneOrMany::None), spec.value.is_some(), spec.fill.is_some()];
+        let sources = [
+            !matches!(spec.from, OneOrMany::None),
+            spec.value.is_some(),
+            spec.fill.is_some(),
+        ];
         if sources.iter().filter(|s| **s).count() != 1 {
             errors.push(at(path, text, name, format!(
                 "column `{name}` needs exactly one of `from` (source headers), `value` (a constant) or `fill` (period or agency)"
             )));
         }
         if !spec.formats.is_empty() && column.kind != ColumnType::Date {
-            errors.push(at(path, text, name, format!("column `{name}`: `formats` applies to date columns only")));
+            errors.push(at(
+                path,
+                text,
+                name,
+                format!("column `{name}`: `formats` applies to date columns only"),
+            ));
         }
         if let Some(allowed) = &column.codes {
             for code in spec.codes.keys() {
                 if !allowed.contains(code) {
                     let allowed_refs: Vec<&str> = allowed.iter().map(String::as_str).collect();
-                    errors.push(at(path, text, code, format!(
-                        "column `{name}`: code `{code}` is not one the dataset allows{}",
-                        did_you_mean(code, &allowed_refs)
-                    )));
+                    errors.push(at(
+                        path,
+                        text,
+                        code,
+                        format!(
+                            "column `{name}`: code `{code}` is not one the dataset allows{}",
+                            did_you_mean(code, &allowed_refs)
+                        ),
+                    ));
                 }
             }
         }
     }
     for (name, column) in &schema.columns {
         if column.required && !feed.columns.contains_key(name) {
-            errors.push(at(path, text, "columns", format!(
-                "dataset `{}` requires column `{name}`, which this feed does not map",
-                feed.dataset
-            )));
+            errors.push(at(
+                path,
+                text,
+                "columns",
+                format!(
+                    "dataset `{}` requires column `{name}`, which this feed does not map",
+                    feed.dataset
+                ),
+            ));
         }
     }
     for check in &feed.checks {
@@ -438,14 +509,19 @@ fn check_feed(
                     }
                 }
             }
-            Err(message) => errors.push(at(path, text, check, format!("check `{check}`: {message}"))),
+            Err(message) => {
+                errors.push(at(path, text, check, format!("check `{check}`: {message}")))
+            }
         }
     }
 }
 
 /// The name inside a file must match the file's name, so `pipelines/x.yaml` is feed `x`.
 fn expect_file_stem(path: &Path, text: &str, key: &str, name: &str, errors: &mut Vec<ConfigError>) {
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
     if stem != name {
         errors.push(at(path, text, key, format!(
             "{key} `{name}` is defined in {stem}.yaml: name the file {name}.yaml or the {key} `{stem}`"
@@ -457,7 +533,12 @@ fn expect_file_stem(path: &Path, text: &str, key: &str, name: &str, errors: &mut
 pub fn did_you_mean(name: &str, known: &[&str]) -> String {
     known
         .iter()
-        .map(|k| (strsim::jaro_winkler(&name.to_lowercase(), &k.to_lowercase()), k))
+        .map(|k| {
+            (
+                strsim::jaro_winkler(&name.to_lowercase(), &k.to_lowercase()),
+                k,
+            )
+        })
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, k)| format!(" (did you mean `{k}`?)"))
@@ -471,21 +552,35 @@ fn at(path: &Path, text: &str, needle: &str, message: String) -> ConfigError {
         .enumerate()
         .find_map(|(i, l)| l.find(needle).map(|c| (i + 1, c + 1)))
         .map_or((None, None), |(l, c)| (Some(l), Some(c)));
-    ConfigError { file: path.to_path_buf(), line, column, message }
+    ConfigError {
+        file: path.to_path_buf(),
+        line,
+        column,
+        message,
+    }
 }
 
 fn parse_file<T: DeserializeOwned>(path: &Path, errors: &mut Vec<ConfigError>) -> Option<T> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
-            errors.push(ConfigError { file: path.into(), line: None, column: None, message: e.to_string() });
+            errors.push(ConfigError {
+                file: path.into(),
+                line: None,
+                column: None,
+                message: e.to_string(),
+            });
             return None;
         }
     };
     parse_text(path, &text, errors)
 }
 
-fn parse_text<T: DeserializeOwned>(path: &Path, text: &str, errors: &mut Vec<ConfigError>) -> Option<T> {
+fn parse_text<T: DeserializeOwned>(
+    path: &Path,
+    text: &str,
+    errors: &mut Vec<ConfigError>,
+) -> Option<T> {
     match serde_yaml::from_str(text) {
         Ok(v) => Some(v),
         Err(e) => {
@@ -510,7 +605,9 @@ fn explain_yaml_error(message: &str) -> String {
     };
     let mut out = message.to_string();
     for marker in ["unknown field `", "unknown variant `"] {
-        let Some(at) = message.find(marker) else { continue };
+        let Some(at) = message.find(marker) else {
+            continue;
+        };
         if let Some((unknown, expected)) = message[at + marker.len()..].split_once('`') {
             let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
             out.push_str(&did_you_mean(unknown, &known));
@@ -520,8 +617,14 @@ fn explain_yaml_error(message: &str) -> String {
 }
 
 /// Parses every `*.yaml` in a folder (sorted, so errors come in a stable order).
-fn parse_dir<T: DeserializeOwned>(dir: &Path, errors: &mut Vec<ConfigError>) -> Result<Vec<(PathBuf, String, T)>> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io { path: dir.into(), source })?;
+fn parse_dir<T: DeserializeOwned>(
+    dir: &Path,
+    errors: &mut Vec<ConfigError>,
+) -> Result<Vec<(PathBuf, String, T)>> {
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
+        path: dir.into(),
+        source,
+    })?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
@@ -529,7 +632,10 @@ fn parse_dir<T: DeserializeOwned>(dir: &Path, errors: &mut Vec<ConfigError>) -> 
     paths.sort();
     let mut out = Vec::new();
     for path in paths {
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
         if let Some(v) = parse_text(&path, &text, errors) {
             out.push((path, text, v));
         }
@@ -554,21 +660,33 @@ mod tests {
         let e = &errors[0];
         assert_eq!((e.line, e.column), (Some(4), Some(1)));
         assert!(e.message.contains("unknown field `sorce`"), "{}", e.message);
-        assert!(e.message.contains("did you mean `source`?"), "{}", e.message);
+        assert!(
+            e.message.contains("did you mean `source`?"),
+            "{}",
+            e.message
+        );
         assert!(e.to_string().starts_with("pipelines/x.yaml:4:1: "));
     }
 
     #[test]
     fn unknown_format_suggests_the_closest() {
-        let text = "feed: x\nagency: A\ndataset: d\nsource:\n  files: a\n  format: xslx\ncolumns: {}\n";
+        let text =
+            "feed: x\nagency: A\ndataset: d\nsource:\n  files: a\n  format: xslx\ncolumns: {}\n";
         let errors = parse::<FeedSpec>(text).unwrap_err();
-        assert!(errors[0].message.contains("did you mean `xlsx`?"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("did you mean `xlsx`?"),
+            "{}",
+            errors[0].message
+        );
         assert_eq!(errors[0].line, Some(6));
     }
 
     #[test]
     fn did_you_mean_stays_quiet_when_nothing_is_close() {
         assert_eq!(did_you_mean("postcode", &["child_id", "plan_start"]), "");
-        assert_eq!(did_you_mean("plan_strat", &["child_id", "plan_start"]), " (did you mean `plan_start`?)");
+        assert_eq!(
+            did_you_mean("plan_strat", &["child_id", "plan_start"]),
+            " (did you mean `plan_start`?)"
+        );
     }
 }

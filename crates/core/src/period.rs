@@ -63,7 +63,9 @@ impl Period {
         } else {
             (fy, last_quarter + 1)
         };
-        quarter_start(next_fy, next_q).pred_opt().expect("date in range")
+        quarter_start(next_fy, next_q)
+            .pred_opt()
+            .expect("date in range")
     }
 
     /// Whether `date` falls within the period.
@@ -116,9 +118,17 @@ impl Period {
         };
         match self {
             Period::Year(_) => format!("{self} financial year"),
-            Period::Half(y, h) => format!("H{h} {} ({})", fy_label(y), months(self.start(), self.end())),
+            Period::Half(y, h) => format!(
+                "H{h} {} ({})",
+                fy_label(y),
+                months(self.start(), self.end())
+            ),
             Period::Quarter(y, q) => {
-                format!("Q{q} {} ({})", fy_label(y), months(self.start(), self.end()))
+                format!(
+                    "Q{q} {} ({})",
+                    fy_label(y),
+                    months(self.start(), self.end())
+                )
             }
         }
     }
@@ -201,9 +211,11 @@ impl FromStr for Period {
 
     /// Parses `2024/25`, `2024/25-H2` or `2024/25-Q3` (`-` may be a space).
     fn from_str(s: &str) -> Result<Self> {
-        let bad = || Error::Period {
+        let bad = || {
+            Error::Period {
             text: s.to_string(),
             reason: "expected a financial year like 2024/25, a half like 2024/25-H2 or a quarter like 2024/25-Q3".into(),
+        }
         };
         let s_trim = s.trim();
         let (year_part, rest) = match s_trim.find(['-', ' ']) {
@@ -216,7 +228,10 @@ impl FromStr for Period {
         if y.len() != 4 || yy != (year + 1) % 100 {
             return Err(Error::Period {
                 text: s.to_string(),
-                reason: format!("a financial year starting in {year} is written {}", fy_label(year)),
+                reason: format!(
+                    "a financial year starting in {year} is written {}",
+                    fy_label(year)
+                ),
             });
         }
         let Some(rest) = rest else {
@@ -243,15 +258,33 @@ mod tests {
 
     #[test]
     fn parses_and_prints_every_kind() {
-        for text in ["2024/25", "2024/25-H1", "2024/25-H2", "2024/25-Q1", "2024/25-Q4", "1999/00"] {
+        for text in [
+            "2024/25",
+            "2024/25-H1",
+            "2024/25-H2",
+            "2024/25-Q1",
+            "2024/25-Q4",
+            "1999/00",
+        ] {
             assert_eq!(text.parse::<Period>().unwrap().to_string(), text);
         }
-        assert_eq!("2024/25 q3".parse::<Period>().unwrap(), Period::Quarter(2024, 3));
+        assert_eq!(
+            "2024/25 q3".parse::<Period>().unwrap(),
+            Period::Quarter(2024, 3)
+        );
     }
 
     #[test]
     fn rejects_malformed_periods() {
-        for text in ["2024/26", "2024", "2024/25-Q5", "2024/25-H3", "24/25-Q1", "2024/25-X1", ""] {
+        for text in [
+            "2024/26",
+            "2024",
+            "2024/25-Q5",
+            "2024/25-H3",
+            "24/25-Q1",
+            "2024/25-X1",
+            "",
+        ] {
             assert!(text.parse::<Period>().is_err(), "{text} should not parse");
         }
     }
@@ -276,13 +309,19 @@ mod tests {
 
     #[test]
     fn previous_and_ranges_cross_year_boundaries() {
-        assert_eq!(Period::Quarter(2024, 1).previous(), Period::Quarter(2023, 4));
+        assert_eq!(
+            Period::Quarter(2024, 1).previous(),
+            Period::Quarter(2023, 4)
+        );
         assert_eq!(Period::Half(2024, 1).previous(), Period::Half(2023, 2));
         assert_eq!(Period::Quarter(2024, 4).back(7), Period::Quarter(2023, 1));
         let r = Period::quarter_range(Period::Quarter(2023, 3), Period::Quarter(2024, 2));
         assert_eq!(r.len(), 4);
         assert_eq!(r[0].to_string(), "2023/24-Q3");
-        assert_eq!(Period::Half(2024, 2).quarters(), vec![Period::Quarter(2024, 3), Period::Quarter(2024, 4)]);
+        assert_eq!(
+            Period::Half(2024, 2).quarters(),
+            vec![Period::Quarter(2024, 3), Period::Quarter(2024, 4)]
+        );
     }
 
     #[test]
@@ -298,7 +337,13 @@ mod tests {
 
     #[test]
     fn long_labels_read_naturally() {
-        assert_eq!(Period::Quarter(2024, 3).long_label(), "Q3 2024/25 (Oct–Dec 2024)");
-        assert_eq!(Period::Half(2024, 2).long_label(), "H2 2024/25 (Oct–Mar 2025)");
+        assert_eq!(
+            Period::Quarter(2024, 3).long_label(),
+            "Q3 2024/25 (Oct–Dec 2024)"
+        );
+        assert_eq!(
+            Period::Half(2024, 2).long_label(),
+            "H2 2024/25 (Oct–Mar 2025)"
+        );
     }
 }

@@ -11,8 +11,15 @@ use serde::Deserialize;
 pub const RESERVED_TABLES: &[&str] = &["submissions", "rejects", "runs", "periods"];
 
 /// Lineage columns added to every dataset row, in order.
-pub const LINEAGE_COLUMNS: &[&str] =
-    &["_feed", "_period", "_source_file", "_source_sha256", "_source_row", "_run_id", "_ingested_at"];
+pub const LINEAGE_COLUMNS: &[&str] = &[
+    "_feed",
+    "_period",
+    "_source_file",
+    "_source_sha256",
+    "_source_row",
+    "_run_id",
+    "_ingested_at",
+];
 
 /// A dataset: one warehouse table.
 #[derive(Debug, Clone, Deserialize)]
@@ -98,7 +105,11 @@ pub fn lineage_fields() -> Vec<Field> {
         Field::new("_source_sha256", DataType::Utf8, false),
         Field::new("_source_row", DataType::Int64, false),
         Field::new("_run_id", DataType::Utf8, false),
-        Field::new("_ingested_at", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false),
+        Field::new(
+            "_ingested_at",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            false,
+        ),
     ]
 }
 

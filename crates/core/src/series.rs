@@ -24,19 +24,30 @@ impl Series {
             .into_iter()
             .map(|period| Point {
                 period,
-                value: self.points.iter().find(|p| p.period == period).and_then(|p| p.value),
+                value: self
+                    .points
+                    .iter()
+                    .find(|p| p.period == period)
+                    .and_then(|p| p.value),
             })
             .collect()
     }
 
     /// The value for a period, if there is one.
     pub fn value_at(&self, period: Period) -> Option<f64> {
-        self.points.iter().find(|p| p.period == period).and_then(|p| p.value)
+        self.points
+            .iter()
+            .find(|p| p.period == period)
+            .and_then(|p| p.value)
     }
 
     /// The first period with a value.
     pub fn first_period(&self) -> Option<Period> {
-        self.points.iter().filter(|p| p.value.is_some()).map(|p| p.period).min()
+        self.points
+            .iter()
+            .filter(|p| p.value.is_some())
+            .map(|p| p.period)
+            .min()
     }
 }
 
@@ -48,8 +59,14 @@ mod tests {
     fn quarters_fill_gaps_with_none() {
         let s = Series {
             points: vec![
-                Point { period: Period::Quarter(2024, 1), value: Some(3.0) },
-                Point { period: Period::Quarter(2024, 3), value: Some(5.0) },
+                Point {
+                    period: Period::Quarter(2024, 1),
+                    value: Some(3.0),
+                },
+                Point {
+                    period: Period::Quarter(2024, 3),
+                    value: Some(5.0),
+                },
             ],
         };
         let q = s.quarters(Period::Quarter(2023, 4), Period::Quarter(2024, 3));

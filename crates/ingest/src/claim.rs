@@ -27,9 +27,15 @@ pub fn list_inbox(inbox: &Path) -> Result<Vec<InboxFile>> {
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<InboxFile>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io { path: dir.into(), source })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
+        path: dir.into(),
+        source,
+    })?;
     for entry in entries {
-        let entry = entry.map_err(|source| Error::Io { path: dir.into(), source })?;
+        let entry = entry.map_err(|source| Error::Io {
+            path: dir.into(),
+            source,
+        })?;
         let path = entry.path();
         if entry.file_name().to_string_lossy().starts_with('.') {
             continue;
@@ -38,7 +44,11 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<InboxFile>) -> Result<()> {
             walk(root, &path, out)?;
         } else {
             let relative = path.strip_prefix(root).unwrap_or(&path);
-            let name = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            let name = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
             out.push(InboxFile { path, name });
         }
     }
@@ -89,7 +99,12 @@ impl<'a> Claims<'a> {
 
     /// Which feed claims the file named `name` (relative to the inbox).
     pub fn claim(&self, name: &str) -> Claim<'a> {
-        let feeds: Vec<&'a FeedSpec> = self.matchers.iter().filter(|(_, m)| m.is_match(name)).map(|(f, _)| *f).collect();
+        let feeds: Vec<&'a FeedSpec> = self
+            .matchers
+            .iter()
+            .filter(|(_, m)| m.is_match(name))
+            .map(|(f, _)| *f)
+            .collect();
         match feeds.as_slice() {
             [] => Claim::Unclaimed,
             [one] => Claim::Feed(one),
@@ -111,9 +126,15 @@ mod tests {
 
     #[test]
     fn claims_by_glob_case_insensitively() {
-        let feeds = vec![feed("plans", "csc/cp_plans_*.csv"), feed("bb", "housing/*.{csv,xlsx}")];
+        let feeds = vec![
+            feed("plans", "csc/cp_plans_*.csv"),
+            feed("bb", "housing/*.{csv,xlsx}"),
+        ];
         let claims = Claims::new(&feeds).unwrap();
-        assert_eq!(claims.claim("csc/CP_Plans_2024-25_Q3.CSV"), Claim::Feed(&feeds[0]));
+        assert_eq!(
+            claims.claim("csc/CP_Plans_2024-25_Q3.CSV"),
+            Claim::Feed(&feeds[0])
+        );
         assert_eq!(claims.claim("housing/bb.xlsx"), Claim::Feed(&feeds[1]));
         assert_eq!(claims.claim("housing/sub/bb.xlsx"), Claim::Unclaimed);
         assert_eq!(claims.claim("notes.txt"), Claim::Unclaimed);
@@ -133,7 +154,11 @@ mod tests {
         std::fs::write(dir.join("sub/b.csv"), "x").unwrap();
         std::fs::write(dir.join("a.csv"), "x").unwrap();
         std::fs::write(dir.join(".DS_Store"), "x").unwrap();
-        let names: Vec<String> = list_inbox(&dir).unwrap().into_iter().map(|f| f.name).collect();
+        let names: Vec<String> = list_inbox(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(names, vec!["a.csv", "sub/b.csv"]);
     }

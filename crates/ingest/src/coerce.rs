@@ -69,7 +69,12 @@ fn describe_formats(formats: &[&str]) -> String {
         .map(|f| match *f {
             "iso" => "yyyy-mm-dd".to_string(),
             "excel_serial" => "Excel date number".to_string(),
-            f => f.replace("%d", "dd").replace("%m", "mm").replace("%Y", "yyyy").replace("%b", "Mon").replace("%e", "d"),
+            f => f
+                .replace("%d", "dd")
+                .replace("%m", "mm")
+                .replace("%Y", "yyyy")
+                .replace("%b", "Mon")
+                .replace("%e", "d"),
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -90,8 +95,14 @@ pub fn to_integer(cell: &Cell) -> Result<i64, String> {
         Cell::Number(n) if n.fract() == 0.0 => Ok(*n as i64),
         Cell::Number(_) => Err("a fraction where a whole number was expected".into()),
         Cell::Text(t) => {
-            let cleaned: String = t.trim().chars().filter(|c| *c != ',' && *c != ' ').collect();
-            cleaned.parse::<i64>().map_err(|_| "not a whole number".into())
+            let cleaned: String = t
+                .trim()
+                .chars()
+                .filter(|c| *c != ',' && *c != ' ')
+                .collect();
+            cleaned
+                .parse::<i64>()
+                .map_err(|_| "not a whole number".into())
         }
         _ => Err("not a whole number".into()),
     }
@@ -102,8 +113,16 @@ pub fn to_number(cell: &Cell) -> Result<f64, String> {
     match cell {
         Cell::Number(n) => Ok(*n),
         Cell::Text(t) => {
-            let cleaned: String = t.trim().chars().filter(|c| *c != ',' && *c != ' ').collect();
-            cleaned.parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| "not a number".into())
+            let cleaned: String = t
+                .trim()
+                .chars()
+                .filter(|c| *c != ',' && *c != ' ')
+                .collect();
+            cleaned
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+                .ok_or_else(|| "not a number".into())
         }
         _ => Err("not a number".into()),
     }
@@ -127,7 +146,10 @@ pub fn to_boolean(cell: &Cell) -> Result<bool, String> {
 /// Lower case with everything but letters and digits removed: how headers and
 /// code spellings are compared ("Plan Start-Date" matches "plan start date").
 pub fn normalise(text: &str) -> String {
-    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 #[cfg(test)]
@@ -149,14 +171,20 @@ mod tests {
         assert_eq!(to_date(&Cell::Number(45601.0), &[]), Ok(d(2024, 11, 5)));
         let dt = d(2024, 11, 5).and_hms_opt(0, 0, 0).unwrap();
         assert_eq!(to_date(&Cell::DateTime(dt), &[]), Ok(d(2024, 11, 5)));
-        assert_eq!(to_date(&text("5-Nov-2024"), &["%d-%b-%Y".into()]), Ok(d(2024, 11, 5)));
+        assert_eq!(
+            to_date(&text("5-Nov-2024"), &["%d-%b-%Y".into()]),
+            Ok(d(2024, 11, 5))
+        );
     }
 
     #[test]
     fn impossible_dates_are_refused_with_the_format() {
         let err = to_date(&text("31/02/2024"), &[]).unwrap_err();
         assert!(err.contains("dd/mm/yyyy"), "{err}");
-        assert!(!err.contains("31/02"), "reasons never carry the value: {err}");
+        assert!(
+            !err.contains("31/02"),
+            "reasons never carry the value: {err}"
+        );
         assert!(to_date(&Cell::Number(12.0), &["%d/%m/%Y".into()]).is_err());
     }
 

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Array, Int64Builder, RecordBatch, StringArray,
-    StringBuilder, TimestampMicrosecondArray,
+    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Array, Int64Builder, RecordBatch,
+    StringArray, StringBuilder, TimestampMicrosecondArray,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use pqa_core::check::{Operand, RowCheck};
@@ -16,7 +16,9 @@ use pqa_core::config::{ColumnSpec, Fill, OneOrMany, Privacy, did_you_mean};
 use pqa_core::schema::{ColumnDef, ColumnType};
 use pqa_core::{DatasetSchema, FeedSpec, Period};
 
-use crate::coerce::{Value, normalise, suppression_status, to_boolean, to_date, to_integer, to_number};
+use crate::coerce::{
+    Value, normalise, suppression_status, to_boolean, to_date, to_integer, to_number,
+};
 use crate::error::{Error, Result};
 use crate::privacy::PseudonymKey;
 use crate::read::{Cell, RawRow, RawSheet};
@@ -85,7 +87,10 @@ enum Source<'a> {
 /// row, a required header missing, no key for a pseudonymised column).
 pub fn map_sheet(sheet: &RawSheet, sub: &Submission) -> Result<Mapped> {
     let feed = sub.feed;
-    let needs_key = feed.columns.values().any(|c| c.privacy == Some(Privacy::Pseudonymise));
+    let needs_key = feed
+        .columns
+        .values()
+        .any(|c| c.privacy == Some(Privacy::Pseudonymise));
     if needs_key && sub.key.is_none() {
         return Err(Error::Key(format!(
             "feed `{}` pseudonymises identifiers but no key is set: set the environment variable named in pqa.yaml (privacy.key_env) or privacy.key_file",
@@ -94,7 +99,11 @@ pub fn map_sheet(sheet: &RawSheet, sub: &Submission) -> Result<Mapped> {
     }
     let (header_at, headers) = find_header_row(sheet, feed)?;
     let sources = locate_columns(feed, sub, &headers)?;
-    let checks: Vec<RowCheck> = feed.checks.iter().filter_map(|c| RowCheck::parse(c).ok()).collect();
+    let checks: Vec<RowCheck> = feed
+        .checks
+        .iter()
+        .filter_map(|c| RowCheck::parse(c).ok())
+        .collect();
 
     let mut columns: Vec<Vec<Option<Value>>> = vec![Vec::new(); sub.schema.columns.len()];
     let mut source_rows: Vec<i64> = Vec::new();
@@ -106,7 +115,14 @@ pub fn map_sheet(sheet: &RawSheet, sub: &Submission) -> Result<Mapped> {
             continue;
         }
         rows_read += 1;
-        match map_row(row, headers.len(), sheet.sheet.is_none(), &sources, &checks, sub) {
+        match map_row(
+            row,
+            headers.len(),
+            sheet.sheet.is_none(),
+            &sources,
+            &checks,
+            sub,
+        ) {
             Ok(values) => {
                 for (column, value) in columns.iter_mut().zip(values) {
                     column.push(value);
@@ -129,11 +145,22 @@ pub fn map_sheet(sheet: &RawSheet, sub: &Submission) -> Result<Mapped> {
     let dropped: Vec<String> = feed.drop.iter().map(|d| normalise(d)).collect();
     let unused_headers = headers
         .iter()
-        .filter(|h| !h.trim().is_empty() && !used.contains(&normalise(h)) && !dropped.contains(&normalise(h)))
+        .filter(|h| {
+            !h.trim().is_empty()
+                && !used.contains(&normalise(h))
+                && !dropped.contains(&normalise(h))
+        })
         .cloned()
         .collect();
     let batch = build_batch(sub, columns, source_rows)?;
-    Ok(Mapped { batch, sheet: sheet.sheet.clone(), rows_read, rows_rejected, rejects, unused_headers })
+    Ok(Mapped {
+        batch,
+        sheet: sheet.sheet.clone(),
+        rows_read,
+        rows_rejected,
+        rejects,
+        unused_headers,
+    })
 }
 
 /// The header row: the given one, or the first of the top rows that matches
@@ -145,11 +172,25 @@ fn find_header_row(sheet: &RawSheet, feed: &FeedSpec) -> Result<(usize, Vec<Stri
             .rows
             .iter()
             .position(|r| r.number == wanted)
-            .ok_or_else(|| Error::File(format!("the feed says headers are on row {wanted}, but the file has no such row")))?;
+            .ok_or_else(|| {
+                Error::File(format!(
+                    "the feed says headers are on row {wanted}, but the file has no such row"
+                ))
+            })?;
         return Ok((index, texts(&sheet.rows[index])));
     }
-    let expected: Vec<String> = feed.columns.values().flat_map(|c| c.from.names()).map(|n| normalise(&n)).collect();
-    let score = |row: &RawRow| row.cells.iter().filter(|c| expected.contains(&normalise(&c.as_text()))).count();
+    let expected: Vec<String> = feed
+        .columns
+        .values()
+        .flat_map(|c| c.from.names())
+        .map(|n| normalise(&n))
+        .collect();
+    let score = |row: &RawRow| {
+        row.cells
+            .iter()
+            .filter(|c| expected.contains(&normalise(&c.as_text())))
+            .count()
+    };
     let best = sheet
         .rows
         .iter()
@@ -162,13 +203,23 @@ fn find_header_row(sheet: &RawSheet, feed: &FeedSpec) -> Result<(usize, Vec<Stri
         Some((_, i)) => Ok((i, texts(&sheet.rows[i]))),
         None => Err(Error::File(format!(
             "no header row found in the first {HEADER_SEARCH_ROWS} rows: expected headers such as {}",
-            feed.columns.values().flat_map(|c| c.from.names()).take(3).map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", ")
+            feed.columns
+                .values()
+                .flat_map(|c| c.from.names())
+                .take(3)
+                .map(|h| format!("\"{h}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
     }
 }
 
 /// Finds each mapped column's header; every missing header is reported at once.
-fn locate_columns<'a>(feed: &'a FeedSpec, sub: &Submission, headers: &[String]) -> Result<Vec<(String, Source<'a>)>> {
+fn locate_columns<'a>(
+    feed: &'a FeedSpec,
+    sub: &Submission,
+    headers: &[String],
+) -> Result<Vec<(String, Source<'a>)>> {
     let normalised: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
     let mut missing = Vec::new();
     let mut sources = Vec::new();
@@ -176,19 +227,39 @@ fn locate_columns<'a>(feed: &'a FeedSpec, sub: &Submission, headers: &[String]) 
         let source = match feed.columns.get(name) {
             None => Source::Unmapped,
             Some(ColumnSpec { value: Some(v), .. }) => Source::Constant(v),
-            Some(ColumnSpec { fill: Some(Fill::Period), .. }) => Source::Filled(sub.period.to_string()),
-            Some(ColumnSpec { fill: Some(Fill::Agency), .. }) => Source::Filled(feed.agency.clone()),
+            Some(ColumnSpec {
+                fill: Some(Fill::Period),
+                ..
+            }) => Source::Filled(sub.period.to_string()),
+            Some(ColumnSpec {
+                fill: Some(Fill::Agency),
+                ..
+            }) => Source::Filled(feed.agency.clone()),
             Some(spec) => {
                 let accepted = spec.from.names();
-                match normalised.iter().position(|h| accepted.iter().any(|a| normalise(a) == *h)) {
-                    Some(index) => Source::Cell { index, header: headers[index].clone() },
+                match normalised
+                    .iter()
+                    .position(|h| accepted.iter().any(|a| normalise(a) == *h))
+                {
+                    Some(index) => Source::Cell {
+                        index,
+                        header: headers[index].clone(),
+                    },
                     None => {
                         if !matches!(spec.from, OneOrMany::None) {
                             let known: Vec<&str> = headers.iter().map(String::as_str).collect();
-                            let suggestion = accepted.iter().map(|a| did_you_mean(a, &known)).find(|s| !s.is_empty()).unwrap_or_default();
+                            let suggestion = accepted
+                                .iter()
+                                .map(|a| did_you_mean(a, &known))
+                                .find(|s| !s.is_empty())
+                                .unwrap_or_default();
                             missing.push(format!(
                                 "column `{name}`: no header {}{suggestion}",
-                                accepted.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(" or ")
+                                accepted
+                                    .iter()
+                                    .map(|a| format!("\"{a}\""))
+                                    .collect::<Vec<_>>()
+                                    .join(" or ")
                             ));
                         }
                         Source::Unmapped
@@ -220,12 +291,20 @@ fn map_row(
         rule: rule.to_string(),
         message,
     };
-    let filled = row.cells.iter().rposition(|c| !c.is_blank()).map_or(0, |i| i + 1);
+    let filled = row
+        .cells
+        .iter()
+        .rposition(|c| !c.is_blank())
+        .map_or(0, |i| i + 1);
     if check_shape && (row.cells.len() < header_len || filled > header_len) {
-        return Err(vec![reject(None, "shape", format!(
-            "the row has {} fields but the header row has {header_len}: a delimiter or quote is probably missing",
-            row.cells.len()
-        ))]);
+        return Err(vec![reject(
+            None,
+            "shape",
+            format!(
+                "the row has {} fields but the header row has {header_len}: a delimiter or quote is probably missing",
+                row.cells.len()
+            ),
+        )]);
     }
     let mut values: Vec<Option<Value>> = Vec::with_capacity(sources.len());
     let mut statuses: HashMap<String, &'static str> = HashMap::new();
@@ -242,7 +321,11 @@ fn map_row(
         match cell_value(&cell, def, spec, sub.key) {
             Ok(CellValue::Value(v)) => values.push(Some(v)),
             Ok(CellValue::Missing) if def.required => {
-                rejects.push(reject(Some(name), "required", "a value is required here".into()));
+                rejects.push(reject(
+                    Some(name),
+                    "required",
+                    "a value is required here".into(),
+                ));
                 values.push(None);
             }
             Ok(CellValue::Missing) => values.push(None),
@@ -251,8 +334,16 @@ fn map_row(
                 values.push(None);
             }
             Err(reason) => {
-                let shown = if def.identifying { reason } else { format!("\"{}\": {reason}", cell.as_text()) };
-                let rule = if reason_is_code(spec, def) { "code" } else { "type" };
+                let shown = if def.identifying {
+                    reason
+                } else {
+                    format!("\"{}\": {reason}", cell.as_text())
+                };
+                let rule = if reason_is_code(spec, def) {
+                    "code"
+                } else {
+                    "type"
+                };
                 rejects.push(reject(Some(name), rule, shown));
                 values.push(None);
             }
@@ -260,10 +351,10 @@ fn map_row(
     }
     // Status columns left unmapped take the markers found in their value column.
     for (i, (name, source)) in sources.iter().enumerate() {
-        if matches!(source, Source::Unmapped) {
-            if let Some(status) = statuses.get(name) {
-                values[i] = Some(Value::Text((*status).to_string()));
-            }
+        if matches!(source, Source::Unmapped)
+            && let Some(status) = statuses.get(name)
+        {
+            values[i] = Some(Value::Text((*status).to_string()));
         }
     }
     for (name, status) in &statuses {
@@ -284,12 +375,27 @@ fn map_row(
         if let (Some(l), Some(r)) = (left, right.as_ref()) {
             match compare(l, r) {
                 Some(ordering) if check.op.holds(ordering) => {}
-                Some(_) => rejects.push(reject(Some(&check.left), &check.text, format!("fails the check `{}`", check.text))),
-                None => rejects.push(reject(Some(&check.left), &check.text, format!("the check `{}` compares values of different kinds", check.text))),
+                Some(_) => rejects.push(reject(
+                    Some(&check.left),
+                    &check.text,
+                    format!("fails the check `{}`", check.text),
+                )),
+                None => rejects.push(reject(
+                    Some(&check.left),
+                    &check.text,
+                    format!(
+                        "the check `{}` compares values of different kinds",
+                        check.text
+                    ),
+                )),
             }
         }
     }
-    if rejects.is_empty() { Ok(values) } else { Err(rejects) }
+    if rejects.is_empty() {
+        Ok(values)
+    } else {
+        Err(rejects)
+    }
 }
 
 fn reason_is_code(spec: Option<&ColumnSpec>, def: &ColumnDef) -> bool {
@@ -303,17 +409,21 @@ enum CellValue {
 }
 
 /// Interprets one cell for its column: type, codes, suppression markers, privacy.
-fn cell_value(cell: &Cell, def: &ColumnDef, spec: Option<&ColumnSpec>, key: Option<&PseudonymKey>) -> std::result::Result<CellValue, String> {
+fn cell_value(
+    cell: &Cell,
+    def: &ColumnDef,
+    spec: Option<&ColumnSpec>,
+    key: Option<&PseudonymKey>,
+) -> std::result::Result<CellValue, String> {
     if cell.is_blank() {
         return Ok(CellValue::Missing);
     }
     let numeric = matches!(def.kind, ColumnType::Integer | ColumnType::Number);
-    if numeric {
-        if let Cell::Text(t) = cell {
-            if let Some(status) = suppression_status(t) {
-                return Ok(CellValue::Suppressed(status));
-            }
-        }
+    if numeric
+        && let Cell::Text(t) = cell
+        && let Some(status) = suppression_status(t)
+    {
+        return Ok(CellValue::Suppressed(status));
     }
     let formats = spec.map(|s| s.formats.as_slice()).unwrap_or_default();
     let value = match def.kind {
@@ -324,14 +434,20 @@ fn cell_value(cell: &Cell, def: &ColumnDef, spec: Option<&ColumnSpec>, key: Opti
         ColumnType::Boolean => Value::Boolean(to_boolean(cell)?),
     };
     match (value, spec.and_then(|s| s.privacy), key) {
-        (Value::Text(t), Some(Privacy::Pseudonymise), Some(key)) => Ok(CellValue::Value(Value::Text(key.pseudonymise(&t)))),
+        (Value::Text(t), Some(Privacy::Pseudonymise), Some(key)) => {
+            Ok(CellValue::Value(Value::Text(key.pseudonymise(&t))))
+        }
         (v, _, _) => Ok(CellValue::Value(v)),
     }
 }
 
 /// Maps a spelling to its code through the feed's code map, or checks it
 /// against the dataset's code list.
-fn code_of(text: &str, def: &ColumnDef, spec: Option<&ColumnSpec>) -> std::result::Result<String, String> {
+fn code_of(
+    text: &str,
+    def: &ColumnDef,
+    spec: Option<&ColumnSpec>,
+) -> std::result::Result<String, String> {
     let wanted = normalise(text);
     if let Some(spec) = spec.filter(|s| !s.codes.is_empty()) {
         for (code, spellings) in &spec.codes {
@@ -340,7 +456,10 @@ fn code_of(text: &str, def: &ColumnDef, spec: Option<&ColumnSpec>) -> std::resul
             }
         }
         let known: Vec<&str> = spec.codes.keys().map(String::as_str).collect();
-        return Err(format!("not a known code; known codes: {}", known.join(", ")));
+        return Err(format!(
+            "not a known code; known codes: {}",
+            known.join(", ")
+        ));
     }
     match &def.codes {
         Some(codes) => codes
@@ -367,7 +486,11 @@ fn compare(l: &Value, r: &Value) -> Option<Ordering> {
 }
 
 /// Builds the Arrow batch: dataset columns then lineage.
-fn build_batch(sub: &Submission, columns: Vec<Vec<Option<Value>>>, source_rows: Vec<i64>) -> Result<RecordBatch> {
+fn build_batch(
+    sub: &Submission,
+    columns: Vec<Vec<Option<Value>>>,
+    source_rows: Vec<i64>,
+) -> Result<RecordBatch> {
     let n = source_rows.len();
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid");
     let mut arrays: Vec<ArrayRef> = Vec::new();
@@ -375,12 +498,24 @@ fn build_batch(sub: &Submission, columns: Vec<Vec<Option<Value>>>, source_rows: 
         let array: ArrayRef = match def.kind {
             ColumnType::String => {
                 let mut b = StringBuilder::new();
-                values.iter().for_each(|v| b.append_option(if let Some(Value::Text(t)) = v { Some(t) } else { None }));
+                values.iter().for_each(|v| {
+                    b.append_option(if let Some(Value::Text(t)) = v {
+                        Some(t)
+                    } else {
+                        None
+                    })
+                });
                 Arc::new(b.finish())
             }
             ColumnType::Integer => {
                 let mut b = Int64Builder::new();
-                values.iter().for_each(|v| b.append_option(if let Some(Value::Integer(i)) = v { Some(*i) } else { None }));
+                values.iter().for_each(|v| {
+                    b.append_option(if let Some(Value::Integer(i)) = v {
+                        Some(*i)
+                    } else {
+                        None
+                    })
+                });
                 Arc::new(b.finish())
             }
             ColumnType::Number => {
@@ -397,13 +532,23 @@ fn build_batch(sub: &Submission, columns: Vec<Vec<Option<Value>>>, source_rows: 
             ColumnType::Date => {
                 let mut b = Date32Builder::new();
                 values.iter().for_each(|v| {
-                    b.append_option(if let Some(Value::Date(d)) = v { Some((*d - epoch).num_days() as i32) } else { None })
+                    b.append_option(if let Some(Value::Date(d)) = v {
+                        Some((*d - epoch).num_days() as i32)
+                    } else {
+                        None
+                    })
                 });
                 Arc::new(b.finish())
             }
             ColumnType::Boolean => {
                 let mut b = BooleanBuilder::new();
-                values.iter().for_each(|v| b.append_option(if let Some(Value::Boolean(x)) = v { Some(*x) } else { None }));
+                values.iter().for_each(|v| {
+                    b.append_option(if let Some(Value::Boolean(x)) = v {
+                        Some(*x)
+                    } else {
+                        None
+                    })
+                });
                 Arc::new(b.finish())
             }
         };
@@ -417,9 +562,11 @@ fn build_batch(sub: &Submission, columns: Vec<Vec<Option<Value>>>, source_rows: 
     arrays.push(Arc::new(Int64Array::from(source_rows)));
     arrays.push(repeat(&sub.run_id));
     arrays.push(Arc::new(
-        TimestampMicrosecondArray::from(vec![sub.ingested_at.timestamp_micros(); n]).with_timezone("UTC"),
+        TimestampMicrosecondArray::from(vec![sub.ingested_at.timestamp_micros(); n])
+            .with_timezone("UTC"),
     ));
-    RecordBatch::try_new(sub.schema.arrow_schema(), arrays).map_err(|e| Error::Internal(e.to_string()))
+    RecordBatch::try_new(sub.schema.arrow_schema(), arrays)
+        .map_err(|e| Error::Internal(e.to_string()))
 }
 
 #[cfg(test)]
@@ -469,7 +616,10 @@ checks:
             ingested_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
             key: Some(&key),
         };
-        map_sheet(&read_csv(csv.as_bytes(), Encoding::Utf8, ',').unwrap(), &sub)
+        map_sheet(
+            &read_csv(csv.as_bytes(), Encoding::Utf8, ',').unwrap(),
+            &sub,
+        )
     }
 
     #[test]
@@ -486,10 +636,25 @@ checks:
         assert!(!child.value(0).contains("C1"));
         let count = b.column_by_name("count").unwrap();
         assert!(count.is_null(1), "a suppression marker is null, never 0");
-        assert_eq!(b.column_by_name("count_status").unwrap().as_string::<i32>().value(1), "c");
-        let rows = b.column_by_name("_source_row").unwrap().as_primitive::<arrow::datatypes::Int64Type>();
+        assert_eq!(
+            b.column_by_name("count_status")
+                .unwrap()
+                .as_string::<i32>()
+                .value(1),
+            "c"
+        );
+        let rows = b
+            .column_by_name("_source_row")
+            .unwrap()
+            .as_primitive::<arrow::datatypes::Int64Type>();
         assert_eq!((rows.value(0), rows.value(1)), (4, 6));
-        assert_eq!(b.column_by_name("_period").unwrap().as_string::<i32>().value(0), "2024/25-Q3");
+        assert_eq!(
+            b.column_by_name("_period")
+                .unwrap()
+                .as_string::<i32>()
+                .value(0),
+            "2024/25-Q3"
+        );
     }
 
     #[test]
@@ -501,19 +666,36 @@ checks:
         assert_eq!((m.rows_read, m.rows_accepted(), m.rows_rejected), (5, 0, 5));
         let by_row = |r: usize| m.rejects.iter().find(|x| x.row == r).unwrap();
         assert_eq!(by_row(2).column.as_deref(), Some("plan_start"));
-        assert!(by_row(2).message.contains("\"31/02/2024\": not a valid date"), "{}", by_row(2).message);
+        assert!(
+            by_row(2)
+                .message
+                .contains("\"31/02/2024\": not a valid date"),
+            "{}",
+            by_row(2).message
+        );
         assert_eq!(by_row(3).rule, "plan_end >= plan_start");
         assert_eq!(by_row(4).rule, "code");
-        assert!(by_row(4).message.contains("known codes: neglect, emotional_abuse"));
-        assert_eq!((by_row(5).rule.as_str(), by_row(5).column.as_deref()), ("required", Some("child_id")));
+        assert!(
+            by_row(4)
+                .message
+                .contains("known codes: neglect, emotional_abuse")
+        );
+        assert_eq!(
+            (by_row(5).rule.as_str(), by_row(5).column.as_deref()),
+            ("required", Some("child_id"))
+        );
         assert_eq!(by_row(6).rule, "shape");
     }
 
     #[test]
     fn identifying_values_never_appear_in_messages() {
-        let schema_text = SCHEMA.replace("child_id: { type: string, required: true, identifying: true }", "child_id: { type: date, identifying: true }");
+        let schema_text = SCHEMA.replace(
+            "child_id: { type: string, required: true, identifying: true }",
+            "child_id: { type: date, identifying: true }",
+        );
         let schema: DatasetSchema = serde_yaml::from_str(&schema_text).unwrap();
-        let feed: FeedSpec = serde_yaml::from_str(&FEED.replace(", privacy: pseudonymise", "")).unwrap();
+        let feed: FeedSpec =
+            serde_yaml::from_str(&FEED.replace(", privacy: pseudonymise", "")).unwrap();
         let sub = Submission {
             feed: &feed,
             schema: &schema,
@@ -524,16 +706,30 @@ checks:
             ingested_at: Utc::now(),
             key: None,
         };
-        let sheet = read_csv(b"Child ID,Start,End,Category,Count\nSECRET-99,01/10/2024,,N,1\n", Encoding::Utf8, ',').unwrap();
+        let sheet = read_csv(
+            b"Child ID,Start,End,Category,Count\nSECRET-99,01/10/2024,,N,1\n",
+            Encoding::Utf8,
+            ',',
+        )
+        .unwrap();
         let m = map_sheet(&sheet, &sub).unwrap();
         assert_eq!(m.rows_rejected, 1);
-        assert!(!m.rejects[0].message.contains("SECRET"), "{}", m.rejects[0].message);
+        assert!(
+            !m.rejects[0].message.contains("SECRET"),
+            "{}",
+            m.rejects[0].message
+        );
     }
 
     #[test]
     fn a_missing_header_rejects_the_file_with_the_closest_name() {
-        let err = run("Child ID,Strat,End,Category,Count\nC1,01/10/2024,,N,1\n").unwrap_err().to_string();
-        assert!(err.contains("column `plan_start`: no header \"Start\""), "{err}");
+        let err = run("Child ID,Strat,End,Category,Count\nC1,01/10/2024,,N,1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("column `plan_start`: no header \"Start\""),
+            "{err}"
+        );
         assert!(err.contains("did you mean `Strat`?"), "{err}");
     }
 
@@ -552,6 +748,11 @@ checks:
             key: None,
         };
         let sheet = read_csv(b"Child ID\n", Encoding::Utf8, ',').unwrap();
-        assert!(map_sheet(&sheet, &sub).unwrap_err().to_string().contains("no key"));
+        assert!(
+            map_sheet(&sheet, &sub)
+                .unwrap_err()
+                .to_string()
+                .contains("no key")
+        );
     }
 }

@@ -23,7 +23,9 @@ pub struct PseudonymKey {
 
 impl std::fmt::Debug for PseudonymKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PseudonymKey").field("is_sample", &self.is_sample).finish_non_exhaustive()
+        f.debug_struct("PseudonymKey")
+            .field("is_sample", &self.is_sample)
+            .finish_non_exhaustive()
     }
 }
 
@@ -32,25 +34,37 @@ impl PseudonymKey {
     pub fn new(key: &str) -> Result<PseudonymKey> {
         let key = key.trim();
         if key.len() < 16 {
-            return Err(Error::Key("the pseudonymisation key must be at least 16 characters".into()));
+            return Err(Error::Key(
+                "the pseudonymisation key must be at least 16 characters".into(),
+            ));
         }
-        Ok(PseudonymKey { key: key.as_bytes().to_vec(), is_sample: false })
+        Ok(PseudonymKey {
+            key: key.as_bytes().to_vec(),
+            is_sample: false,
+        })
     }
 
     /// The key from the environment variable, else the key file, else the
     /// sample key when the project allows it; `None` when there is none.
-    pub fn from_settings(settings: &PrivacySettings, project_root: &Path) -> Result<Option<PseudonymKey>> {
+    pub fn from_settings(
+        settings: &PrivacySettings,
+        project_root: &Path,
+    ) -> Result<Option<PseudonymKey>> {
         if let Ok(key) = std::env::var(&settings.key_env) {
             return PseudonymKey::new(&key).map(Some);
         }
         if let Some(file) = &settings.key_file {
             let path = project_root.join(file);
-            let key = std::fs::read_to_string(&path)
-                .map_err(|e| Error::Key(format!("cannot read the key file {}: {e}", path.display())))?;
+            let key = std::fs::read_to_string(&path).map_err(|e| {
+                Error::Key(format!("cannot read the key file {}: {e}", path.display()))
+            })?;
             return PseudonymKey::new(&key).map(Some);
         }
         if settings.sample_key {
-            return Ok(Some(PseudonymKey { key: SAMPLE_KEY.as_bytes().to_vec(), is_sample: true }));
+            return Ok(Some(PseudonymKey {
+                key: SAMPLE_KEY.as_bytes().to_vec(),
+                is_sample: true,
+            }));
         }
         Ok(None)
     }
@@ -58,8 +72,13 @@ impl PseudonymKey {
     /// The pseudonym of an identifier: spaces removed and case folded first, so
     /// "943 476 5919" and "9434765919" give the same pseudonym.
     pub fn pseudonymise(&self, identifier: &str) -> String {
-        let canonical: String = identifier.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_uppercase).collect();
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        let canonical: String = identifier
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_uppercase)
+            .collect();
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
         mac.update(canonical.as_bytes());
         hex::encode(&mac.finalize().into_bytes()[..16])
     }
@@ -72,8 +91,14 @@ mod tests {
     #[test]
     fn same_identifier_same_pseudonym_whatever_the_spacing() {
         let key = PseudonymKey::new("a-test-key-of-some-length").unwrap();
-        assert_eq!(key.pseudonymise("943 476 5919"), key.pseudonymise("9434765919"));
-        assert_ne!(key.pseudonymise("9434765919"), key.pseudonymise("9434765918"));
+        assert_eq!(
+            key.pseudonymise("943 476 5919"),
+            key.pseudonymise("9434765919")
+        );
+        assert_ne!(
+            key.pseudonymise("9434765919"),
+            key.pseudonymise("9434765918")
+        );
         assert_eq!(key.pseudonymise("x").len(), 32);
     }
 

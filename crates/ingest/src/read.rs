@@ -72,7 +72,8 @@ pub fn read(bytes: &[u8], source: &SourceSpec) -> Result<RawSheet> {
 /// the mapper to report.
 pub fn read_csv(bytes: &[u8], encoding: Encoding, delimiter: char) -> Result<RawSheet> {
     let text = decode(bytes, encoding)?;
-    let delimiter = u8::try_from(delimiter).map_err(|_| Error::File("the delimiter must be a single-byte character".into()))?;
+    let delimiter = u8::try_from(delimiter)
+        .map_err(|_| Error::File("the delimiter must be a single-byte character".into()))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -93,18 +94,30 @@ pub fn read_csv(bytes: &[u8], encoding: Encoding, delimiter: char) -> Result<Raw
                 while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
                     start += 1;
                 }
-                line += bytes[counted_to..start].iter().filter(|b| **b == b'\n').count();
+                line += bytes[counted_to..start]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count();
                 counted_to = start;
                 let number = line;
                 let cells = record
                     .iter()
-                    .map(|f| if f.is_empty() { Cell::Empty } else { Cell::Text(f.to_string()) })
+                    .map(|f| {
+                        if f.is_empty() {
+                            Cell::Empty
+                        } else {
+                            Cell::Text(f.to_string())
+                        }
+                    })
                     .collect();
                 rows.push(RawRow { number, cells });
             }
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or_default();
-                return Err(Error::File(format!("cannot split the CSV at line {line}: {}", csv_reason(&e))));
+                return Err(Error::File(format!(
+                    "cannot split the CSV at line {line}: {}",
+                    csv_reason(&e)
+                )));
             }
         }
     }
@@ -113,7 +126,9 @@ pub fn read_csv(bytes: &[u8], encoding: Encoding, delimiter: char) -> Result<Raw
 
 fn csv_reason(e: &csv::Error) -> String {
     match e.kind() {
-        csv::ErrorKind::Utf8 { .. } => "text that is not UTF-8 (is the file Windows-1252? set `encoding: windows-1252`)".into(),
+        csv::ErrorKind::Utf8 { .. } => {
+            "text that is not UTF-8 (is the file Windows-1252? set `encoding: windows-1252`)".into()
+        }
         _ => "unreadable CSV".into(),
     }
 }
@@ -144,10 +159,20 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<RawSheet> {
         .map_err(|e| Error::File(format!("not a readable Excel workbook: {e}")))?;
     let names = workbook.sheet_names();
     let name = match sheet {
-        Some(wanted) => names.iter().find(|n| n.trim().eq_ignore_ascii_case(wanted.trim())).cloned().ok_or_else(|| {
-            Error::File(format!("no sheet named `{wanted}`; the workbook has: {}", names.join(", ")))
-        })?,
-        None => names.first().cloned().ok_or_else(|| Error::File("the workbook has no sheets".into()))?,
+        Some(wanted) => names
+            .iter()
+            .find(|n| n.trim().eq_ignore_ascii_case(wanted.trim()))
+            .cloned()
+            .ok_or_else(|| {
+                Error::File(format!(
+                    "no sheet named `{wanted}`; the workbook has: {}",
+                    names.join(", ")
+                ))
+            })?,
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::File("the workbook has no sheets".into()))?,
     };
     let range = workbook
         .worksheet_range(&name)
@@ -160,10 +185,16 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<RawSheet> {
             // Pad on the left so that column positions match the sheet's.
             let mut cells = vec![Cell::Empty; first_col as usize];
             cells.extend(row.iter().map(cell_of));
-            RawRow { number: first_row as usize + i + 1, cells }
+            RawRow {
+                number: first_row as usize + i + 1,
+                cells,
+            }
         })
         .collect();
-    Ok(RawSheet { sheet: Some(name), rows })
+    Ok(RawSheet {
+        sheet: Some(name),
+        rows,
+    })
 }
 
 fn cell_of(data: &Data) -> Cell {
@@ -173,7 +204,9 @@ fn cell_of(data: &Data) -> Cell {
         Data::Int(i) => Cell::Number(*i as f64),
         Data::Float(f) => Cell::Number(*f),
         Data::Bool(b) => Cell::Bool(*b),
-        Data::DateTime(d) => d.as_datetime().map_or_else(|| Cell::Number(d.as_f64()), Cell::DateTime),
+        Data::DateTime(d) => d
+            .as_datetime()
+            .map_or_else(|| Cell::Number(d.as_f64()), Cell::DateTime),
         Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
         Data::Error(e) => Cell::Text(format!("#{e:?}")),
     }
@@ -201,8 +234,13 @@ mod tests {
 
     #[test]
     fn non_utf8_csv_says_which_line_and_what_to_do() {
-        let err = read_csv(b"a\nok\n\xA35\n", Encoding::Utf8, ',').unwrap_err().to_string();
-        assert!(err.contains("line 3") && err.contains("windows-1252"), "{err}");
+        let err = read_csv(b"a\nok\n\xA35\n", Encoding::Utf8, ',')
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 3") && err.contains("windows-1252"),
+            "{err}"
+        );
     }
 
     #[test]

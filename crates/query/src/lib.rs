@@ -36,9 +36,18 @@ pub struct QueryLayer {
 impl QueryLayer {
     /// Opens the warehouse as the run `as_of` left it (the last run when `None`).
     /// Datasets with no data yet are registered empty, so SQL over them works.
-    pub async fn open(warehouse: &Warehouse, project: &Project, as_of: Option<i64>) -> Result<QueryLayer> {
-        let runtime = RuntimeEnvBuilder::new().with_memory_limit(MEMORY_LIMIT_BYTES, 1.0).build_arc()?;
-        let ctx = SessionContext::new_with_config_rt(SessionConfig::new().with_information_schema(true), runtime);
+    pub async fn open(
+        warehouse: &Warehouse,
+        project: &Project,
+        as_of: Option<i64>,
+    ) -> Result<QueryLayer> {
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_limit(MEMORY_LIMIT_BYTES, 1.0)
+            .build_arc()?;
+        let ctx = SessionContext::new_with_config_rt(
+            SessionConfig::new().with_information_schema(true),
+            runtime,
+        );
         let run = warehouse.run(as_of).await?;
         let tables = match &run {
             Some(run) => warehouse.snapshot(run).await?,
@@ -76,20 +85,36 @@ impl QueryLayer {
 
 /// Reads `period` and `value` columns into a series, oldest first.
 fn series_from(metric: &str, batches: &[RecordBatch]) -> Result<Series> {
-    let bad = |message: String| Error::Metric { metric: metric.to_string(), message };
+    let bad = |message: String| Error::Metric {
+        metric: metric.to_string(),
+        message,
+    };
     let mut points = Vec::new();
     for batch in batches {
-        let period = batch.column_by_name("period").ok_or_else(|| bad("the SQL must return a `period` column".into()))?;
+        let period = batch
+            .column_by_name("period")
+            .ok_or_else(|| bad("the SQL must return a `period` column".into()))?;
         let period = cast(period, &DataType::Utf8)?;
-        let value = batch.column_by_name("value").ok_or_else(|| bad("the SQL must return a `value` column".into()))?;
+        let value = batch
+            .column_by_name("value")
+            .ok_or_else(|| bad("the SQL must return a `value` column".into()))?;
         let value = cast(value, &DataType::Float64)?;
-        let (period, value) = (period.as_string::<i32>(), value.as_primitive::<Float64Type>());
+        let (period, value) = (
+            period.as_string::<i32>(),
+            value.as_primitive::<Float64Type>(),
+        );
         for i in 0..batch.num_rows() {
             if period.is_null(i) {
                 continue;
             }
-            let p: Period = period.value(i).parse().map_err(|e: pqa_core::Error| bad(e.to_string()))?;
-            points.push(Point { period: p, value: value.is_valid(i).then(|| value.value(i)) });
+            let p: Period = period
+                .value(i)
+                .parse()
+                .map_err(|e: pqa_core::Error| bad(e.to_string()))?;
+            points.push(Point {
+                period: p,
+                value: value.is_valid(i).then(|| value.value(i)),
+            });
         }
     }
     points.sort_by_key(|p| p.period);
@@ -113,11 +138,37 @@ fn periods_batch() -> Result<RecordBatch> {
         Period::Quarter(..) => "quarter",
     };
     Ok(RecordBatch::try_from_iter(vec![
-        ("period", Arc::new(arrow::array::StringArray::from_iter_values(rows.iter().map(|p| p.to_string()))) as _),
-        ("kind", Arc::new(arrow::array::StringArray::from_iter_values(rows.iter().map(kind))) as _),
-        ("financial_year", Arc::new(arrow::array::StringArray::from_iter_values(rows.iter().map(|p| Period::Year(p.financial_year()).to_string()))) as _),
-        ("start_date", Arc::new(arrow::array::Date32Array::from_iter_values(rows.iter().map(|p| days(p.start())))) as _),
-        ("end_date", Arc::new(arrow::array::Date32Array::from_iter_values(rows.iter().map(|p| days(p.end())))) as _),
+        (
+            "period",
+            Arc::new(arrow::array::StringArray::from_iter_values(
+                rows.iter().map(|p| p.to_string()),
+            )) as _,
+        ),
+        (
+            "kind",
+            Arc::new(arrow::array::StringArray::from_iter_values(
+                rows.iter().map(kind),
+            )) as _,
+        ),
+        (
+            "financial_year",
+            Arc::new(arrow::array::StringArray::from_iter_values(
+                rows.iter()
+                    .map(|p| Period::Year(p.financial_year()).to_string()),
+            )) as _,
+        ),
+        (
+            "start_date",
+            Arc::new(arrow::array::Date32Array::from_iter_values(
+                rows.iter().map(|p| days(p.start())),
+            )) as _,
+        ),
+        (
+            "end_date",
+            Arc::new(arrow::array::Date32Array::from_iter_values(
+                rows.iter().map(|p| days(p.end())),
+            )) as _,
+        ),
     ])?)
 }
 
@@ -129,19 +180,37 @@ mod tests {
     #[test]
     fn series_reads_period_and_value_in_order() {
         let batch = RecordBatch::try_from_iter(vec![
-            ("period", Arc::new(StringArray::from(vec![Some("2024/25-Q2"), Some("2024/25-Q1"), None])) as _),
-            ("value", Arc::new(Int64Array::from(vec![Some(5), None, Some(1)])) as _),
+            (
+                "period",
+                Arc::new(StringArray::from(vec![
+                    Some("2024/25-Q2"),
+                    Some("2024/25-Q1"),
+                    None,
+                ])) as _,
+            ),
+            (
+                "value",
+                Arc::new(Int64Array::from(vec![Some(5), None, Some(1)])) as _,
+            ),
         ])
         .unwrap();
         let s = series_from("m", &[batch]).unwrap();
         assert_eq!(s.points.len(), 2);
-        assert_eq!(s.points[0], Point { period: Period::Quarter(2024, 1), value: None });
+        assert_eq!(
+            s.points[0],
+            Point {
+                period: Period::Quarter(2024, 1),
+                value: None
+            }
+        );
         assert_eq!(s.points[1].value, Some(5.0));
     }
 
     #[test]
     fn series_names_the_metric_when_columns_are_wrong() {
-        let batch = RecordBatch::try_from_iter(vec![("when", Arc::new(StringArray::from(vec!["x"])) as _)]).unwrap();
+        let batch =
+            RecordBatch::try_from_iter(vec![("when", Arc::new(StringArray::from(vec!["x"])) as _)])
+                .unwrap();
         let err = series_from("cp_open", &[batch]).unwrap_err().to_string();
         assert!(err.contains("cp_open") && err.contains("`period`"), "{err}");
     }
@@ -149,7 +218,8 @@ mod tests {
     #[tokio::test]
     async fn the_calendar_knows_quarter_ends() {
         let ctx = SessionContext::new();
-        ctx.register_batch("periods", periods_batch().unwrap()).unwrap();
+        ctx.register_batch("periods", periods_batch().unwrap())
+            .unwrap();
         let out = ctx
             .sql("SELECT CAST(end_date AS VARCHAR) AS e FROM periods WHERE period = '2024/25-Q4'")
             .await

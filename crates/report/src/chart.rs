@@ -8,13 +8,21 @@ const SIZE: (u32, u32) = (720, 300);
 const LINE: RGBColor = RGBColor(0, 94, 165);
 
 /// An SVG line chart of `values` (one per label; `None` is a gap).
-pub fn line_chart(labels: &[String], values: &[Option<f64>], y_label: &str) -> Result<String, String> {
+pub fn line_chart(
+    labels: &[String],
+    values: &[Option<f64>],
+    y_label: &str,
+) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let max = values.iter().flatten().cloned().fold(0.0_f64, f64::max);
-        let top = if max <= 0.0 { 1.0 } else { nice_ceiling(max * 1.1) };
+        let top = if max <= 0.0 {
+            1.0
+        } else {
+            nice_ceiling(max * 1.1)
+        };
         let n = labels.len().max(1);
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
@@ -26,11 +34,18 @@ pub fn line_chart(labels: &[String], values: &[Option<f64>], y_label: &str) -> R
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(RGBColor(235, 235, 235))
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(RGBColor(225, 225, 225))
+            .y_labels(6)
+            .y_label_formatter(&|y| if top >= 10.0 { format!("{y:.0}") } else { format!("{y:.1}") })
             .x_labels(n)
             .x_label_formatter(&|x| {
                 let i = x.round();
-                if (x - i).abs() > 1e-6 || i < 0.0 || i as usize >= labels.len() || (i as usize) % step != 0 {
+                if (x - i).abs() > 1e-6
+                    || i < 0.0
+                    || i as usize >= labels.len()
+                    || !(i as usize).is_multiple_of(step)
+                {
                     String::new()
                 } else {
                     labels[i as usize].clone()
@@ -46,13 +61,18 @@ pub fn line_chart(labels: &[String], values: &[Option<f64>], y_label: &str) -> R
             match v {
                 Some(v) => run.push((i as f64, *v)),
                 None if !run.is_empty() => {
-                    chart.draw_series(LineSeries::new(run.clone(), LINE.stroke_width(2))).map_err(|e| e.to_string())?;
+                    chart
+                        .draw_series(LineSeries::new(run.clone(), LINE.stroke_width(2)))
+                        .map_err(|e| e.to_string())?;
                     run.clear();
                 }
                 None => {}
             }
         }
-        let points = values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i as f64, v)));
+        let points = values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| (i as f64, v)));
         chart
             .draw_series(points.map(|p| Circle::new(p, 4, LINE.filled())))
             .map_err(|e| e.to_string())?;
@@ -65,7 +85,11 @@ pub fn line_chart(labels: &[String], values: &[Option<f64>], y_label: &str) -> R
 fn nice_ceiling(x: f64) -> f64 {
     let magnitude = 10f64.powf(x.log10().floor());
     let steps = [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0];
-    steps.iter().map(|s| s * magnitude).find(|v| *v >= x).unwrap_or(10.0 * magnitude)
+    steps
+        .iter()
+        .map(|s| s * magnitude)
+        .find(|v| *v >= x)
+        .unwrap_or(10.0 * magnitude)
 }
 
 #[cfg(test)]
@@ -78,7 +102,11 @@ mod tests {
         let svg = line_chart(&labels, &[Some(10.0), None, Some(30.0)], "children").unwrap();
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("Q3") && svg.contains("children"));
-        assert_eq!(svg.matches("<circle").count(), 2, "a gap is not drawn as a point");
+        assert_eq!(
+            svg.matches("<circle").count(),
+            2,
+            "a gap is not drawn as a point"
+        );
     }
 
     #[test]

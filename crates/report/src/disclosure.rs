@@ -28,7 +28,9 @@ impl Disclosure {
     pub fn publish(&self, value: Option<f64>, is_count: bool) -> Published {
         match value {
             None => Published::Missing,
-            Some(v) if is_count && v > 0.0 && v <= f64::from(self.suppress_up_to) => Published::Suppressed,
+            Some(v) if is_count && v > 0.0 && v <= f64::from(self.suppress_up_to) => {
+                Published::Suppressed
+            }
             Some(v) => Published::Value(v),
         }
     }

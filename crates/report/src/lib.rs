@@ -52,7 +52,10 @@ pub fn render(input: &ReportInput) -> Result<Rendered> {
     env.add_template("report.md", include_str!("../templates/report.md"))?;
     let html = env.get_template("report.html")?.render(&view)?;
     let markdown = env.get_template("report.md")?.render(&view)?;
-    Ok(Rendered { html, markdown: tidy_markdown(&markdown) })
+    Ok(Rendered {
+        html,
+        markdown: tidy_markdown(&markdown),
+    })
 }
 
 /// Collapses runs of blank lines the template leaves behind.

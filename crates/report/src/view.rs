@@ -70,39 +70,63 @@ struct MetricView {
 }
 
 pub(crate) fn build(input: &ReportInput) -> Result<View> {
-    let last_quarter = *input.period.quarters().last().expect("every period has quarters");
+    let last_quarter = *input
+        .period
+        .quarters()
+        .last()
+        .expect("every period has quarters");
     let mut areas: Vec<AreaView> = Vec::new();
     let mut any_suppressed = false;
     for (spec, series) in &input.metrics {
         let publish = |p: Period| input.disclosure.publish(series.value_at(p), spec.is_count);
-        let table: Vec<(String, Published)> = Period::quarter_range(last_quarter.back(TABLE_QUARTERS - 1), last_quarter)
-            .into_iter()
-            .map(|p| (p.long_label(), publish(p)))
-            .collect();
+        let table: Vec<(String, Published)> =
+            Period::quarter_range(last_quarter.back(TABLE_QUARTERS - 1), last_quarter)
+                .into_iter()
+                .map(|p| (p.long_label(), publish(p)))
+                .collect();
         any_suppressed |= table.iter().any(|(_, v)| *v == Published::Suppressed);
-        let chart_quarters = Period::quarter_range(last_quarter.back(CHART_QUARTERS - 1), last_quarter);
+        let chart_quarters =
+            Period::quarter_range(last_quarter.back(CHART_QUARTERS - 1), last_quarter);
         let labels: Vec<String> = chart_quarters.iter().map(|p| short_label(*p)).collect();
         let values: Vec<Option<f64>> = chart_quarters.iter().map(|p| publish(*p).value()).collect();
-        let chart_svg = chart::line_chart(&labels, &values, &spec.unit)
-            .map_err(|message| Error::Chart { metric: spec.metric.clone(), message })?;
-        let (latest, previous, year_ago) = (publish(last_quarter), publish(last_quarter.previous()), publish(last_quarter.back(4)));
+        let chart_svg =
+            chart::line_chart(&labels, &values, &spec.unit).map_err(|message| Error::Chart {
+                metric: spec.metric.clone(),
+                message,
+            })?;
+        let (latest, previous, year_ago) = (
+            publish(last_quarter),
+            publish(last_quarter.previous()),
+            publish(last_quarter.back(4)),
+        );
         let view = MetricView {
             id: spec.metric.clone(),
             title: spec.title.clone(),
             agency: spec.agency.clone(),
             unit: spec.unit.clone(),
             definition: spec.definition.trim().to_string(),
-            headline: headline(spec, last_quarter, [latest, previous, year_ago], input.disclosure.suppress_up_to),
+            headline: headline(
+                spec,
+                last_quarter,
+                [latest, previous, year_ago],
+                input.disclosure.suppress_up_to,
+            ),
             latest: show(latest, spec.is_count),
             previous: show(previous, spec.is_count),
             year_ago: show(year_ago, spec.is_count),
-            rows: table.iter().map(|(label, v)| (label.clone(), show(*v, spec.is_count))).collect(),
+            rows: table
+                .iter()
+                .map(|(label, v)| (label.clone(), show(*v, spec.is_count)))
+                .collect(),
             chart_alt: chart_alt(spec, &chart_quarters, &values),
             chart_svg,
         };
         match areas.iter_mut().find(|a| a.name == spec.area) {
             Some(area) => area.metrics.push(view),
-            None => areas.push(AreaView { name: spec.area.clone(), metrics: vec![view] }),
+            None => areas.push(AreaView {
+                name: spec.area.clone(),
+                metrics: vec![view],
+            }),
         }
     }
     Ok(View {
@@ -139,7 +163,7 @@ fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -148,14 +172,22 @@ fn thousands(n: i64) -> String {
 }
 
 /// One plain sentence: the latest figure and how it compares.
-fn headline(spec: &MetricSpec, q: Period, [latest, previous, year_ago]: [Published; 3], suppress_up_to: u32) -> String {
+fn headline(
+    spec: &MetricSpec,
+    q: Period,
+    [latest, previous, year_ago]: [Published; 3],
+    suppress_up_to: u32,
+) -> String {
     let when = match spec.measure {
         Measure::Stock => format!("At the end of {}", q.long_label()),
         Measure::Flow => format!("During {}", q.long_label()),
     };
     let Some(now) = latest.value() else {
         return match latest {
-            Published::Suppressed => format!("{when}: between 1 and {suppress_up_to} {} (not shown, to protect privacy).", spec.unit),
+            Published::Suppressed => format!(
+                "{when}: between 1 and {suppress_up_to} {} (not shown, to protect privacy).",
+                spec.unit
+            ),
             _ => format!("{when}: no figure was received."),
         };
     };
@@ -168,12 +200,24 @@ fn headline(spec: &MetricSpec, q: Period, [latest, previous, year_ago]: [Publish
         Some(if diff.abs() < 1e-9 {
             format!("the same as {against} ({was})")
         } else if spec.is_count {
-            format!("{amount} {} than {against} ({was})", if diff > 0.0 { "more" } else { "fewer" })
+            format!(
+                "{amount} {} than {against} ({was})",
+                if diff > 0.0 { "more" } else { "fewer" }
+            )
         } else {
-            format!("{amount} {} than {against} ({was})", if diff > 0.0 { "higher" } else { "lower" })
+            format!(
+                "{amount} {} than {against} ({was})",
+                if diff > 0.0 { "higher" } else { "lower" }
+            )
         })
     };
-    let parts: Vec<String> = [compare(previous, "the previous quarter"), compare(year_ago, "a year earlier")].into_iter().flatten().collect();
+    let parts: Vec<String> = [
+        compare(previous, "the previous quarter"),
+        compare(year_ago, "a year earlier"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     if !parts.is_empty() {
         text.push_str(" — ");
         text.push_str(&parts.join(", and "));
@@ -184,10 +228,16 @@ fn headline(spec: &MetricSpec, q: Period, [latest, previous, year_ago]: [Publish
 
 /// A text alternative for the chart.
 fn chart_alt(spec: &MetricSpec, quarters: &[Period], values: &[Option<f64>]) -> String {
-    let known: Vec<(Period, f64)> = quarters.iter().zip(values).filter_map(|(p, v)| v.map(|v| (*p, v))).collect();
+    let known: Vec<(Period, f64)> = quarters
+        .iter()
+        .zip(values)
+        .filter_map(|(p, v)| v.map(|v| (*p, v)))
+        .collect();
     match (known.first(), known.last()) {
         (Some(first), Some(last)) => {
-            let (lo, hi) = known.iter().fold((f64::MAX, f64::MIN), |(lo, hi), (_, v)| (lo.min(*v), hi.max(*v)));
+            let (lo, hi) = known.iter().fold((f64::MAX, f64::MIN), |(lo, hi), (_, v)| {
+                (lo.min(*v), hi.max(*v))
+            });
             format!(
                 "Line chart of {} by quarter, from {} in {} to {} in {}; lowest {}, highest {}.",
                 spec.title.to_lowercase(),
@@ -199,7 +249,10 @@ fn chart_alt(spec: &MetricSpec, quarters: &[Period], values: &[Option<f64>]) -> 
                 show(Published::Value(hi), spec.is_count),
             )
         }
-        _ => format!("Line chart of {}: no figures to show.", spec.title.to_lowercase()),
+        _ => format!(
+            "Line chart of {}: no figures to show.",
+            spec.title.to_lowercase()
+        ),
     }
 }
 
@@ -226,18 +279,45 @@ mod tests {
     #[test]
     fn headline_compares_with_last_quarter_and_last_year() {
         let q = Period::Quarter(2024, 4);
-        let h = headline(&spec("stock"), q, [Published::Value(30.0), Published::Value(25.0), Published::Value(30.0)], 4);
+        let h = headline(
+            &spec("stock"),
+            q,
+            [
+                Published::Value(30.0),
+                Published::Value(25.0),
+                Published::Value(30.0),
+            ],
+            4,
+        );
         assert_eq!(
             h,
             "At the end of Q4 2024/25 (Jan–Mar 2025): 30 families — 5 more than the previous quarter (25), and the same as a year earlier (30)."
         );
-        let h = headline(&spec("flow"), q, [Published::Value(20.0), Published::Suppressed, Published::Missing], 4);
+        let h = headline(
+            &spec("flow"),
+            q,
+            [
+                Published::Value(20.0),
+                Published::Suppressed,
+                Published::Missing,
+            ],
+            4,
+        );
         assert_eq!(h, "During Q4 2024/25 (Jan–Mar 2025): 20 families.");
     }
 
     #[test]
     fn a_suppressed_latest_figure_is_not_compared() {
-        let h = headline(&spec("stock"), Period::Quarter(2024, 4), [Published::Suppressed, Published::Value(9.0), Published::Value(8.0)], 4);
+        let h = headline(
+            &spec("stock"),
+            Period::Quarter(2024, 4),
+            [
+                Published::Suppressed,
+                Published::Value(9.0),
+                Published::Value(8.0),
+            ],
+            4,
+        );
         assert!(h.contains("not shown, to protect privacy"), "{h}");
         assert!(!h.contains('9'), "{h}");
     }

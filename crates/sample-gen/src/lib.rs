@@ -22,18 +22,36 @@ const YEARS: i32 = 3;
 
 /// Target number of children with a plan at the end of each quarter, from
 /// 2021/22 Q4 (a year of history before the first submission) to 2024/25 Q4.
-const CP_TARGETS: [u32; 13] = [220, 225, 230, 222, 216, 205, 196, 190, 184, 190, 198, 204, 208];
+const CP_TARGETS: [u32; 13] = [
+    220, 225, 230, 222, 216, 205, 196, 190, 184, 190, 198, 204, 208,
+];
 
 /// Housing return per quarter 2022/23 Q1 … 2024/25 Q4: families, children,
 /// and families there longer than six weeks (`None`: the agency wrote "<5").
 const BB_FAMILIES: [u32; 12] = [14, 11, 13, 12, 10, 12, 15, 18, 21, 25, 29, 34];
 const BB_CHILDREN: [u32; 12] = [25, 20, 24, 21, 18, 22, 27, 33, 38, 46, 53, 62];
-const BB_OVER_SIX_WEEKS: [Option<u32>; 12] = [None, None, Some(5), None, None, None, Some(6), Some(8), Some(9), Some(12), Some(14), Some(17)];
+const BB_OVER_SIX_WEEKS: [Option<u32>; 12] = [
+    None,
+    None,
+    Some(5),
+    None,
+    None,
+    None,
+    Some(6),
+    Some(8),
+    Some(9),
+    Some(12),
+    Some(14),
+    Some(17),
+];
 
 /// How the case system writes each category, with how often it occurs.
 const CATEGORIES: [(&[&str], f64); 5] = [
     (&["Neglect", "N", "Cat: Neglect", "NEGLECT"], 0.68),
-    (&["Emotional Abuse", "E", "Cat: Emotional", "EMOTIONAL ABUSE"], 0.24),
+    (
+        &["Emotional Abuse", "E", "Cat: Emotional", "EMOTIONAL ABUSE"],
+        0.24,
+    ),
     (&["Sexual Abuse", "S", "Cat: Sexual"], 0.043),
     (&["Physical Abuse", "P", "Cat: Physical"], 0.027),
     (&["Multiple", "M"], 0.01),
@@ -59,13 +77,30 @@ pub fn generate(inbox: &Path) -> std::io::Result<()> {
         match (fy, q) {
             // Q3 2024/25 was first sent without one team's cases, then resubmitted whole.
             (2024, 3) => {
-                let partial: Vec<String> = rows.iter().enumerate().filter(|(j, _)| j % 9 != 4).map(|(_, r)| r.clone()).collect();
+                let partial: Vec<String> = rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| j % 9 != 4)
+                    .map(|(_, r)| r.clone())
+                    .collect();
                 write_csv(&inbox.join("csc").join(&name), &partial)?;
-                write_csv(&inbox.join("csc").join(format!("cp_plans_{}_Q{q}_resubmitted.csv", fy_file(fy))), &rows)?;
+                write_csv(
+                    &inbox
+                        .join("csc")
+                        .join(format!("cp_plans_{}_Q{q}_resubmitted.csv", fy_file(fy))),
+                    &rows,
+                )?;
             }
             _ => write_csv(&inbox.join("csc").join(&name), &with_bad_rows(rows, fy, q))?,
         }
-        write_bb_return(&inbox.join("housing").join(format!("bed_and_breakfast_{}_Q{q}.xlsx", fy_file(fy))), fy, q, i)?;
+        write_bb_return(
+            &inbox
+                .join("housing")
+                .join(format!("bed_and_breakfast_{}_Q{q}.xlsx", fy_file(fy))),
+            fy,
+            q,
+            i,
+        )?;
     }
     Ok(())
 }
@@ -87,7 +122,11 @@ fn quarter_bounds(fy: i32, q: u8) -> (NaiveDate, NaiveDate) {
         _ => (fy + 1, 1),
     };
     let start = NaiveDate::from_ymd_opt(y, m, 1).expect("valid");
-    let next = if m == 10 { NaiveDate::from_ymd_opt(y + 1, 1, 1) } else { NaiveDate::from_ymd_opt(y, m + 3, 1) };
+    let next = if m == 10 {
+        NaiveDate::from_ymd_opt(y + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(y, m + 3, 1)
+    };
     (start, next.expect("valid") - Duration::days(1))
 }
 
@@ -98,7 +137,11 @@ fn simulate_plans(rng: &mut ChaCha8Rng) -> Vec<Plan> {
     let mut plans: Vec<Plan> = Vec::new();
     let mut next_child = 100_000u32;
     for (i, target) in CP_TARGETS.iter().enumerate() {
-        let (fy, q) = if i == 0 { (FIRST_YEAR - 1, 4) } else { (FIRST_YEAR + (i as i32 - 1) / 4, ((i - 1) % 4 + 1) as u8) };
+        let (fy, q) = if i == 0 {
+            (FIRST_YEAR - 1, 4)
+        } else {
+            (FIRST_YEAR + (i as i32 - 1) / 4, ((i - 1) % 4 + 1) as u8)
+        };
         let (start, end) = quarter_bounds(fy, q);
         let surviving = plans.iter().filter(|p| p.end > end).count() as i64;
         // The first quarter seeds a year of history: those plans started earlier.
@@ -112,7 +155,13 @@ fn simulate_plans(rng: &mut ChaCha8Rng) -> Vec<Plan> {
             let days = 100 + (rng.random::<f64>().powf(1.6) * 440.0) as i64;
             let roll: f64 = rng.random();
             let mut acc = 0.0;
-            let spellings = CATEGORIES.iter().find(|(_, p)| { acc += p; roll < acc }).map_or(CATEGORIES[0].0, |(s, _)| *s);
+            let spellings = CATEGORIES
+                .iter()
+                .find(|(_, p)| {
+                    acc += p;
+                    roll < acc
+                })
+                .map_or(CATEGORIES[0].0, |(s, _)| *s);
             plans.push(Plan {
                 child: next_child,
                 start: plan_start,
@@ -132,10 +181,23 @@ fn cp_rows(plans: &[Plan], fy: i32, q: u8, rng: &mut ChaCha8Rng) -> Vec<String> 
     let (start, end) = quarter_bounds(fy, q);
     let mut rows = Vec::new();
     for p in plans.iter().filter(|p| p.start <= end && p.end >= start) {
-        let ended = if p.end <= end { p.end.format("%d/%m/%Y").to_string() } else { String::new() };
+        let ended = if p.end <= end {
+            p.end.format("%d/%m/%Y").to_string()
+        } else {
+            String::new()
+        };
         // Identifiers are written with or without the system prefix.
-        let id = if rng.random::<f64>() < 0.3 { format!("CS{}", p.child) } else { format!("CS {}", p.child) };
-        rows.push(format!("{id},{},{ended},{},{}", p.start.format("%d/%m/%Y"), p.category, if p.unborn { "Y" } else { "N" }));
+        let id = if rng.random::<f64>() < 0.3 {
+            format!("CS{}", p.child)
+        } else {
+            format!("CS {}", p.child)
+        };
+        rows.push(format!(
+            "{id},{},{ended},{},{}",
+            p.start.format("%d/%m/%Y"),
+            p.category,
+            if p.unborn { "Y" } else { "N" }
+        ));
     }
     rows
 }
@@ -159,7 +221,8 @@ fn with_bad_rows(mut rows: Vec<String>, fy: i32, q: u8) -> Vec<String> {
 }
 
 fn write_csv(path: &Path, rows: &[String]) -> std::io::Result<()> {
-    let mut text = String::from("Child ID,Plan Start Date,Plan End Date,Category of Abuse,Unborn\r\n");
+    let mut text =
+        String::from("Child ID,Plan Start Date,Plan End Date,Category of Abuse,Unborn\r\n");
     for r in rows {
         text.push_str(r);
         text.push_str("\r\n");
@@ -173,21 +236,49 @@ fn write_bb_return(path: &Path, fy: i32, q: u8, i: usize) -> std::io::Result<()>
     let xlsx = |e: rust_xlsxwriter::XlsxError| std::io::Error::other(e.to_string());
     let mut wb = Workbook::new();
     let when = ExcelDateTime::from_ymd(2025, 4, 1).map_err(xlsx)?;
-    wb.set_properties(&DocProperties::new().set_author("Housing Options").set_creation_datetime(&when));
+    wb.set_properties(
+        &DocProperties::new()
+            .set_author("Housing Options")
+            .set_creation_datetime(&when),
+    );
     let bold = Format::new().set_bold();
     let (start, end) = quarter_bounds(fy, q);
     let sheet = wb.add_worksheet().set_name("B&B return").map_err(xlsx)?;
     sheet.write_string_with_format(0, 0, "Bed and breakfast placements: quarterly return to the Safeguarding Children Partnership", &bold).map_err(xlsx)?;
     sheet
-        .write_string(1, 0, format!("Quarter: Q{q} {fy}/{:02} ({} to {} {})", (fy + 1) % 100, start.format("%B"), end.format("%B"), end.year()))
+        .write_string(
+            1,
+            0,
+            format!(
+                "Quarter: Q{q} {fy}/{:02} ({} to {} {})",
+                (fy + 1) % 100,
+                start.format("%B"),
+                end.format("%B"),
+                end.year()
+            ),
+        )
         .map_err(xlsx)?;
     for (c, h) in ["Measure", "Number", "Notes"].iter().enumerate() {
-        sheet.write_string_with_format(3, c as u16, *h, &bold).map_err(xlsx)?;
+        sheet
+            .write_string_with_format(3, c as u16, *h, &bold)
+            .map_err(xlsx)?;
     }
     let rows: [(&str, Option<u32>, &str); 3] = [
-        ("Families living in B&B at quarter end", Some(BB_FAMILIES[i]), ""),
-        ("Children living in B&B at quarter end", Some(BB_CHILDREN[i]), ""),
-        ("Families in B&B for more than 6 weeks", BB_OVER_SIX_WEEKS[i], "Figures under 5 are not given"),
+        (
+            "Families living in B&B at quarter end",
+            Some(BB_FAMILIES[i]),
+            "",
+        ),
+        (
+            "Children living in B&B at quarter end",
+            Some(BB_CHILDREN[i]),
+            "",
+        ),
+        (
+            "Families in B&B for more than 6 weeks",
+            BB_OVER_SIX_WEEKS[i],
+            "Figures under 5 are not given",
+        ),
     ];
     for (r, (measure, value, note)) in rows.iter().enumerate() {
         let row = 4 + r as u32;
@@ -200,7 +291,13 @@ fn write_bb_return(path: &Path, fy: i32, q: u8, i: usize) -> std::io::Result<()>
     }
     sheet.set_column_width(0, 44).map_err(xlsx)?;
     let guidance = wb.add_worksheet().set_name("Guidance").map_err(xlsx)?;
-    guidance.write_string(0, 0, "Count households in bed and breakfast accommodation on the last day of the quarter.").map_err(xlsx)?;
+    guidance
+        .write_string(
+            0,
+            0,
+            "Count households in bed and breakfast accommodation on the last day of the quarter.",
+        )
+        .map_err(xlsx)?;
     wb.save(path).map_err(xlsx)
 }
 
@@ -210,8 +307,17 @@ mod tests {
 
     #[test]
     fn quarter_bounds_follow_the_financial_year() {
-        assert_eq!(quarter_bounds(2024, 4), (NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(), NaiveDate::from_ymd_opt(2025, 3, 31).unwrap()));
-        assert_eq!(quarter_bounds(2024, 3).1, NaiveDate::from_ymd_opt(2024, 12, 31).unwrap());
+        assert_eq!(
+            quarter_bounds(2024, 4),
+            (
+                NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+                NaiveDate::from_ymd_opt(2025, 3, 31).unwrap()
+            )
+        );
+        assert_eq!(
+            quarter_bounds(2024, 3).1,
+            NaiveDate::from_ymd_opt(2024, 12, 31).unwrap()
+        );
     }
 
     #[test]
@@ -219,8 +325,14 @@ mod tests {
         let plans = simulate_plans(&mut ChaCha8Rng::seed_from_u64(SEED));
         for (fy, published) in [(2022, 216), (2023, 184), (2024, 208)] {
             let (_, end) = quarter_bounds(fy, 4);
-            let open = plans.iter().filter(|p| p.start <= end && p.end > end).count() as i64;
-            assert!((open - published).abs() <= 6, "{fy}: {open} open, published {published}");
+            let open = plans
+                .iter()
+                .filter(|p| p.start <= end && p.end > end)
+                .count() as i64;
+            assert!(
+                (open - published).abs() <= 6,
+                "{fy}: {open} open, published {published}"
+            );
         }
     }
 }

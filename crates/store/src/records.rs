@@ -5,8 +5,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
-use arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef, TimeUnit, TimestampMicrosecondType};
+use arrow::array::{
+    Array, ArrayRef, AsArray, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+};
+use arrow::datatypes::{
+    DataType, Field, Int64Type, Schema, SchemaRef, TimeUnit, TimestampMicrosecondType,
+};
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
@@ -63,7 +67,15 @@ fn ts_type() -> DataType {
 }
 
 fn ts_array(values: impl IntoIterator<Item = DateTime<Utc>>) -> ArrayRef {
-    Arc::new(TimestampMicrosecondArray::from(values.into_iter().map(|t| t.timestamp_micros()).collect::<Vec<_>>()).with_timezone("UTC"))
+    Arc::new(
+        TimestampMicrosecondArray::from(
+            values
+                .into_iter()
+                .map(|t| t.timestamp_micros())
+                .collect::<Vec<_>>(),
+        )
+        .with_timezone("UTC"),
+    )
 }
 
 fn strings<'a>(values: impl IntoIterator<Item = Option<&'a str>>) -> ArrayRef {
@@ -71,18 +83,24 @@ fn strings<'a>(values: impl IntoIterator<Item = Option<&'a str>>) -> ArrayRef {
 }
 
 fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef> {
-    batch.column_by_name(name).ok_or_else(|| Error::Corrupt(format!("column `{name}` is missing")))
+    batch
+        .column_by_name(name)
+        .ok_or_else(|| Error::Corrupt(format!("column `{name}` is missing")))
 }
 
 fn string_at(batch: &RecordBatch, name: &str, i: usize) -> Result<Option<String>> {
     // Parquet strings may come back as Utf8View; read them all as Utf8.
     let a = arrow::compute::cast(column(batch, name)?, &DataType::Utf8)?;
-    let a = a.as_string_opt::<i32>().ok_or_else(|| Error::Corrupt(format!("`{name}` is not text")))?;
+    let a = a
+        .as_string_opt::<i32>()
+        .ok_or_else(|| Error::Corrupt(format!("`{name}` is not text")))?;
     Ok(a.is_valid(i).then(|| a.value(i).to_string()))
 }
 
 fn int_at(batch: &RecordBatch, name: &str, i: usize) -> Result<i64> {
-    let a = column(batch, name)?.as_primitive_opt::<Int64Type>().ok_or_else(|| Error::Corrupt(format!("`{name}` is not an integer")))?;
+    let a = column(batch, name)?
+        .as_primitive_opt::<Int64Type>()
+        .ok_or_else(|| Error::Corrupt(format!("`{name}` is not an integer")))?;
     Ok(a.value(i))
 }
 
@@ -90,7 +108,8 @@ fn time_at(batch: &RecordBatch, name: &str, i: usize) -> Result<DateTime<Utc>> {
     let a = column(batch, name)?
         .as_primitive_opt::<TimestampMicrosecondType>()
         .ok_or_else(|| Error::Corrupt(format!("`{name}` is not a timestamp")))?;
-    DateTime::from_timestamp_micros(a.value(i)).ok_or_else(|| Error::Corrupt(format!("`{name}` is out of range")))
+    DateTime::from_timestamp_micros(a.value(i))
+        .ok_or_else(|| Error::Corrupt(format!("`{name}` is out of range")))
 }
 
 impl RunRecord {
@@ -105,7 +124,8 @@ impl RunRecord {
     }
 
     pub fn to_batch(&self) -> Result<RecordBatch> {
-        let versions = serde_json::to_string(&self.tables).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let versions =
+            serde_json::to_string(&self.tables).map_err(|e| Error::Corrupt(e.to_string()))?;
         Ok(RecordBatch::try_new(
             Self::schema(),
             vec![
@@ -127,7 +147,8 @@ impl RunRecord {
                     run_id: string_at(batch, "run_id", i)?.unwrap_or_default(),
                     started_at: time_at(batch, "started_at", i)?,
                     finished_at: time_at(batch, "finished_at", i)?,
-                    tables: serde_json::from_str(&versions).map_err(|e| Error::Corrupt(format!("table_versions: {e}")))?,
+                    tables: serde_json::from_str(&versions)
+                        .map_err(|e| Error::Corrupt(format!("table_versions: {e}")))?,
                 })
             })
             .collect()
@@ -152,7 +173,9 @@ impl SubmissionRecord {
     }
 
     pub fn to_batch(records: &[SubmissionRecord]) -> Result<RecordBatch> {
-        let ints = |f: fn(&SubmissionRecord) -> i64| Arc::new(Int64Array::from(records.iter().map(f).collect::<Vec<_>>())) as ArrayRef;
+        let ints = |f: fn(&SubmissionRecord) -> i64| {
+            Arc::new(Int64Array::from(records.iter().map(f).collect::<Vec<_>>())) as ArrayRef
+        };
         Ok(RecordBatch::try_new(
             Self::schema(),
             vec![
@@ -218,7 +241,9 @@ impl RejectRecord {
                 strings(records.iter().map(|r| Some(r.file.as_str()))),
                 strings(records.iter().map(|r| Some(r.sha256.as_str()))),
                 strings(records.iter().map(|r| r.sheet.as_deref())),
-                Arc::new(Int64Array::from(records.iter().map(|r| r.source_row).collect::<Vec<_>>())),
+                Arc::new(Int64Array::from(
+                    records.iter().map(|r| r.source_row).collect::<Vec<_>>(),
+                )),
                 strings(records.iter().map(|r| r.column_name.as_deref())),
                 strings(records.iter().map(|r| Some(r.rule.as_str()))),
                 strings(records.iter().map(|r| Some(r.message.as_str()))),
@@ -240,7 +265,10 @@ mod tests {
             finished_at: DateTime::from_timestamp(1_700_000_005, 0).unwrap(),
             tables: BTreeMap::from([("cp_plans".to_string(), 4), ("rejects".to_string(), 1)]),
         };
-        assert_eq!(RunRecord::from_batch(&run.to_batch().unwrap()).unwrap(), vec![run]);
+        assert_eq!(
+            RunRecord::from_batch(&run.to_batch().unwrap()).unwrap(),
+            vec![run]
+        );
     }
 
     #[test]

@@ -61,8 +61,15 @@ impl Warehouse {
     /// a path or a URL.
     pub fn open(location: &str) -> Result<Warehouse> {
         let root = deltalake::ensure_table_uri(location)?;
-        let root = if root.path().ends_with('/') { root } else { Url::parse(&format!("{root}/")).map_err(|e| Error::Location(e.to_string()))? };
-        Ok(Warehouse { root, fault_after_commits: None })
+        let root = if root.path().ends_with('/') {
+            root
+        } else {
+            Url::parse(&format!("{root}/")).map_err(|e| Error::Location(e.to_string()))?
+        };
+        Ok(Warehouse {
+            root,
+            fault_after_commits: None,
+        })
     }
 
     /// Makes the process abort after `n` table commits (crash tests only).
@@ -77,17 +84,19 @@ impl Warehouse {
     }
 
     fn table_url(&self, name: &str) -> Result<Url> {
-        self.root.join(&format!("{name}/")).map_err(|e| Error::Location(e.to_string()))
+        self.root
+            .join(&format!("{name}/"))
+            .map_err(|e| Error::Location(e.to_string()))
     }
 
     /// A table at its latest version, or `None` if it does not exist yet.
     async fn latest(&self, name: &str) -> Result<Option<DeltaTable>> {
         let url = self.table_url(name)?;
         // A local folder without a log is no table (yet); asking Delta would log an error.
-        if let Ok(path) = url.to_file_path() {
-            if !path.join("_delta_log").exists() {
-                return Ok(None);
-            }
+        if let Ok(path) = url.to_file_path()
+            && !path.join("_delta_log").exists()
+        {
+            return Ok(None);
         }
         let table = DeltaTable::try_from_url(url).await?;
         Ok(table.version().is_some().then_some(table))
@@ -100,19 +109,25 @@ impl Warehouse {
         }
         let url = self.table_url(name)?;
         if let Ok(path) = url.to_file_path() {
-            std::fs::create_dir_all(&path).map_err(|e| Error::Location(format!("cannot create {}: {e}", path.display())))?;
+            std::fs::create_dir_all(&path)
+                .map_err(|e| Error::Location(format!("cannot create {}: {e}", path.display())))?;
         }
         Ok(DeltaTableBuilder::from_url(url)?.build()?)
     }
 
     /// A table at a given version.
     pub async fn table_at(&self, name: &str, version: u64) -> Result<DeltaTable> {
-        Ok(DeltaTableBuilder::from_url(self.table_url(name)?)?.with_version(version).load().await?)
+        Ok(DeltaTableBuilder::from_url(self.table_url(name)?)?
+            .with_version(version)
+            .load()
+            .await?)
     }
 
     /// Every completed run, oldest first.
     pub async fn runs(&self) -> Result<Vec<RunRecord>> {
-        let Some(table) = self.latest(RUNS).await? else { return Ok(vec![]) };
+        let Some(table) = self.latest(RUNS).await? else {
+            return Ok(vec![]);
+        };
         let mut runs = Vec::new();
         for batch in read_all(&table).await? {
             runs.extend(RunRecord::from_batch(&batch)?);
@@ -131,7 +146,11 @@ impl Warehouse {
         let runs = self.runs().await?;
         match number {
             None => Ok(runs.last().cloned()),
-            Some(n) => runs.into_iter().find(|r| r.run_number == n).map(Some).ok_or(Error::NoSuchRun(n)),
+            Some(n) => runs
+                .into_iter()
+                .find(|r| r.run_number == n)
+                .map(Some)
+                .ok_or(Error::NoSuchRun(n)),
         }
     }
 
@@ -146,8 +165,12 @@ impl Warehouse {
 
     /// Submissions recorded by completed runs.
     pub async fn submissions(&self) -> Result<Vec<SubmissionRecord>> {
-        let Some(run) = self.last_run().await? else { return Ok(vec![]) };
-        let Some(version) = run.tables.get(SUBMISSIONS) else { return Ok(vec![]) };
+        let Some(run) = self.last_run().await? else {
+            return Ok(vec![]);
+        };
+        let Some(version) = run.tables.get(SUBMISSIONS) else {
+            return Ok(vec![]);
+        };
         let mut out = Vec::new();
         for batch in read_all(&self.table_at(SUBMISSIONS, *version).await?).await? {
             out.extend(SubmissionRecord::from_batch(&batch)?);
@@ -175,14 +198,20 @@ impl Warehouse {
             return Ok(None);
         }
         let last = self.last_run().await?;
-        let mut versions: BTreeMap<String, u64> = last.as_ref().map(|r| r.tables.clone()).unwrap_or_default();
+        let mut versions: BTreeMap<String, u64> =
+            last.as_ref().map(|r| r.tables.clone()).unwrap_or_default();
         let mut commits = 0;
         let mut replaced_keys: Vec<(String, String)> = Vec::new();
 
         for write in &plan.datasets {
             let predicate = replace_predicate("_feed", "_period", &write.replaces);
             let version = self
-                .write(&write.dataset, write.batches.clone(), versions.get(&write.dataset).copied(), Some(predicate))
+                .write(
+                    &write.dataset,
+                    write.batches.clone(),
+                    versions.get(&write.dataset).copied(),
+                    Some(predicate),
+                )
                 .await?;
             versions.insert(write.dataset.clone(), version);
             replaced_keys.extend(write.replaces.iter().cloned());
@@ -191,12 +220,26 @@ impl Warehouse {
         if !replaced_keys.is_empty() {
             let batch = RejectRecord::to_batch(&plan.rejects)?;
             let predicate = replace_predicate("feed", "period", &replaced_keys);
-            let version = self.write(REJECTS, vec![batch], versions.get(REJECTS).copied(), Some(predicate)).await?;
+            let version = self
+                .write(
+                    REJECTS,
+                    vec![batch],
+                    versions.get(REJECTS).copied(),
+                    Some(predicate),
+                )
+                .await?;
             versions.insert(REJECTS.into(), version);
             self.after_commit(&mut commits);
         }
         let batch = SubmissionRecord::to_batch(&plan.submissions)?;
-        let version = self.write(SUBMISSIONS, vec![batch], versions.get(SUBMISSIONS).copied(), None).await?;
+        let version = self
+            .write(
+                SUBMISSIONS,
+                vec![batch],
+                versions.get(SUBMISSIONS).copied(),
+                None,
+            )
+            .await?;
         versions.insert(SUBMISSIONS.into(), version);
         self.after_commit(&mut commits);
 
@@ -208,7 +251,8 @@ impl Warehouse {
             tables: versions,
         };
         let runs_version = self.latest(RUNS).await?.and_then(|t| t.version());
-        self.write(RUNS, vec![record.to_batch()?], runs_version, None).await?;
+        self.write(RUNS, vec![record.to_batch()?], runs_version, None)
+            .await?;
         info!(run = record.run_number, "run committed");
         Ok(Some(record))
     }
@@ -225,16 +269,31 @@ impl Warehouse {
     /// run named: a table that has moved past it (a broken run) is restored
     /// first, and a table it does not name is overwritten whole.
     /// `replace` = `Some(predicate)` replaces matching rows; `None` appends.
-    async fn write(&self, name: &str, batches: Vec<RecordBatch>, recorded: Option<u64>, replace: Option<String>) -> Result<u64> {
+    async fn write(
+        &self,
+        name: &str,
+        batches: Vec<RecordBatch>,
+        recorded: Option<u64>,
+        replace: Option<String>,
+    ) -> Result<u64> {
         let mut table = self.latest_or_new(name).await?;
         match (table.version(), recorded) {
             (Some(latest), Some(recorded)) if latest > recorded => {
-                warn!(table = name, latest, recorded, "undoing an incomplete run's commit");
+                warn!(
+                    table = name,
+                    latest, recorded, "undoing an incomplete run's commit"
+                );
                 table = table.restore().with_version_to_restore(recorded).await?.0;
             }
             (Some(latest), None) => {
-                warn!(table = name, latest, "overwriting a table no completed run recorded");
-                let table = table.write(batches).with_save_mode(SaveMode::Overwrite).await?;
+                warn!(
+                    table = name,
+                    latest, "overwriting a table no completed run recorded"
+                );
+                let table = table
+                    .write(batches)
+                    .with_save_mode(SaveMode::Overwrite)
+                    .await?;
                 return version_of(&table);
             }
             _ => {}
@@ -244,7 +303,10 @@ impl Warehouse {
         let table = match replace {
             Some(predicate) if exists => {
                 debug!(table = name, %predicate, "replacing rows");
-                builder.with_save_mode(SaveMode::Overwrite).with_replace_where(predicate).await?
+                builder
+                    .with_save_mode(SaveMode::Overwrite)
+                    .with_replace_where(predicate)
+                    .await?
             }
             _ => builder.with_save_mode(SaveMode::Append).await?,
         };
@@ -254,19 +316,31 @@ impl Warehouse {
     /// The commit history of a table, newest first: (version, operation, when).
     pub async fn history(&self, name: &str) -> Result<Vec<(u64, String, Option<i64>)>> {
         use futures::TryStreamExt;
-        let Some(table) = self.latest(name).await? else { return Ok(vec![]) };
-        let Some(latest) = table.version() else { return Ok(vec![]) };
+        let Some(table) = self.latest(name).await? else {
+            return Ok(vec![]);
+        };
+        let Some(latest) = table.version() else {
+            return Ok(vec![]);
+        };
         let infos: Vec<_> = table.history(None).try_collect().await?;
         Ok(infos
             .into_iter()
             .enumerate()
-            .map(|(i, c)| (latest.saturating_sub(i as u64), c.operation.unwrap_or_default(), c.timestamp))
+            .map(|(i, c)| {
+                (
+                    latest.saturating_sub(i as u64),
+                    c.operation.unwrap_or_default(),
+                    c.timestamp,
+                )
+            })
             .collect())
     }
 }
 
 fn version_of(table: &DeltaTable) -> Result<u64> {
-    table.version().ok_or_else(|| Error::Corrupt("a table has no version after a commit".into()))
+    table
+        .version()
+        .ok_or_else(|| Error::Corrupt("a table has no version after a commit".into()))
 }
 
 /// `(feed = 'a' AND period IN ('p1','p2')) OR (…)`: the rows a run replaces.
@@ -280,7 +354,11 @@ fn replace_predicate(feed_col: &str, period_col: &str, keys: &[(String, String)]
         .iter()
         .map(|(feed, periods)| {
             let periods: Vec<String> = periods.iter().map(|p| quote(p)).collect();
-            format!("({feed_col} = {} AND {period_col} IN ({}))", quote(feed), periods.join(", "))
+            format!(
+                "({feed_col} = {} AND {period_col} IN ({}))",
+                quote(feed),
+                periods.join(", ")
+            )
         })
         .collect::<Vec<_>>()
         .join(" OR ")

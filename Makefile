@@ -1,0 +1,41 @@
+# pqa — run `make` or `make help` to see the targets.
+#
+# Every cargo call selects the whole workspace so that features are unified
+# the same way each time and datafusion is compiled once, not once per target.
+
+CARGO ?= cargo
+PQA := target/debug/pqa
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test lint fmt bench sample-data clean-demo
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+demo: ## Run pqa on the bundled sample data: ingest into ./warehouse, report into ./out
+	$(CARGO) build --workspace
+	$(PQA) run
+
+test: ## Run every test (unit, integration on the real binary, golden report)
+	$(CARGO) test --workspace
+
+lint: ## Clippy with warnings as errors, and rustfmt in check mode
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) fmt --all -- --check
+
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+bench: ## Time a fresh ingest and report of the sample data (release build)
+	$(CARGO) build --workspace --release
+	@rm -rf target/bench-warehouse target/bench-out
+	@echo "== pqa ingest (fresh warehouse)"; time ./target/release/pqa --warehouse target/bench-warehouse ingest > /dev/null
+	@echo "== pqa report"; time ./target/release/pqa --warehouse target/bench-warehouse report --out target/bench-out > /dev/null
+	@echo "== pqa ingest again (nothing new)"; time ./target/release/pqa --warehouse target/bench-warehouse ingest > /dev/null
+
+sample-data: ## Regenerate the synthetic sample data (byte-identical unless the generator changed)
+	$(CARGO) build --workspace
+	target/debug/pqa-sample-gen sample-data/inbox
+
+clean-demo: ## Remove the demo's warehouse and reports
+	rm -rf warehouse out
