@@ -111,10 +111,7 @@ fn files_nobody_claims_or_nobody_can_read_are_reported_not_skipped() {
         out.contains("notes/meeting.txt") && out.contains("REFUSED: no feed claims this file"),
         "{out}"
     );
-    assert!(
-        out.contains("REFUSED: no quarter in the file name"),
-        "{out}"
-    );
+    assert!(out.contains("REFUSED: no period in the file name"), "{out}");
     assert!(
         out.contains(
             "REFUSED: column `plan_start`: no header \"Plan Start Date\" or \"CP Start Date\""

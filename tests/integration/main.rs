@@ -5,6 +5,7 @@
 //! tests never touch ./warehouse and can run in parallel.
 
 mod config_errors;
+mod feeds;
 mod ingest;
 mod report;
 mod warehouse;

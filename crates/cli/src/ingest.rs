@@ -85,18 +85,19 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &Path) -> Resu
             ),
             Claim::Feed(feed) => {
                 let sha256 = sha256_hex(&bytes);
-                match Period::find_quarter_in(&file.name) {
+                match feed.period.period_of(&file.name) {
                     None => refused(
                         &file.name,
                         Some(&feed.feed),
                         None,
-                        "no quarter in the file name: name it like cp_plans_2024-25_Q3.csv",
+                        "no period in the file name: name it like cp_plans_2024-25_Q3.csv \
+                         (or set `period: { fixed: 2024/25 }` in the feed)",
                     ),
                     Some(_) if known.contains(&(feed.feed.clone(), sha256.clone())) => {
                         FileOutcome {
                             file: file.name.clone(),
                             feed: Some(feed.feed.clone()),
-                            period: Period::find_quarter_in(&file.name),
+                            period: feed.period.period_of(&file.name),
                             status: Status::AlreadyLoaded,
                         }
                     }
@@ -300,6 +301,7 @@ fn print_summary(inbox: &Path, outcomes: &[FileOutcome], record: Option<&pqa_sto
     let (mut read, mut accepted, mut rejected) = (0, 0, 0);
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut rejects = Vec::new();
+    let mut skipped = Vec::new();
     for o in outcomes {
         let feed = o.feed.as_deref().unwrap_or("-");
         let period = o
@@ -316,6 +318,12 @@ fn print_summary(inbox: &Path, outcomes: &[FileOutcome], record: Option<&pqa_sto
                 read += mapped.rows_read;
                 accepted += mapped.rows_accepted();
                 rejected += mapped.rows_rejected;
+                for (row, text) in &mapped.skipped {
+                    skipped.push(format!(
+                        "{} row {row}: starts with \"{text}\" (not data)",
+                        o.file
+                    ));
+                }
                 for r in &mapped.rejects {
                     let sheet = mapped
                         .sheet
@@ -371,6 +379,16 @@ fn print_summary(inbox: &Path, outcomes: &[FileOutcome], record: Option<&pqa_sto
         println!("Rejected rows ({}): these rows were not loaded", rejected);
         for r in &rejects {
             println!("  {r}");
+        }
+    }
+    if !skipped.is_empty() {
+        println!();
+        println!(
+            "Skipped rows ({}): totals and notes, not data",
+            skipped.len()
+        );
+        for s in &skipped {
+            println!("  {s}");
         }
     }
     println!();

@@ -3,6 +3,7 @@
 //! A thin binary: it parses arguments, sets up logging and progress, and wires
 //! the libraries together (pqa-ingest → pqa-store → pqa-query → pqa-report).
 
+mod feeds;
 mod ingest;
 mod output;
 mod report;
@@ -50,7 +51,10 @@ Examples:
   pqa query \"SELECT _period, count(*) FROM cp_plans GROUP BY 1\" --format csv
   pqa query --as-of 1 \"SELECT count(*) FROM cp_plans\"   read the warehouse as run 1 left it
   pqa report --period 2024/25-H2            write the report for October 2024 to March 2025
-  pqa history                               list runs and the table versions each left";
+  pqa history                               list runs and the table versions each left
+  pqa feeds check                           validate every feed, schema and metric
+  pqa feeds try cp_plans new_extract.csv    see how a file would load, without loading it
+  pqa feeds new --from return.xlsx          draft a feed and schema from a sample file";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -94,6 +98,42 @@ enum Command {
     },
     /// List completed runs and the table versions each left.
     History,
+    /// Tools for writing feed definitions (pipelines/*.yaml).
+    Feeds {
+        #[command(subcommand)]
+        command: FeedsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum FeedsCommand {
+    /// Check every feed, schema and metric; list all problems with file:line:column.
+    Check,
+    /// Run one file through a feed without touching the warehouse: the first
+    /// rows as they would be stored, every rejected row and why, and the counts.
+    Try {
+        /// The feed's name (pipelines/<feed>.yaml).
+        feed: String,
+        /// The file to read.
+        file: PathBuf,
+        /// The period to load it as, when its name does not say (e.g. 2024/25-Q3).
+        #[arg(long, value_name = "PERIOD")]
+        period: Option<Period>,
+        /// How many rows to show.
+        #[arg(long, default_value_t = 10)]
+        rows: usize,
+    },
+    /// Run every feed's `expect:` blocks: known files and the counts they must give.
+    Test,
+    /// Draft a schema and feed from a sample file, to finish by hand.
+    New {
+        /// A sample file as the agency sends it (CSV or XLSX).
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// XLSX: the sheet to read (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
+    },
 }
 
 /// Output formats for `pqa query`.
@@ -145,8 +185,31 @@ fn init_logging(verbose: u8) {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    // Drafting a feed needs no valid project: it is how a project grows.
+    if let Command::Feeds {
+        command: FeedsCommand::New { from, sheet },
+    } = &cli.command
+    {
+        return feeds::new(from, sheet.as_deref());
+    }
     let project = Project::load(&cli.project)
         .with_context(|| format!("reading the project {}", cli.project.display()))?;
+    if let Command::Feeds { command } = &cli.command {
+        return match command {
+            FeedsCommand::Check => {
+                feeds::check(&project);
+                Ok(())
+            }
+            FeedsCommand::Try {
+                feed,
+                file,
+                period,
+                rows,
+            } => feeds::try_file(&project, feed, file, *period, *rows),
+            FeedsCommand::Test => feeds::test(&project),
+            FeedsCommand::New { .. } => unreachable!("handled above"),
+        };
+    }
     let warehouse = open_warehouse(&project, cli.warehouse.as_deref())?;
     match cli.command {
         Command::Ingest { inbox } => {
@@ -172,6 +235,7 @@ async fn run(cli: Cli) -> Result<()> {
             .await?;
         }
         Command::History => output::history(&warehouse).await?,
+        Command::Feeds { .. } => unreachable!("handled above"),
     }
     Ok(())
 }

@@ -99,40 +99,54 @@ async fn latest_half(layer: &QueryLayer) -> Result<Option<Period>> {
     }))
 }
 
-/// Per feed: which quarters of the period arrived, and rows accepted and
-/// rejected for them, counted from what the warehouse holds.
+/// Per feed: which of the submissions due in the period arrived, and rows
+/// accepted and rejected for them, counted from what the warehouse holds.
 async fn quality(
     project: &Project,
     layer: &QueryLayer,
     period: Period,
 ) -> Result<Vec<FeedQuality>> {
-    let quarters: Vec<String> = period.quarters().iter().map(|q| q.to_string()).collect();
-    let in_list = quarters
-        .iter()
-        .map(|q| format!("'{q}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
     let has_rejects = layer
         .run
         .as_ref()
         .is_some_and(|r| r.tables.contains_key(REJECTS));
     let mut out = Vec::new();
     for feed in &project.feeds {
-        let accepted = counts(layer, &format!(
-            "SELECT _period AS period, count(*) AS n FROM {} WHERE _feed = '{}' AND _period IN ({in_list}) GROUP BY 1",
-            feed.dataset, feed.feed
-        ))
+        let due: Vec<String> = feed
+            .frequency
+            .due_in(period)
+            .iter()
+            .map(|q| q.to_string())
+            .collect();
+        if due.is_empty() {
+            continue;
+        }
+        let in_list = due
+            .iter()
+            .map(|q| format!("'{q}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let accepted = counts(
+            layer,
+            &format!(
+                "SELECT _period AS period, count(*) AS n FROM {} WHERE _feed = '{}' AND _period IN ({in_list}) GROUP BY 1",
+                feed.dataset, feed.feed
+            ),
+        )
         .await?;
         let rejected = if has_rejects {
-            counts(layer, &format!(
-                "SELECT period, count(DISTINCT source_row) AS n FROM {REJECTS} WHERE feed = '{}' AND period IN ({in_list}) GROUP BY 1",
-                feed.feed
-            ))
+            counts(
+                layer,
+                &format!(
+                    "SELECT period, count(DISTINCT source_row) AS n FROM {REJECTS} WHERE feed = '{}' AND period IN ({in_list}) GROUP BY 1",
+                    feed.feed
+                ),
+            )
             .await?
         } else {
             vec![]
         };
-        let received: Vec<String> = quarters
+        let received: Vec<String> = due
             .iter()
             .filter(|q| accepted.iter().any(|(p, _)| p == *q))
             .cloned()
@@ -142,7 +156,7 @@ async fn quality(
         out.push(FeedQuality {
             feed: feed.feed.clone(),
             agency: feed.agency.clone(),
-            missing: quarters
+            missing: due
                 .iter()
                 .filter(|q| !received.contains(q))
                 .cloned()

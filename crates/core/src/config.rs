@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ConfigError, Error, Result};
+use crate::period::Period;
 use crate::schema::{ColumnType, DatasetSchema, RESERVED_TABLES};
 
 /// The project file: names the partnership and where everything lives.
@@ -105,6 +106,9 @@ pub struct FeedSpec {
     /// How the period a file covers is found.
     #[serde(default)]
     pub period: PeriodSource,
+    /// How often a submission is due: each quarter (the default) or each year.
+    #[serde(default)]
+    pub frequency: Frequency,
     /// Dataset column → where its value comes from.
     pub columns: IndexMap<String, ColumnSpec>,
     /// Row checks, e.g. `plan_end >= plan_start`.
@@ -114,6 +118,17 @@ pub struct FeedSpec {
     /// (for example names and addresses).
     #[serde(default)]
     pub drop: Vec<String>,
+    /// Rows whose first filled cell starts with one of these words are not
+    /// data (totals, footnotes): they are skipped and counted as skipped.
+    #[serde(default = "default_skip_rows")]
+    pub skip_rows: Vec<String>,
+    /// Known files and the counts they must give.
+    #[serde(default)]
+    pub expect: Vec<Expectation>,
+}
+
+fn default_skip_rows() -> Vec<String> {
+    vec!["Total".into(), "Grand total".into()]
 }
 
 /// Which files a feed claims and how to read them.
@@ -161,13 +176,81 @@ pub enum Encoding {
     Windows1252,
 }
 
-/// How the period a submission covers is found.
+/// How the period a submission covers is found: `period: file_name` (the
+/// default) or `period: { fixed: 2017/18 }` for a return that always covers
+/// one period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum PeriodSource {
+    Named(NamedPeriodSource),
+    Fixed { fixed: Period },
+}
+
+impl Default for PeriodSource {
+    fn default() -> Self {
+        PeriodSource::Named(NamedPeriodSource::FileName)
+    }
+}
+
+/// Period sources written as a single word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NamedPeriodSource {
+    /// From the file's path in the inbox: a quarter such as `2024-25_Q3`, or
+    /// else a financial year such as `2024-25`.
+    FileName,
+}
+
+impl PeriodSource {
+    /// The period of a file named `name` (its path relative to the inbox).
+    pub fn period_of(&self, name: &str) -> Option<Period> {
+        match self {
+            PeriodSource::Named(NamedPeriodSource::FileName) => Period::find_in(name),
+            PeriodSource::Fixed { fixed } => Some(*fixed),
+        }
+    }
+}
+
+/// How often a feed's submissions are due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum PeriodSource {
-    /// From the file name, e.g. `cp_plans_2024-25_Q3.csv`.
+pub enum Frequency {
     #[default]
-    FileName,
+    Quarterly,
+    /// Once per financial year, covering the year (e.g. the SSDA903 return).
+    Annual,
+}
+
+impl Frequency {
+    /// The submissions due for a report period: its quarters, or the year if
+    /// the period ends with the year.
+    pub fn due_in(self, period: Period) -> Vec<Period> {
+        match self {
+            Frequency::Quarterly => period.quarters(),
+            Frequency::Annual if period.end() == Period::Year(period.financial_year()).end() => {
+                vec![Period::Year(period.financial_year())]
+            }
+            Frequency::Annual => vec![],
+        }
+    }
+}
+
+/// What a feed must give on a known file: checked by `pqa feeds test`, and
+/// so by the test suite, for every feed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    /// The file, relative to the project folder.
+    pub file: String,
+    /// The period to load it as, when its name does not say.
+    #[serde(default)]
+    pub period: Option<Period>,
+    #[serde(default)]
+    pub rows_read: Option<usize>,
+    #[serde(default)]
+    pub rows_accepted: Option<usize>,
+    #[serde(default)]
+    pub rows_rejected: Option<usize>,
 }
 
 /// Where one dataset column's value comes from.
@@ -193,6 +276,9 @@ pub struct ColumnSpec {
     /// Privacy treatment at ingest.
     #[serde(default)]
     pub privacy: Option<Privacy>,
+    /// The column holds a percentage, written this way; stored as points (41.6).
+    #[serde(default)]
+    pub percent: Option<Percent>,
 }
 
 /// Values filled from the submission.
@@ -211,6 +297,20 @@ pub enum Fill {
 pub enum Privacy {
     /// Replace with a keyed hash so the same child links across agencies.
     Pseudonymise,
+    /// Keep only the month of a date (dates of birth): stored as its first day.
+    GeneraliseToMonth,
+    /// Keep only the sector of a postcode ("EG19 7TT" → "EG19 7").
+    GeneraliseToSector,
+}
+
+/// How a percentage is written in the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Percent {
+    /// As points: "41.6%" or 41.6.
+    Points,
+    /// As a fraction: 0.416 (Excel's percentage cells). Stored as points.
+    Fraction,
 }
 
 /// One header name or a list of alternatives.
@@ -460,6 +560,23 @@ fn check_feed(
                 "column `{name}` needs exactly one of `from` (source headers), `value` (a constant) or `fill` (period or agency)"
             )));
         }
+        let kind_problem = match (spec.privacy, column.kind) {
+            (Some(Privacy::GeneraliseToMonth), k) if k != ColumnType::Date => {
+                Some("generalise_to_month applies to date columns")
+            }
+            (Some(Privacy::Pseudonymise | Privacy::GeneraliseToSector), k)
+                if k != ColumnType::String =>
+            {
+                Some("pseudonymise and generalise_to_sector apply to text columns")
+            }
+            _ if spec.percent.is_some() && column.kind != ColumnType::Number => {
+                Some("`percent` applies to number columns")
+            }
+            _ => None,
+        };
+        if let Some(problem) = kind_problem {
+            errors.push(at(path, text, name, format!("column `{name}`: {problem}")));
+        }
         if !spec.formats.is_empty() && column.kind != ColumnType::Date {
             errors.push(at(
                 path,
@@ -679,6 +796,17 @@ mod tests {
             errors[0].message
         );
         assert_eq!(errors[0].line, Some(6));
+    }
+
+    #[test]
+    fn annual_returns_are_due_in_the_half_that_ends_the_year() {
+        let h2 = Period::Half(2024, 2);
+        assert_eq!(Frequency::Annual.due_in(h2), vec![Period::Year(2024)]);
+        assert_eq!(Frequency::Annual.due_in(Period::Half(2024, 1)), vec![]);
+        assert_eq!(
+            Frequency::Quarterly.due_in(h2),
+            vec![Period::Quarter(2024, 3), Period::Quarter(2024, 4)]
+        );
     }
 
     #[test]

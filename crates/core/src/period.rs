@@ -133,6 +133,17 @@ impl Period {
         }
     }
 
+    /// Finds the period a file name gives: a quarter if there is one, else a
+    /// financial year written `2024-25`, `2024_25` or `202425`.
+    pub fn find_in(text: &str) -> Option<Period> {
+        Period::find_quarter_in(text).or_else(|| {
+            let chars: Vec<char> = text.chars().collect();
+            (0..chars.len())
+                .find_map(|start| year_at(&chars[start..]))
+                .map(Period::Year)
+        })
+    }
+
     /// Finds a quarter written inside a file name, e.g. `cp_plans_2024-25_Q3.csv`,
     /// `B&B 2024_25 Q3.xlsx` or `housing-202425-q3.xlsx`.
     pub fn find_quarter_in(text: &str) -> Option<Period> {
@@ -143,6 +154,14 @@ impl Period {
             }
         }
         None
+    }
+}
+
+/// Reads a period written like `2024/25-Q3` in YAML.
+impl<'de> serde::Deserialize<'de> for Period {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -159,6 +178,28 @@ fn quarter_start(fy: i32, q: u8) -> NaiveDate {
         _ => (fy + 1, 1),
     };
     NaiveDate::from_ymd_opt(year, month, 1).expect("valid quarter start")
+}
+
+/// Matches `YYYY[sep]YY` at the start of `s`, not followed by another digit.
+fn year_at(s: &[char]) -> Option<i32> {
+    let all_digits = |r: &[char]| r.iter().all(|c| c.is_ascii_digit());
+    if s.len() < 6 || !all_digits(&s[..4]) {
+        return None;
+    }
+    let year: i32 = s[..4].iter().collect::<String>().parse().ok()?;
+    let i = if matches!(s[4], '-' | '_' | '/' | ' ') {
+        5
+    } else {
+        4
+    };
+    if s.len() < i + 2
+        || !all_digits(&s[i..i + 2])
+        || s.get(i + 2).is_some_and(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let yy: i32 = s[i..i + 2].iter().collect::<String>().parse().ok()?;
+    ((1990..=2100).contains(&year) && yy == (year + 1) % 100).then_some(year)
 }
 
 /// Matches `YYYY[sep]YY[sep]Q[1-4]` at the start of `s` (separators: `-`, `_`, `/`, space, none).
@@ -333,6 +374,24 @@ mod tests {
         assert_eq!(Period::find_quarter_in("plans 2024-26 Q3.csv"), None);
         assert_eq!(Period::find_quarter_in("plans 2024-25 Q31.csv"), None);
         assert_eq!(Period::find_quarter_in("plans.csv"), None);
+    }
+
+    #[test]
+    fn finds_years_when_there_is_no_quarter() {
+        assert_eq!(
+            Period::find_in("ssda903/2017-18/episodes.csv"),
+            Some(Period::Year(2017))
+        );
+        assert_eq!(
+            Period::find_in("plans_2024-25_Q2.csv"),
+            Some(Period::Quarter(2024, 2))
+        );
+        assert_eq!(
+            Period::find_in("return 202425.xlsx"),
+            Some(Period::Year(2024))
+        );
+        assert_eq!(Period::find_in("episodes 2017-19.csv"), None);
+        assert_eq!(Period::find_in("id 1234567.csv"), None);
     }
 
     #[test]

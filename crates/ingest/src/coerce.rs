@@ -135,8 +135,8 @@ pub fn to_boolean(cell: &Cell) -> Result<bool, String> {
         Cell::Number(n) if *n == 1.0 => Ok(true),
         Cell::Number(n) if *n == 0.0 => Ok(false),
         Cell::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
-            "y" | "yes" | "true" | "1" => Ok(true),
-            "n" | "no" | "false" | "0" => Ok(false),
+            "y" | "yes" | "true" | "1" | "1.0" => Ok(true),
+            "n" | "no" | "false" | "0" | "0.0" => Ok(false),
             _ => Err("not one of Y, N, Yes, No, True, False, 1, 0".into()),
         },
         _ => Err("not one of Y, N, Yes, No, True, False, 1, 0".into()),
@@ -192,6 +192,8 @@ mod tests {
     fn numbers_accept_thousands_separators() {
         assert_eq!(to_integer(&text("16,309")), Ok(16309));
         assert_eq!(to_integer(&Cell::Number(42.0)), Ok(42));
+        assert_eq!(to_integer(&text("3.0")), Ok(3));
+        assert!(to_integer(&text("3.5")).is_err());
         assert!(to_integer(&Cell::Number(4.5)).is_err());
         assert!(to_integer(&text("12a")).is_err());
         assert_eq!(to_number(&text("1,234.5")), Ok(1234.5));

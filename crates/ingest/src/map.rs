@@ -10,9 +10,9 @@ use arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Array, Int64Builder, RecordBatch,
     StringArray, StringBuilder, TimestampMicrosecondArray,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use pqa_core::check::{Operand, RowCheck};
-use pqa_core::config::{ColumnSpec, Fill, OneOrMany, Privacy, did_you_mean};
+use pqa_core::config::{ColumnSpec, Fill, OneOrMany, Percent, Privacy, did_you_mean};
 use pqa_core::schema::{ColumnDef, ColumnType};
 use pqa_core::{DatasetSchema, FeedSpec, Period};
 
@@ -64,6 +64,8 @@ pub struct Mapped {
     pub rows_read: usize,
     pub rows_rejected: usize,
     pub rejects: Vec<Reject>,
+    /// Rows that are not data (totals, footnotes): (row, first cell's text).
+    pub skipped: Vec<(usize, String)>,
     /// Headers in the file that no column uses and the feed does not drop.
     pub unused_headers: Vec<String>,
 }
@@ -110,8 +112,18 @@ pub fn map_sheet(sheet: &RawSheet, sub: &Submission) -> Result<Mapped> {
     let mut rejects = Vec::new();
     let mut rows_read = 0;
     let mut rows_rejected = 0;
+    let mut skipped = Vec::new();
+    let skip_words: Vec<String> = feed.skip_rows.iter().map(|w| normalise(w)).collect();
     for row in sheet.rows.iter().skip(header_at + 1) {
         if row.cells.iter().all(Cell::is_blank) {
+            continue;
+        }
+        if let Some(first) = row.cells.iter().find(|c| !c.is_blank()).map(Cell::as_text)
+            && skip_words
+                .iter()
+                .any(|w| normalise(&first).starts_with(w.as_str()))
+        {
+            skipped.push((row.number, first));
             continue;
         }
         rows_read += 1;
@@ -159,6 +171,7 @@ pub fn map_sheet(sheet: &RawSheet, sub: &Submission) -> Result<Mapped> {
         rows_read,
         rows_rejected,
         rejects,
+        skipped,
         unused_headers,
     })
 }
@@ -429,16 +442,61 @@ fn cell_value(
     let value = match def.kind {
         ColumnType::String => Value::Text(code_of(&cell.as_text(), def, spec)?),
         ColumnType::Integer => Value::Integer(to_integer(cell)?),
-        ColumnType::Number => Value::Number(to_number(cell)?),
+        ColumnType::Number => match spec.and_then(|s| s.percent) {
+            Some(percent) => Value::Number(to_percent(cell, percent)?),
+            None => Value::Number(to_number(cell)?),
+        },
         ColumnType::Date => Value::Date(to_date(cell, formats)?),
         ColumnType::Boolean => Value::Boolean(to_boolean(cell)?),
     };
-    match (value, spec.and_then(|s| s.privacy), key) {
-        (Value::Text(t), Some(Privacy::Pseudonymise), Some(key)) => {
-            Ok(CellValue::Value(Value::Text(key.pseudonymise(&t))))
+    let value = match (value, spec.and_then(|s| s.privacy)) {
+        (Value::Text(t), Some(Privacy::Pseudonymise)) => {
+            Value::Text(key.ok_or("no pseudonymisation key")?.pseudonymise(&t))
         }
-        (v, _, _) => Ok(CellValue::Value(v)),
+        (Value::Text(t), Some(Privacy::GeneraliseToSector)) => Value::Text(postcode_sector(&t)?),
+        (Value::Date(d), Some(Privacy::GeneraliseToMonth)) => {
+            Value::Date(d.with_day(1).expect("every month has a first day"))
+        }
+        (v, _) => v,
+    };
+    Ok(CellValue::Value(value))
+}
+
+/// A percentage in points: "41.6%" and 41.6 are 41.6; with `fraction`, a bare
+/// 0.416 (how Excel stores a percentage cell) is 41.6 too.
+fn to_percent(cell: &Cell, percent: Percent) -> std::result::Result<f64, String> {
+    if let Cell::Text(t) = cell
+        && let Some(points) = t.trim().strip_suffix('%')
+    {
+        return to_number(&Cell::Text(points.to_string()))
+            .map_err(|_| "not a percentage".to_string());
     }
+    let n = to_number(cell)?;
+    Ok(match percent {
+        Percent::Points => n,
+        Percent::Fraction => n * 100.0,
+    })
+}
+
+/// The sector of a UK postcode: outward code, space, first digit of the
+/// inward code ("eg19 7tt" → "EG19 7").
+fn postcode_sector(text: &str) -> std::result::Result<String, String> {
+    let compact: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect();
+    let ok = (5..=7).contains(&compact.len())
+        && compact.chars().all(|c| c.is_ascii_alphanumeric())
+        && compact[compact.len() - 3..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit());
+    if !ok {
+        return Err("not a UK postcode".into());
+    }
+    let (outward, inward) = compact.split_at(compact.len() - 3);
+    Ok(format!("{outward} {}", &inward[..1]))
 }
 
 /// Maps a spelling to its code through the feed's code map, or checks it
@@ -719,6 +777,36 @@ checks:
             "{}",
             m.rejects[0].message
         );
+    }
+
+    #[test]
+    fn postcodes_become_sectors_and_bad_ones_are_refused() {
+        assert_eq!(postcode_sector("eg19 7tt"), Ok("EG19 7".into()));
+        assert_eq!(postcode_sector("W1A1AA"), Ok("W1A 1".into()));
+        assert!(postcode_sector("not one").is_err());
+        assert!(postcode_sector("AB1").is_err());
+    }
+
+    #[test]
+    fn percentages_in_points_or_fractions() {
+        assert_eq!(
+            to_percent(&Cell::Text("41.6%".into()), Percent::Points),
+            Ok(41.6)
+        );
+        assert_eq!(
+            to_percent(&Cell::Text("41.6%".into()), Percent::Fraction),
+            Ok(41.6)
+        );
+        assert_eq!(to_percent(&Cell::Number(41.6), Percent::Points), Ok(41.6));
+        assert!((to_percent(&Cell::Number(0.416), Percent::Fraction).unwrap() - 41.6).abs() < 1e-9);
+        assert!(to_percent(&Cell::Text("lots%".into()), Percent::Points).is_err());
+    }
+
+    #[test]
+    fn total_rows_are_skipped_and_counted_not_read() {
+        let m = run("Child ID,Start,End,Category,Count\nC1,01/10/2024,,N,1\nTotal,,,,1\n").unwrap();
+        assert_eq!((m.rows_read, m.rows_accepted(), m.skipped.len()), (1, 1, 1));
+        assert_eq!(m.skipped[0], (3, "Total".to_string()));
     }
 
     #[test]

@@ -37,7 +37,13 @@ pub fn line_chart(
             .light_line_style(TRANSPARENT)
             .bold_line_style(RGBColor(225, 225, 225))
             .y_labels(6)
-            .y_label_formatter(&|y| if top >= 10.0 { format!("{y:.0}") } else { format!("{y:.1}") })
+            .y_label_formatter(&|y| {
+                if top >= 10.0 {
+                    format!("{y:.0}")
+                } else {
+                    format!("{y:.1}")
+                }
+            })
             .x_labels(n)
             .x_label_formatter(&|x| {
                 let i = x.round();

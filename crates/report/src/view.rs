@@ -26,9 +26,9 @@ pub struct RunInfo {
 pub struct FeedQuality {
     pub feed: String,
     pub agency: String,
-    /// Quarters of the period with a submission.
+    /// Submissions due in the period that arrived (quarters, or the year).
     pub received: Vec<String>,
-    /// Quarters of the period without one.
+    /// Submissions due in the period that did not.
     pub missing: Vec<String>,
     pub rows_read: i64,
     pub rows_accepted: i64,

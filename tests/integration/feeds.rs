@@ -1,0 +1,142 @@
+//! The data officer's tools: `pqa feeds check | try | test | new`.
+
+use crate::{TestProject, repo};
+
+/// `pqa` run in the repository itself (its pqa.yaml), for commands that never
+/// touch the warehouse.
+fn in_repo(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pqa"))
+        .current_dir(repo())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_feeds_expect_block_passes() {
+    // This is how a new feed is tested without writing Rust: its expect: block.
+    let out = in_repo(&["feeds", "test"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    crate::assert_success(&out, &["feeds", "test"]);
+    assert!(
+        !stdout.contains("no expect: block"),
+        "every feed needs an expect: block:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("ok   ssda903_episodes")
+            && stdout.contains("(read 5050, accepted 5050, rejected 0)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_wrong_expectation_fails_with_the_difference() {
+    let p = TestProject::new();
+    let feed = std::fs::read_to_string(p.path().join("pipelines/cp_plans.yaml")).unwrap();
+    std::fs::write(
+        p.path().join("pipelines/cp_plans.yaml"),
+        feed.replace(
+            "sample-data/",
+            &format!("{}/sample-data/", repo().display()),
+        )
+        .replace("rows_rejected: 2", "rows_rejected: 0"),
+    )
+    .unwrap();
+    for f in [
+        "ssda903_episodes",
+        "ssda903_header",
+        "ssda903_reviews",
+        "housing_bed_and_breakfast",
+    ] {
+        std::fs::remove_file(p.path().join(format!("pipelines/{f}.yaml"))).unwrap();
+    }
+    let out = p.cmd(&["feeds", "test"]).output().unwrap();
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("FAIL cp_plans") && stdout.contains("rows_rejected 2, expected 0"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn check_lists_the_feeds() {
+    let out = in_repo(&["feeds", "check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("Configuration is valid: 5 feed(s), 5 dataset(s), 2 metric(s)."),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn try_shows_rows_rejects_and_counts_without_a_warehouse() {
+    let p = TestProject::new();
+    let file = repo().join("sample-data/inbox/csc/cp_plans_2023-24_Q2.csv");
+    let out = p.ok(&[
+        "feeds",
+        "try",
+        "cp_plans",
+        file.to_str().unwrap(),
+        "--rows",
+        "2",
+    ]);
+    assert!(
+        out.contains("First 2 row(s) as they would be stored"),
+        "{out}"
+    );
+    assert!(
+        out.contains("row 9, column plan_start (type): \"31/02/2023\": not a valid date"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("rows read 276 = accepted 274 + rejected 2\n"),
+        "{out}"
+    );
+    assert!(!out.contains("CS1"), "identifiers are shown pseudonymised");
+    assert!(
+        !p.path().join("warehouse").exists(),
+        "try never touches the warehouse"
+    );
+}
+
+#[test]
+fn try_names_the_closest_feed_when_misspelt() {
+    let p = TestProject::new();
+    let out = p
+        .cmd(&["feeds", "try", "cp_plan", "x.csv"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("no feed `cp_plan` (did you mean `cp_plans`?)")
+    );
+}
+
+#[test]
+fn new_drafts_a_feed_and_schema_from_a_sample_file() {
+    let out = in_repo(&[
+        "feeds",
+        "new",
+        "--from",
+        "../shared/external/ssda903/header.csv",
+    ]);
+    crate::assert_success(&out, &["feeds", "new"]);
+    let draft = String::from_utf8_lossy(&out.stdout);
+    assert!(draft.contains("dataset: header"), "{draft}");
+    assert!(
+        draft.contains("  child: { type: string, identifying: true }"),
+        "{draft}"
+    );
+    assert!(
+        draft.contains("  dob: { type: date, identifying: true }"),
+        "{draft}"
+    );
+    assert!(draft.contains("  dob: { from: \"DOB\", formats: [\"%d/%m/%Y\", iso, excel_serial], privacy: generalise_to_month }"), "{draft}");
+    assert!(
+        draft.contains("  upn: { from: \"UPN\", privacy: pseudonymise }"),
+        "{draft}"
+    );
+    assert!(draft.contains("  sex: { type: integer }"), "{draft}");
+}
