@@ -17,7 +17,11 @@ demo: ## Run pqa on the bundled sample data: ingest into ./warehouse, report int
 	$(PQA) run
 
 test: ## Run every test (unit, integration on the real binary, golden report)
-	$(CARGO) test --workspace
+	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+		$(CARGO) nextest run --workspace --no-fail-fast; \
+	else \
+		$(CARGO) test --workspace --no-fail-fast; \
+	fi
 
 lint: ## Clippy with warnings as errors, and rustfmt in check mode
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

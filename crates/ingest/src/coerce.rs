@@ -100,9 +100,15 @@ pub fn to_integer(cell: &Cell) -> Result<i64, String> {
                 .chars()
                 .filter(|c| *c != ',' && *c != ' ')
                 .collect();
+            // "3.0" (as spreadsheets and pandas write whole numbers) is still 3.
             cleaned
                 .parse::<i64>()
-                .map_err(|_| "not a whole number".into())
+                .ok()
+                .or_else(|| {
+                    let f = cleaned.parse::<f64>().ok()?;
+                    (f.fract() == 0.0 && f.abs() < 9e15).then_some(f as i64)
+                })
+                .ok_or_else(|| "not a whole number".into())
         }
         _ => Err("not a whole number".into()),
     }

@@ -347,7 +347,9 @@ fn map_row(
                 values.push(None);
             }
             Err(reason) => {
-                let shown = if def.identifying {
+                // A column given privacy treatment is identifying, whatever the schema says.
+                let private = def.identifying || spec.is_some_and(|s| s.privacy.is_some());
+                let shown = if private {
                     reason
                 } else {
                     format!("\"{}\": {reason}", cell.as_text())
@@ -807,6 +809,47 @@ checks:
         let m = run("Child ID,Start,End,Category,Count\nC1,01/10/2024,,N,1\nTotal,,,,1\n").unwrap();
         assert_eq!((m.rows_read, m.rows_accepted(), m.skipped.len()), (1, 1, 1));
         assert_eq!(m.skipped[0], (3, "Total".to_string()));
+    }
+
+    #[test]
+    fn values_of_columns_given_privacy_treatment_are_never_shown() {
+        // `count` is not identifying in the schema; `child_id` is pseudonymised
+        // by the feed: a bad value there must not be echoed either.
+        let schema: DatasetSchema =
+            serde_yaml::from_str(&SCHEMA.replace("identifying: true", "identifying: false"))
+                .unwrap();
+        let feed: FeedSpec = serde_yaml::from_str(FEED).unwrap();
+        let key = PseudonymKey::new("unit-test-key-0123456789").unwrap();
+        let sub = Submission {
+            feed: &feed,
+            schema: &schema,
+            file: "f.csv".into(),
+            sha256: "abc".into(),
+            period: Period::Quarter(2024, 3),
+            run_id: "r".into(),
+            ingested_at: Utc::now(),
+            key: Some(&key),
+        };
+        // A code list on child_id makes the secret value fail, so a message is written.
+        let mut schema_with_codes = schema.clone();
+        schema_with_codes.columns.get_mut("child_id").unwrap().codes = Some(vec!["X".into()]);
+        let sub = Submission {
+            schema: &schema_with_codes,
+            ..sub
+        };
+        let sheet = read_csv(
+            b"Child ID,Start,End,Category,Count\nSECRET-7,01/10/2024,,N,1\n",
+            Encoding::Utf8,
+            ',',
+        )
+        .unwrap();
+        let m = map_sheet(&sheet, &sub).unwrap();
+        assert_eq!(m.rows_rejected, 1);
+        assert!(
+            !m.rejects[0].message.contains("SECRET"),
+            "{}",
+            m.rejects[0].message
+        );
     }
 
     #[test]
