@@ -145,3 +145,51 @@ fn windows_1252_and_suppression_markers_in_an_xlsx_are_handled() {
          families_in_bed_and_breakfast_over_6_weeks,,c\n"
     );
 }
+
+#[test]
+fn each_run_writes_a_validation_report_with_every_file_and_reason() {
+    let p = TestProject::new();
+    p.add_sample("csc/cp_plans_2023-24_Q2.csv");
+    p.add_file("notes.txt", b"x");
+    let out = p.ok(&["ingest"]);
+    assert!(
+        out.contains("Validation report: out/validation/latest.html"),
+        "{out}"
+    );
+    let csv = std::fs::read_to_string(p.path().join("out/validation/latest.csv")).unwrap();
+    assert_eq!(
+        csv,
+        std::fs::read_to_string(p.path().join("out/validation/run-1.csv")).unwrap()
+    );
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "file,sheet,feed,period,status,rows_read,rows_accepted,rows_rejected,row,column,rule,message"
+    );
+    assert_eq!(
+        lines[1],
+        "csc/cp_plans_2023-24_Q2.csv,,cp_plans,2023/24-Q2,loaded,276,274,2,,,,"
+    );
+    assert_eq!(
+        lines[2],
+        "csc/cp_plans_2023-24_Q2.csv,,cp_plans,2023/24-Q2,,,,,9,plan_start,type,\"\"\"31/02/2023\"\": not a valid date in the expected format (dd/mm/yyyy, yyyy-mm-dd)\""
+    );
+    assert!(
+        lines[4].starts_with("notes.txt,,,,REFUSED: no feed claims this file"),
+        "{}",
+        lines[4]
+    );
+    let html = std::fs::read_to_string(p.path().join("out/validation/latest.html")).unwrap();
+    assert!(
+        html.contains("<td class=\"num\">9</td><td>plan_start</td>"),
+        "rejects are listed per file"
+    );
+
+    // The report links to it.
+    p.ok(&["report", "--period", "2023/24-H1"]);
+    let md = std::fs::read_to_string(p.path().join("out/pqa-report-2023-24-H1.md")).unwrap();
+    assert!(
+        md.contains("[the validation report](validation/latest.html)"),
+        "{md}"
+    );
+}

@@ -16,6 +16,7 @@ use pqa_core::{Period, Project};
 use pqa_ingest::{
     Claim, Claims, Mapped, PseudonymKey, Submission, ingest_bytes, list_inbox, sha256_hex,
 };
+use pqa_report::validation::{FileValidation, RowProblem, Validation};
 use pqa_store::{DatasetWrite, RejectRecord, RunPlan, SubmissionRecord, Warehouse};
 use tracing::{info, warn};
 
@@ -151,7 +152,107 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &Path) -> Resu
         .await
         .context("committing the run to the warehouse")?;
     print_summary(inbox, &outcomes, record.as_ref());
+    let out = project.path(&project.file.out).join("validation");
+    let written = write_validation(&out, &outcomes, record.as_ref(), inbox)?;
+    println!("Validation report: {}", written.display());
     Ok(())
+}
+
+/// Writes the run's validation report as `latest.csv` and `latest.html`, and
+/// keeps a copy per committed run (`run-3.csv`, `run-3.html`).
+fn write_validation(
+    dir: &Path,
+    outcomes: &[FileOutcome],
+    record: Option<&pqa_store::RunRecord>,
+    inbox: &Path,
+) -> Result<std::path::PathBuf> {
+    let files = outcomes
+        .iter()
+        .map(|o| {
+            let (counts, mut problems, sheet) = match &o.status {
+                Status::Staged { mapped, .. } => (
+                    [
+                        Some(mapped.rows_read),
+                        Some(mapped.rows_accepted()),
+                        Some(mapped.rows_rejected),
+                    ],
+                    mapped
+                        .rejects
+                        .iter()
+                        .map(|r| RowProblem {
+                            row: r.row,
+                            column: r.column.clone(),
+                            rule: r.rule.clone(),
+                            message: r.message.clone(),
+                        })
+                        .collect::<Vec<_>>(),
+                    mapped.sheet.clone(),
+                ),
+                _ => ([None; 3], vec![], None),
+            };
+            if let Status::Staged { mapped, .. } = &o.status {
+                problems.extend(mapped.skipped.iter().map(|(row, text)| RowProblem {
+                    row: *row,
+                    column: None,
+                    rule: "skipped".into(),
+                    message: format!("starts with \"{text}\": not data"),
+                }));
+            }
+            FileValidation {
+                file: o.file.clone(),
+                sheet,
+                feed: o.feed.clone(),
+                period: o.period.map(|p| p.to_string()),
+                status: status_text(&o.status),
+                rows_read: counts[0],
+                rows_accepted: counts[1],
+                rows_rejected: counts[2],
+                problems,
+            }
+        })
+        .collect();
+    let title = match record {
+        Some(r) => format!(
+            "Validation report: ingest run {} of {}",
+            r.run_number,
+            inbox.display()
+        ),
+        None => format!(
+            "Validation report: ingest of {} (nothing new committed)",
+            inbox.display()
+        ),
+    };
+    let validation = Validation { title, files };
+    let (csv, html) = (
+        pqa_report::validation::to_csv(&validation)?,
+        pqa_report::validation::to_html(&validation)?,
+    );
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut names = vec!["latest".to_string()];
+    names.extend(record.map(|r| format!("run-{}", r.run_number)));
+    for name in names {
+        std::fs::write(dir.join(format!("{name}.csv")), &csv)
+            .with_context(|| format!("writing {}", dir.display()))?;
+        std::fs::write(dir.join(format!("{name}.html")), &html)
+            .with_context(|| format!("writing {}", dir.display()))?;
+    }
+    Ok(dir.join("latest.html"))
+}
+
+/// What became of a file, in words.
+fn status_text(status: &Status) -> String {
+    match status {
+        Status::Staged {
+            superseded: true, ..
+        } => "superseded by a later file for the same period".into(),
+        Status::Staged {
+            replaces_earlier: true,
+            ..
+        } => "replaced the earlier submission for this period".into(),
+        Status::Staged { .. } => "loaded".into(),
+        Status::AlreadyLoaded => "already loaded: nothing to add".into(),
+        Status::Refused(reason) => format!("REFUSED: {reason}"),
+    }
 }
 
 impl FileOutcome {
@@ -308,13 +409,8 @@ fn print_summary(inbox: &Path, outcomes: &[FileOutcome], record: Option<&pqa_sto
             .period
             .map(|p| p.to_string())
             .unwrap_or_else(|| "-".into());
-        let (figures, status) = match &o.status {
-            Status::Staged {
-                mapped,
-                superseded,
-                replaces_earlier,
-                ..
-            } => {
+        let figures = match &o.status {
+            Status::Staged { mapped, .. } => {
                 read += mapped.rows_read;
                 accepted += mapped.rows_accepted();
                 rejected += mapped.rows_rejected;
@@ -332,30 +428,18 @@ fn print_summary(inbox: &Path, outcomes: &[FileOutcome], record: Option<&pqa_sto
                         .unwrap_or_default();
                     rejects.push(format!("{}{sheet} {}", o.file, describe_reject(r)));
                 }
-                let status = match (superseded, replaces_earlier) {
-                    (true, _) => "superseded by a later file for the same quarter".to_string(),
-                    (false, true) => "replaced the earlier submission for this quarter".to_string(),
-                    (false, false) => "loaded".to_string(),
-                };
-                (
-                    format!(
-                        "{:>6}  {:>8}  {:>8}",
-                        mapped.rows_read,
-                        mapped.rows_accepted(),
-                        mapped.rows_rejected
-                    ),
-                    status,
+                format!(
+                    "{:>6}  {:>8}  {:>8}",
+                    mapped.rows_read,
+                    mapped.rows_accepted(),
+                    mapped.rows_rejected
                 )
             }
-            Status::AlreadyLoaded => (
-                format!("{:>6}  {:>8}  {:>8}", "-", "-", "-"),
-                "already loaded: nothing to add".into(),
-            ),
-            Status::Refused(reason) => (
-                format!("{:>6}  {:>8}  {:>8}", "-", "-", "-"),
-                format!("REFUSED: {reason}"),
-            ),
+            Status::AlreadyLoaded | Status::Refused(_) => {
+                format!("{:>6}  {:>8}  {:>8}", "-", "-", "-")
+            }
         };
+        let status = status_text(&o.status);
         let key = match &o.status {
             Status::Staged {
                 superseded: true, ..

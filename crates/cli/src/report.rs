@@ -42,6 +42,10 @@ pub async fn write(
         run,
         metrics,
         quality,
+        validation_link: out
+            .join("validation/latest.html")
+            .exists()
+            .then(|| "validation/latest.html".to_string()),
         disclosure: Disclosure {
             suppress_up_to: project.file.disclosure.suppress_counts_up_to,
         },

@@ -4,6 +4,7 @@
 
 pub mod chart;
 pub mod disclosure;
+pub mod validation;
 mod view;
 
 use minijinja::Environment;
@@ -19,6 +20,8 @@ pub enum Error {
     Template(#[from] minijinja::Error),
     #[error("chart for `{metric}`: {message}")]
     Chart { metric: String, message: String },
+    #[error("validation CSV: {0}")]
+    Csv(String),
 }
 
 /// `Result` with this crate's [`Error`].
@@ -36,6 +39,8 @@ pub struct ReportInput<'a> {
     /// What each feed sent for the period.
     pub quality: Vec<FeedQuality>,
     pub disclosure: Disclosure,
+    /// Link (relative to the report) to the latest ingest's validation report.
+    pub validation_link: Option<String>,
 }
 
 /// A rendered report.

@@ -45,6 +45,7 @@ pub(crate) struct View {
     quality: Vec<FeedQuality>,
     suppress_up_to: u32,
     any_suppressed: bool,
+    validation_link: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -138,6 +139,7 @@ pub(crate) fn build(input: &ReportInput) -> Result<View> {
         quality: input.quality.clone(),
         suppress_up_to: input.disclosure.suppress_up_to,
         any_suppressed,
+        validation_link: input.validation_link.clone(),
     })
 }
 
