@@ -7,7 +7,7 @@ CARGO ?= cargo
 PQA := target/debug/pqa
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint fmt bench sample-data clean-demo
+.PHONY: help demo test lint fmt bench sample-data fixtures clean-demo
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -40,6 +40,10 @@ bench: ## Time a fresh ingest and report of the sample data (release build)
 sample-data: ## Regenerate the synthetic sample data (byte-identical unless the generator changed)
 	$(CARGO) build --workspace
 	target/debug/pqa-sample-gen sample-data/inbox
+
+fixtures: ## Regenerate the test fixtures in tests/files
+	$(CARGO) build --workspace
+	target/debug/pqa-sample-gen --fixtures tests/files
 
 clean-demo: ## Remove the demo's warehouse and reports
 	rm -rf warehouse out

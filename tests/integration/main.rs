@@ -4,6 +4,7 @@
 //! schemas, pipelines and metrics, plus an inbox of chosen sample files) so
 //! tests never touch ./warehouse and can run in parallel.
 
+mod bad_inputs;
 mod config_errors;
 mod feeds;
 mod ingest;

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use arrow::array::RecordBatch;
 use chrono::Utc;
-use pqa_core::config::FileFormat;
+use pqa_core::config::{FileFormat, SheetRef};
 use pqa_core::schema::LINEAGE_COLUMNS;
 use pqa_core::{FeedSpec, Period, Project};
 use pqa_ingest::coerce::{normalise, to_boolean, to_date, to_integer, to_number};
@@ -197,7 +197,12 @@ pub fn new(from: &Path, sheet: Option<&str>) -> Result<()> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
     let (raw, format, encoding) = if is_xlsx {
-        (read_xlsx(&bytes, sheet)?, FileFormat::Xlsx, None)
+        let sheet = sheet.map(|s| {
+            s.parse()
+                .map(SheetRef::Position)
+                .unwrap_or_else(|_| SheetRef::Name(s.into()))
+        });
+        (read_xlsx(&bytes, sheet.as_ref())?, FileFormat::Xlsx, None)
     } else {
         match read_csv(&bytes, pqa_core::config::Encoding::Utf8, ',') {
             Ok(raw) => (raw, FileFormat::Csv, None),

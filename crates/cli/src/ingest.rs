@@ -403,6 +403,7 @@ fn print_summary(inbox: &Path, outcomes: &[FileOutcome], record: Option<&pqa_sto
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut rejects = Vec::new();
     let mut skipped = Vec::new();
+    let mut unused = Vec::new();
     for o in outcomes {
         let feed = o.feed.as_deref().unwrap_or("-");
         let period = o
@@ -414,6 +415,9 @@ fn print_summary(inbox: &Path, outcomes: &[FileOutcome], record: Option<&pqa_sto
                 read += mapped.rows_read;
                 accepted += mapped.rows_accepted();
                 rejected += mapped.rows_rejected;
+                if !mapped.unused_headers.is_empty() {
+                    unused.push(format!("{}: {}", o.file, mapped.unused_headers.join(", ")));
+                }
                 for (row, text) in &mapped.skipped {
                     skipped.push(format!(
                         "{} row {row}: starts with \"{text}\" (not data)",
@@ -463,6 +467,13 @@ fn print_summary(inbox: &Path, outcomes: &[FileOutcome], record: Option<&pqa_sto
         println!("Rejected rows ({}): these rows were not loaded", rejected);
         for r in &rejects {
             println!("  {r}");
+        }
+    }
+    if !unused.is_empty() {
+        println!();
+        println!("Headers not loaded (map them in the feed, or list them under `drop:`)");
+        for u in &unused {
+            println!("  {u}");
         }
     }
     if !skipped.is_empty() {

@@ -118,6 +118,9 @@ pub struct FeedSpec {
     /// (for example names and addresses).
     #[serde(default)]
     pub drop: Vec<String>,
+    /// Periods written across the columns, to be turned into rows.
+    #[serde(default)]
+    pub unpivot: Option<Unpivot>,
     /// Rows whose first filled cell starts with one of these words are not
     /// data (totals, footnotes): they are skipped and counted as skipped.
     #[serde(default = "default_skip_rows")]
@@ -145,12 +148,32 @@ pub struct SourceSpec {
     /// CSV: field delimiter (one character).
     #[serde(default = "default_delimiter")]
     pub delimiter: char,
-    /// XLSX: sheet name; the first sheet when absent.
+    /// XLSX: the sheet, by name (`sheet: "B&B return"`) or position
+    /// (`sheet: 2`, counting from 1); the first sheet when absent.
     #[serde(default)]
-    pub sheet: Option<String>,
+    pub sheet: Option<SheetRef>,
     /// 1-based row holding the headers; found automatically when absent.
     #[serde(default)]
     pub header_row: Option<usize>,
+}
+
+/// A sheet of a workbook, by name or by 1-based position.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum SheetRef {
+    Position(usize),
+    Name(String),
+}
+
+/// A wide return: periods as columns (e.g. Q1 … Q4 under merged year
+/// headers), turned into one row per period.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unpivot {
+    /// The dataset column that receives each column's period, e.g. `period`.
+    pub period_column: String,
+    /// The dataset column that receives each cell's value, e.g. `value`.
+    pub value_column: String,
 }
 
 fn default_delimiter() -> char {
@@ -167,12 +190,13 @@ pub enum FileFormat {
 
 /// Text encodings for CSV files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "kebab-case")]
 pub enum Encoding {
     /// UTF-8, with or without a byte-order mark.
     #[default]
+    #[serde(rename = "utf-8", alias = "utf8")]
     Utf8,
     /// What Excel writes as "CSV" on UK Windows machines.
+    #[serde(rename = "windows-1252", alias = "windows1252", alias = "cp1252")]
     Windows1252,
 }
 
@@ -602,8 +626,38 @@ fn check_feed(
             }
         }
     }
+    if let Some(unpivot) = &feed.unpivot {
+        for (role, column) in [
+            ("period_column", &unpivot.period_column),
+            ("value_column", &unpivot.value_column),
+        ] {
+            if !schema.columns.contains_key(column) {
+                errors.push(at(
+                    path,
+                    text,
+                    role,
+                    format!(
+                        "unpivot {role} `{column}` is not in dataset `{}`{}",
+                        feed.dataset,
+                        did_you_mean(column, &known)
+                    ),
+                ));
+            } else if feed.columns.contains_key(column) {
+                errors.push(at(
+                    path,
+                    text,
+                    role,
+                    format!("column `{column}` is filled by `unpivot`: remove it from `columns`"),
+                ));
+            }
+        }
+    }
     for (name, column) in &schema.columns {
-        if column.required && !feed.columns.contains_key(name) {
+        let unpivoted = feed
+            .unpivot
+            .as_ref()
+            .is_some_and(|u| &u.period_column == name || &u.value_column == name);
+        if column.required && !feed.columns.contains_key(name) && !unpivoted {
             errors.push(at(
                 path,
                 text,
@@ -807,6 +861,20 @@ mod tests {
             Frequency::Quarterly.due_in(h2),
             vec![Period::Quarter(2024, 3), Period::Quarter(2024, 4)]
         );
+    }
+
+    #[test]
+    fn encodings_are_written_as_people_write_them() {
+        let source = |e: &str| {
+            serde_yaml::from_str::<SourceSpec>(&format!("files: x\nformat: csv\nencoding: {e}\n"))
+        };
+        assert_eq!(
+            source("windows-1252").unwrap().encoding,
+            Encoding::Windows1252
+        );
+        assert_eq!(source("cp1252").unwrap().encoding, Encoding::Windows1252);
+        assert_eq!(source("utf-8").unwrap().encoding, Encoding::Utf8);
+        assert!(source("latin-9").is_err());
     }
 
     #[test]

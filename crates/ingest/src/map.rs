@@ -12,7 +12,7 @@ use arrow::array::{
 };
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use pqa_core::check::{Operand, RowCheck};
-use pqa_core::config::{ColumnSpec, Fill, OneOrMany, Percent, Privacy, did_you_mean};
+use pqa_core::config::{ColumnSpec, Fill, OneOrMany, Percent, Privacy, Unpivot, did_you_mean};
 use pqa_core::schema::{ColumnDef, ColumnType};
 use pqa_core::{DatasetSchema, FeedSpec, Period};
 
@@ -60,7 +60,8 @@ pub struct Mapped {
     pub batch: RecordBatch,
     /// The sheet read (XLSX only).
     pub sheet: Option<String>,
-    /// Non-blank rows below the header row.
+    /// Records read: non-blank rows below the header row (for a wide return,
+    /// each row's cell in each period column).
     pub rows_read: usize,
     pub rows_rejected: usize,
     pub rejects: Vec<Reject>,
@@ -78,8 +79,9 @@ impl Mapped {
 }
 
 /// Where each feed column's value comes from in this particular file.
+#[derive(Clone)]
 enum Source<'a> {
-    Cell { index: usize, header: String },
+    Cell(usize),
     Constant(&'a str),
     Filled(String),
     Unmapped,
@@ -101,6 +103,11 @@ pub fn map_sheet(sheet: &RawSheet, sub: &Submission) -> Result<Mapped> {
     }
     let (header_at, headers) = find_header_row(sheet, feed)?;
     let sources = locate_columns(feed, sub, &headers)?;
+    // A row yields one record, or for a wide return one record per period column.
+    let variants = match &feed.unpivot {
+        None => vec![sources],
+        Some(unpivot) => wide_variants(sheet, header_at, &headers, sources, unpivot, feed)?,
+    };
     let checks: Vec<RowCheck> = feed
         .checks
         .iter()
@@ -126,43 +133,40 @@ pub fn map_sheet(sheet: &RawSheet, sub: &Submission) -> Result<Mapped> {
             skipped.push((row.number, first));
             continue;
         }
-        rows_read += 1;
-        match map_row(
-            row,
-            headers.len(),
-            sheet.sheet.is_none(),
-            &sources,
-            &checks,
-            sub,
-        ) {
-            Ok(values) => {
-                for (column, value) in columns.iter_mut().zip(values) {
-                    column.push(value);
+        for sources in &variants {
+            rows_read += 1;
+            match map_row(
+                row,
+                headers.len(),
+                sheet.sheet.is_none(),
+                sources,
+                &checks,
+                sub,
+            ) {
+                Ok(values) => {
+                    for (column, value) in columns.iter_mut().zip(values) {
+                        column.push(value);
+                    }
+                    source_rows.push(row.number as i64);
                 }
-                source_rows.push(row.number as i64);
-            }
-            Err(row_rejects) => {
-                rows_rejected += 1;
-                rejects.extend(row_rejects);
+                Err(row_rejects) => {
+                    rows_rejected += 1;
+                    rejects.extend(row_rejects);
+                }
             }
         }
     }
-    let used: Vec<String> = sources
-        .iter()
-        .filter_map(|(_, s)| match s {
-            Source::Cell { header, .. } => Some(normalise(header)),
-            _ => None,
-        })
-        .collect();
+    let used: Vec<usize> = used_columns(&variants);
     let dropped: Vec<String> = feed.drop.iter().map(|d| normalise(d)).collect();
+    let accepted: Vec<String> = feed.columns.values().flat_map(|c| c.from.names()).collect();
+    let accepted: Vec<&str> = accepted.iter().map(String::as_str).collect();
     let unused_headers = headers
         .iter()
-        .filter(|h| {
-            !h.trim().is_empty()
-                && !used.contains(&normalise(h))
-                && !dropped.contains(&normalise(h))
+        .enumerate()
+        .filter(|(i, h)| {
+            !h.trim().is_empty() && !used.contains(i) && !dropped.contains(&normalise(h))
         })
-        .cloned()
+        .map(|(_, h)| format!("{h}{}", did_you_mean(h, &accepted)))
         .collect();
     let batch = build_batch(sub, columns, source_rows)?;
     Ok(Mapped {
@@ -174,6 +178,83 @@ pub fn map_sheet(sheet: &RawSheet, sub: &Submission) -> Result<Mapped> {
         skipped,
         unused_headers,
     })
+}
+
+/// The column positions any record reads.
+fn used_columns(variants: &[Vec<(String, Source)>]) -> Vec<usize> {
+    variants
+        .iter()
+        .flatten()
+        .filter_map(|(_, s)| match s {
+            Source::Cell(index) => Some(*index),
+            _ => None,
+        })
+        .collect()
+}
+
+/// For a wide return: one set of sources per period column. A column's period
+/// is read from its header together with the header above it, filled in from
+/// the left (a year heading merged across its quarters is stored in its first
+/// cell only): "2024/25" above "Q1" is 2024/25-Q1.
+fn wide_variants<'a>(
+    sheet: &RawSheet,
+    header_at: usize,
+    headers: &[String],
+    sources: Vec<(String, Source<'a>)>,
+    unpivot: &Unpivot,
+    feed: &FeedSpec,
+) -> Result<Vec<Vec<(String, Source<'a>)>>> {
+    let used = used_columns(std::slice::from_ref(&sources));
+    let dropped: Vec<String> = feed.drop.iter().map(|d| normalise(d)).collect();
+    let mut above = Vec::new();
+    if header_at > 0 {
+        let mut carried = String::new();
+        for cell in &sheet.rows[header_at - 1].cells {
+            let text = cell.as_text();
+            if !text.is_empty() {
+                carried = text;
+            }
+            above.push(carried.clone());
+        }
+    }
+    let mut variants = Vec::new();
+    for (index, header) in headers.iter().enumerate() {
+        if header.trim().is_empty() || used.contains(&index) || dropped.contains(&normalise(header))
+        {
+            continue;
+        }
+        let label = format!(
+            "{} {header}",
+            above.get(index).map(String::as_str).unwrap_or_default()
+        )
+        .trim()
+        .to_string();
+        let period = Period::find_in(&label).or_else(|| Period::find_in(header)).ok_or_else(|| {
+            Error::File(format!(
+                "column \"{label}\" is neither mapped nor a period: a wide return needs periods such as Q1 under a 2024/25 heading (or list the column under `drop:`)"
+            ))
+        })?;
+        let variant = sources
+            .iter()
+            .map(|(name, source)| {
+                let source = if *name == unpivot.period_column {
+                    Source::Filled(period.to_string())
+                } else if *name == unpivot.value_column {
+                    Source::Cell(index)
+                } else {
+                    source.clone()
+                };
+                (name.clone(), source)
+            })
+            .collect();
+        variants.push(variant);
+    }
+    if variants.is_empty() {
+        return Err(Error::File(
+            "the feed unpivots periods, but no period columns were found".into(),
+        ));
+    }
+    Ok(variants)
 }
 
 /// The header row: the given one, or the first of the top rows that matches
@@ -254,10 +335,7 @@ fn locate_columns<'a>(
                     .iter()
                     .position(|h| accepted.iter().any(|a| normalise(a) == *h))
                 {
-                    Some(index) => Source::Cell {
-                        index,
-                        header: headers[index].clone(),
-                    },
+                    Some(index) => Source::Cell(index),
                     None => {
                         if !matches!(spec.from, OneOrMany::None) {
                             let known: Vec<&str> = headers.iter().map(String::as_str).collect();
@@ -326,7 +404,7 @@ fn map_row(
         let def = &sub.schema.columns[name];
         let spec = sub.feed.columns.get(name);
         let cell = match source {
-            Source::Cell { index, .. } => row.cells.get(*index).cloned().unwrap_or(Cell::Empty),
+            Source::Cell(index) => row.cells.get(*index).cloned().unwrap_or(Cell::Empty),
             Source::Constant(v) => Cell::Text(v.to_string()),
             Source::Filled(v) => Cell::Text(v.clone()),
             Source::Unmapped => Cell::Empty,

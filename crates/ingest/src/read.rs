@@ -6,7 +6,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
 use chrono::NaiveDateTime;
-use pqa_core::config::{Encoding, SourceSpec};
+use pqa_core::config::{Encoding, SheetRef, SourceSpec};
 
 use crate::error::{Error, Result};
 
@@ -63,7 +63,7 @@ pub struct RawSheet {
 pub fn read(bytes: &[u8], source: &SourceSpec) -> Result<RawSheet> {
     match source.format {
         pqa_core::config::FileFormat::Csv => read_csv(bytes, source.encoding, source.delimiter),
-        pqa_core::config::FileFormat::Xlsx => read_xlsx(bytes, source.sheet.as_deref()),
+        pqa_core::config::FileFormat::Xlsx => read_xlsx(bytes, source.sheet.as_ref()),
     }
 }
 
@@ -154,12 +154,19 @@ fn decode(bytes: &[u8], encoding: Encoding) -> Result<String> {
 }
 
 /// Reads one sheet (by name, or the first) of an XLSX workbook.
-pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<RawSheet> {
+pub fn read_xlsx(bytes: &[u8], sheet: Option<&SheetRef>) -> Result<RawSheet> {
     let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
         .map_err(|e| Error::File(format!("not a readable Excel workbook: {e}")))?;
     let names = workbook.sheet_names();
     let name = match sheet {
-        Some(wanted) => names
+        Some(SheetRef::Position(n)) => names.get(n.wrapping_sub(1)).cloned().ok_or_else(|| {
+            Error::File(format!(
+                "no sheet {n}: the workbook has {} sheet(s): {}",
+                names.len(),
+                names.join(", ")
+            ))
+        })?,
+        Some(SheetRef::Name(wanted)) => names
             .iter()
             .find(|n| n.trim().eq_ignore_ascii_case(wanted.trim()))
             .cloned()

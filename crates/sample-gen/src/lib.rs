@@ -7,6 +7,8 @@
 //! output byte-identical on every run, so `make sample-data` changes nothing
 //! unless this code changes.
 
+pub mod fixtures;
+
 use std::path::Path;
 
 use chrono::{Datelike, Duration, NaiveDate};

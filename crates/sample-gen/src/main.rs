@@ -1,13 +1,33 @@
 //! `pqa-sample-gen [DIR]`: writes the synthetic sample inbox (default
-//! `sample-data/inbox`). Deterministic: the same files every time.
+//! `sample-data/inbox`). `pqa-sample-gen --fixtures DIR` writes the test
+//! fixtures instead (`tests/files`). Deterministic: the same bytes every time.
 
 fn main() {
-    let dir = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "sample-data/inbox".into());
-    if let Err(e) = pqa_sample_gen::generate(std::path::Path::new(&dir)) {
-        eprintln!("error: cannot write the sample data to {dir}: {e}");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (what, result, dir) = match args.as_slice() {
+        [flag, dir] if flag == "--fixtures" => (
+            "Test fixtures",
+            pqa_sample_gen::fixtures::write(dir.as_ref()),
+            dir.clone(),
+        ),
+        [] => (
+            "Sample data",
+            pqa_sample_gen::generate("sample-data/inbox".as_ref()),
+            "sample-data/inbox".into(),
+        ),
+        [dir] => (
+            "Sample data",
+            pqa_sample_gen::generate(dir.as_ref()),
+            dir.clone(),
+        ),
+        _ => {
+            eprintln!("usage: pqa-sample-gen [DIR] | pqa-sample-gen --fixtures DIR");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = result {
+        eprintln!("error: cannot write to {dir}: {e}");
         std::process::exit(1);
     }
-    println!("Sample data written to {dir}");
+    println!("{what} written to {dir}");
 }

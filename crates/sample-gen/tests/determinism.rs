@@ -31,3 +31,19 @@ fn the_generator_reproduces_the_committed_sample_data_byte_for_byte() {
         );
     }
 }
+
+#[test]
+fn the_fixtures_generator_reproduces_tests_files_byte_for_byte() {
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/files");
+    let fresh = tempfile::tempdir().unwrap();
+    pqa_sample_gen::fixtures::write(fresh.path()).unwrap();
+    for entry in std::fs::read_dir(fresh.path()).unwrap() {
+        let name = entry.unwrap().file_name();
+        let a = std::fs::read(committed.join(&name)).unwrap_or_default();
+        let b = std::fs::read(fresh.path().join(&name)).unwrap();
+        assert!(
+            a == b,
+            "{name:?} differs from what the generator writes: run `make fixtures`"
+        );
+    }
+}
