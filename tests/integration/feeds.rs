@@ -70,6 +70,34 @@ fn check_lists_the_feeds() {
 }
 
 #[test]
+fn check_finds_inbox_files_two_feeds_claim() {
+    let p = TestProject::new();
+    let second = std::fs::read_to_string(p.path().join("pipelines/cp_plans.yaml"))
+        .unwrap()
+        .replace("feed: cp_plans", "feed: cp_plans_copy");
+    std::fs::write(p.path().join("pipelines/cp_plans_copy.yaml"), second).unwrap();
+    p.add_sample("csc/cp_plans_2024-25_Q4.csv");
+    p.add_file("stray.txt", b"x");
+    let out = p.cmd(&["feeds", "check"]).output().unwrap();
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "inbox file csc/cp_plans_2024-25_Q4.csv is claimed by cp_plans and cp_plans_copy"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("inbox file stray.txt is claimed by no feed"),
+        "{stdout}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("1 inbox file(s) claimed by more than one feed")
+    );
+}
+
+#[test]
 fn try_shows_rows_rejects_and_counts_without_a_warehouse() {
     let p = TestProject::new();
     let file = repo().join("sample-data/inbox/csc/cp_plans_2023-24_Q2.csv");

@@ -13,11 +13,14 @@ use pqa_core::schema::LINEAGE_COLUMNS;
 use pqa_core::{FeedSpec, Period, Project};
 use pqa_ingest::coerce::{normalise, to_boolean, to_date, to_integer, to_number};
 use pqa_ingest::read::{Cell, RawSheet, read_csv, read_xlsx};
-use pqa_ingest::{Mapped, PseudonymKey, Submission, ingest_bytes, sha256_hex};
+use pqa_ingest::{
+    Claim, Claims, Mapped, PseudonymKey, Submission, ingest_bytes, list_inbox, sha256_hex,
+};
 
-/// Prints what the configuration holds; `Project::load` has already refused
-/// anything invalid, with every problem listed.
-pub fn check(project: &Project) {
+/// Prints what the configuration holds (`Project::load` has already refused
+/// anything invalid, with every problem listed), then checks the inbox: a
+/// file two feeds claim is an error, a file no feed claims is reported.
+pub fn check(project: &Project) -> Result<()> {
     println!(
         "Configuration is valid: {} feed(s), {} dataset(s), {} metric(s).",
         project.feeds.len(),
@@ -30,6 +33,36 @@ pub fn check(project: &Project) {
             feed.feed, feed.agency, feed.dataset, feed.source.files
         );
     }
+    let inbox = project.path(&project.file.inbox);
+    let Ok(files) = list_inbox(&inbox) else {
+        println!("The inbox {} is not there yet.", inbox.display());
+        return Ok(());
+    };
+    let claims = Claims::new(&project.feeds)?;
+    let mut ambiguous = 0;
+    for file in &files {
+        match claims.claim(&file.name) {
+            Claim::Feed(_) => {}
+            Claim::Unclaimed => println!("  inbox file {} is claimed by no feed", file.name),
+            Claim::Ambiguous(feeds) => {
+                ambiguous += 1;
+                println!(
+                    "  inbox file {} is claimed by {}: make their `files:` patterns distinct",
+                    file.name,
+                    feeds.join(" and ")
+                );
+            }
+        }
+    }
+    if ambiguous > 0 {
+        bail!("{ambiguous} inbox file(s) claimed by more than one feed");
+    }
+    println!(
+        "Inbox {}: {} file(s), none claimed twice.",
+        inbox.display(),
+        files.len()
+    );
+    Ok(())
 }
 
 fn feed<'a>(project: &'a Project, name: &str) -> Result<&'a FeedSpec> {

@@ -196,10 +196,7 @@ async fn run(cli: Cli) -> Result<()> {
         .with_context(|| format!("reading the project {}", cli.project.display()))?;
     if let Command::Feeds { command } = &cli.command {
         return match command {
-            FeedsCommand::Check => {
-                feeds::check(&project);
-                Ok(())
-            }
+            FeedsCommand::Check => feeds::check(&project),
             FeedsCommand::Try {
                 feed,
                 file,
