@@ -152,3 +152,23 @@ fn a_sheet_that_is_not_there_is_named_with_the_ones_that_are() {
         "{out}"
     );
 }
+
+#[test]
+fn a_bom_semicolons_and_percentages_are_read_and_a_non_number_is_refused() {
+    let p = project(&[(
+        "early_help_bom_semicolon_2024-25_Q1.csv",
+        "early_help/early_help_bom_semicolon_2024-25_Q1.csv",
+    )]);
+    let out = p.ok(&["ingest"]);
+    assert!(out.contains("early_help/early_help_bom_semicolon_2024-25_Q1.csv row 4, column value (type): \"lots\": not a number"), "{out}");
+    let rows = p.ok(&[
+        "query",
+        "SELECT indicator, value FROM indicators ORDER BY indicator",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        rows,
+        "indicator,value\nearly_help_closed_improved_pct,74.3\nearly_help_stepped_down_pct,61.0\n"
+    );
+}

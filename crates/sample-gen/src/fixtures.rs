@@ -36,6 +36,14 @@ pub fn write(dir: &Path) -> std::io::Result<()> {
     ]
     .concat();
     std::fs::write(dir.join("probation_windows1252_2024-25_Q1.csv"), cp1252)?;
+    // UTF-8 with a byte-order mark, semicolons, percentages with and without "%".
+    std::fs::write(
+        dir.join("early_help_bom_semicolon_2024-25_Q1.csv"),
+        "\u{feff}Measure;Percentage\r\n\
+         Closed plans where things improved;74.3%\r\n\
+         Closed plans stepped down to universal services;61\r\n\
+         Closed plans with no change;lots\r\n",
+    )?;
     // CRLF, a quoted field running over two lines, then a ragged row.
     std::fs::write(
         dir.join("cp_plans_ragged_2024-25_Q2.csv"),
