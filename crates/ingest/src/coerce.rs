@@ -95,11 +95,7 @@ pub fn to_integer(cell: &Cell) -> Result<i64, String> {
         Cell::Number(n) if n.fract() == 0.0 => Ok(*n as i64),
         Cell::Number(_) => Err("a fraction where a whole number was expected".into()),
         Cell::Text(t) => {
-            let cleaned: String = t
-                .trim()
-                .chars()
-                .filter(|c| *c != ',' && *c != ' ')
-                .collect();
+            let cleaned = without_separators(t);
             // "3.0" (as spreadsheets and pandas write whole numbers) is still 3.
             cleaned
                 .parse::<i64>()
@@ -114,22 +110,23 @@ pub fn to_integer(cell: &Cell) -> Result<i64, String> {
     }
 }
 
+/// "16,309" → "16309": thousands separators and spaces go.
+fn without_separators(text: &str) -> String {
+    text.trim()
+        .chars()
+        .filter(|c| *c != ',' && *c != ' ')
+        .collect()
+}
+
 /// A number; thousands separators are allowed.
 pub fn to_number(cell: &Cell) -> Result<f64, String> {
     match cell {
         Cell::Number(n) => Ok(*n),
-        Cell::Text(t) => {
-            let cleaned: String = t
-                .trim()
-                .chars()
-                .filter(|c| *c != ',' && *c != ' ')
-                .collect();
-            cleaned
-                .parse::<f64>()
-                .ok()
-                .filter(|n| n.is_finite())
-                .ok_or_else(|| "not a number".into())
-        }
+        Cell::Text(t) => without_separators(t)
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .ok_or_else(|| "not a number".into()),
         _ => Err("not a number".into()),
     }
 }

@@ -740,20 +740,29 @@ checks:
   - plan_end >= plan_start
 "#;
 
-    fn run(csv: &str) -> Result<Mapped> {
-        let schema: DatasetSchema = serde_yaml::from_str(SCHEMA).unwrap();
-        let feed: FeedSpec = serde_yaml::from_str(FEED).unwrap();
-        let key = PseudonymKey::new("unit-test-key-0123456789").unwrap();
-        let sub = Submission {
-            feed: &feed,
-            schema: &schema,
+    /// A submission of `plans_2024-25_Q3.csv` through `feed` into `schema`.
+    fn submission<'a>(
+        feed: &'a FeedSpec,
+        schema: &'a DatasetSchema,
+        key: Option<&'a PseudonymKey>,
+    ) -> Submission<'a> {
+        Submission {
+            feed,
+            schema,
             file: "plans_2024-25_Q3.csv".into(),
             sha256: "abc".into(),
             period: Period::Quarter(2024, 3),
             run_id: "run-1".into(),
             ingested_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
-            key: Some(&key),
-        };
+            key,
+        }
+    }
+
+    fn run(csv: &str) -> Result<Mapped> {
+        let schema: DatasetSchema = serde_yaml::from_str(SCHEMA).unwrap();
+        let feed: FeedSpec = serde_yaml::from_str(FEED).unwrap();
+        let key = PseudonymKey::new("unit-test-key-0123456789").unwrap();
+        let sub = submission(&feed, &schema, Some(&key));
         map_sheet(
             &read_csv(csv.as_bytes(), Encoding::Utf8, ',').unwrap(),
             &sub,
@@ -834,16 +843,7 @@ checks:
         let schema: DatasetSchema = serde_yaml::from_str(&schema_text).unwrap();
         let feed: FeedSpec =
             serde_yaml::from_str(&FEED.replace(", privacy: pseudonymise", "")).unwrap();
-        let sub = Submission {
-            feed: &feed,
-            schema: &schema,
-            file: "f.csv".into(),
-            sha256: "abc".into(),
-            period: Period::Quarter(2024, 3),
-            run_id: "r".into(),
-            ingested_at: Utc::now(),
-            key: None,
-        };
+        let sub = submission(&feed, &schema, None);
         let sheet = read_csv(
             b"Child ID,Start,End,Category,Count\nSECRET-99,01/10/2024,,N,1\n",
             Encoding::Utf8,
@@ -898,23 +898,10 @@ checks:
                 .unwrap();
         let feed: FeedSpec = serde_yaml::from_str(FEED).unwrap();
         let key = PseudonymKey::new("unit-test-key-0123456789").unwrap();
-        let sub = Submission {
-            feed: &feed,
-            schema: &schema,
-            file: "f.csv".into(),
-            sha256: "abc".into(),
-            period: Period::Quarter(2024, 3),
-            run_id: "r".into(),
-            ingested_at: Utc::now(),
-            key: Some(&key),
-        };
         // A code list on child_id makes the secret value fail, so a message is written.
         let mut schema_with_codes = schema.clone();
         schema_with_codes.columns.get_mut("child_id").unwrap().codes = Some(vec!["X".into()]);
-        let sub = Submission {
-            schema: &schema_with_codes,
-            ..sub
-        };
+        let sub = submission(&feed, &schema_with_codes, Some(&key));
         let sheet = read_csv(
             b"Child ID,Start,End,Category,Count\nSECRET-7,01/10/2024,,N,1\n",
             Encoding::Utf8,
@@ -946,16 +933,7 @@ checks:
     fn no_key_no_ingest_for_pseudonymised_feeds() {
         let schema: DatasetSchema = serde_yaml::from_str(SCHEMA).unwrap();
         let feed: FeedSpec = serde_yaml::from_str(FEED).unwrap();
-        let sub = Submission {
-            feed: &feed,
-            schema: &schema,
-            file: "f.csv".into(),
-            sha256: "abc".into(),
-            period: Period::Quarter(2024, 3),
-            run_id: "r".into(),
-            ingested_at: Utc::now(),
-            key: None,
-        };
+        let sub = submission(&feed, &schema, None);
         let sheet = read_csv(b"Child ID\n", Encoding::Utf8, ',').unwrap();
         assert!(
             map_sheet(&sheet, &sub)
