@@ -73,6 +73,7 @@ fn a_resubmission_replaces_its_quarter_and_the_old_figures_stay_in_history() {
         history.contains("run   1") && history.contains("run   2"),
         "{history}"
     );
+    assert_eq!(p.count("SELECT max(run_number) FROM runs", &[]), 2);
 }
 
 #[test]

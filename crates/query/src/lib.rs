@@ -58,6 +58,10 @@ impl QueryLayer {
             ctx.register_table(name.as_str(), table.table_provider().await?)?;
             debug!(table = %name, version = ?table.version(), "registered");
         }
+        if let Some(runs) = warehouse.runs_table().await? {
+            runs.update_datafusion_session(&ctx.state())?;
+            ctx.register_table(pqa_store::RUNS, runs.table_provider().await?)?;
+        }
         for schema in &project.schemas {
             if !tables.iter().any(|(n, _)| *n == schema.dataset) {
                 let empty = MemTable::try_new(schema.arrow_schema(), vec![vec![]])?;

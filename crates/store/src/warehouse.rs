@@ -123,6 +123,12 @@ impl Warehouse {
             .await?)
     }
 
+    /// The `runs` table at its latest version (it is its own commit point, so
+    /// never pinned), or `None` before the first run.
+    pub async fn runs_table(&self) -> Result<Option<DeltaTable>> {
+        self.latest(RUNS).await
+    }
+
     /// Every completed run, oldest first.
     pub async fn runs(&self) -> Result<Vec<RunRecord>> {
         let Some(table) = self.latest(RUNS).await? else {
