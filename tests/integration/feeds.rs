@@ -47,6 +47,7 @@ fn a_wrong_expectation_fails_with_the_difference() {
         "ssda903_header",
         "ssda903_reviews",
         "housing_bed_and_breakfast",
+        "lait_benchmarks",
     ] {
         std::fs::remove_file(p.path().join(format!("pipelines/{f}.yaml"))).unwrap();
     }
@@ -64,7 +65,7 @@ fn check_lists_the_feeds() {
     let out = in_repo(&["feeds", "check"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.starts_with("Configuration is valid: 5 feed(s), 5 dataset(s), 2 metric(s)."),
+        stdout.starts_with("Configuration is valid: 6 feed(s), 6 dataset(s), 2 metric(s)."),
         "{stdout}"
     );
 }

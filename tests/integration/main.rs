@@ -5,6 +5,7 @@
 //! tests never touch ./warehouse and can run in parallel.
 
 mod bad_inputs;
+mod benchmarks;
 mod config_errors;
 mod feeds;
 mod ingest;

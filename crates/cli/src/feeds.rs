@@ -12,7 +12,7 @@ use pqa_core::config::{FileFormat, SheetRef};
 use pqa_core::schema::LINEAGE_COLUMNS;
 use pqa_core::{FeedSpec, Period, Project};
 use pqa_ingest::coerce::{normalise, to_boolean, to_date, to_integer, to_number};
-use pqa_ingest::read::{Cell, RawSheet, read_csv, read_xlsx};
+use pqa_ingest::read::{Cell, RawSheet, read_csv, read_parquet, read_xlsx};
 use pqa_ingest::{
     Claim, Claims, Mapped, PseudonymKey, Submission, ingest_bytes, list_inbox, sha256_hex,
 };
@@ -142,8 +142,11 @@ pub fn try_file(
             );
         }
     }
-    for (row, text) in &mapped.skipped {
+    for (row, text) in mapped.skipped.iter().take(10) {
         println!("Skipped row {row}: starts with \"{text}\" (not data)");
+    }
+    if mapped.skipped.len() > 10 {
+        println!("… and {} more skipped rows", mapped.skipped.len() - 10);
     }
     if !mapped.unused_headers.is_empty() {
         println!(
@@ -236,6 +239,11 @@ pub fn new(from: &Path, sheet: Option<&str>) -> Result<()> {
                 .unwrap_or_else(|_| SheetRef::Name(s.into()))
         });
         (read_xlsx(&bytes, sheet.as_ref())?, FileFormat::Xlsx, None)
+    } else if from
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+    {
+        (read_parquet(&bytes)?, FileFormat::Parquet, None)
     } else {
         match read_csv(&bytes, pqa_core::config::Encoding::Utf8, ',') {
             Ok(raw) => (raw, FileFormat::Csv, None),
@@ -321,10 +329,10 @@ pub fn new(from: &Path, sheet: Option<&str>) -> Result<()> {
     );
     println!(
         "  format: {}",
-        if format == FileFormat::Xlsx {
-            "xlsx"
-        } else {
-            "csv"
+        match format {
+            FileFormat::Xlsx => "xlsx",
+            FileFormat::Csv => "csv",
+            FileFormat::Parquet => "parquet",
         }
     );
     if let Some(encoding) = encoding {

@@ -186,6 +186,8 @@ fn default_delimiter() -> char {
 pub enum FileFormat {
     Csv,
     Xlsx,
+    /// Published statistics as Parquet (e.g. the DfE's LAIT data).
+    Parquet,
 }
 
 /// Text encodings for CSV files.
@@ -243,6 +245,8 @@ pub enum Frequency {
     Quarterly,
     /// Once per financial year, covering the year (e.g. the SSDA903 return).
     Annual,
+    /// Published statistics, loaded when they appear: never due, never late.
+    WhenPublished,
 }
 
 impl Frequency {
@@ -254,7 +258,7 @@ impl Frequency {
             Frequency::Annual if period.end() == Period::Year(period.financial_year()).end() => {
                 vec![Period::Year(period.financial_year())]
             }
-            Frequency::Annual => vec![],
+            Frequency::Annual | Frequency::WhenPublished => vec![],
         }
     }
 }
@@ -857,6 +861,7 @@ mod tests {
         let h2 = Period::Half(2024, 2);
         assert_eq!(Frequency::Annual.due_in(h2), vec![Period::Year(2024)]);
         assert_eq!(Frequency::Annual.due_in(Period::Half(2024, 1)), vec![]);
+        assert_eq!(Frequency::WhenPublished.due_in(h2), vec![]);
         assert_eq!(
             Frequency::Quarterly.due_in(h2),
             vec![Period::Quarter(2024, 3), Period::Quarter(2024, 4)]

@@ -120,15 +120,12 @@ pub fn map_sheet(sheet: &RawSheet, sub: &Submission) -> Result<Mapped> {
     let mut rows_read = 0;
     let mut rows_rejected = 0;
     let mut skipped = Vec::new();
-    let skip_words: Vec<String> = feed.skip_rows.iter().map(|w| normalise(w)).collect();
     for row in sheet.rows.iter().skip(header_at + 1) {
         if row.cells.iter().all(Cell::is_blank) {
             continue;
         }
         if let Some(first) = row.cells.iter().find(|c| !c.is_blank()).map(Cell::as_text)
-            && skip_words
-                .iter()
-                .any(|w| normalise(&first).starts_with(w.as_str()))
+            && feed.skip_rows.iter().any(|w| starts_with_word(&first, w))
         {
             skipped.push((row.number, first));
             continue;
@@ -178,6 +175,15 @@ pub fn map_sheet(sheet: &RawSheet, sub: &Submission) -> Result<Mapped> {
         skipped,
         unused_headers,
     })
+}
+
+/// Whether `text` begins with the word(s) `word`, ignoring case: "Total",
+/// "TOTAL:" and "Total (all teams)" begin with "Total"; "total_absence" and
+/// "Totals" do not.
+fn starts_with_word(text: &str, word: &str) -> bool {
+    let (text, word) = (text.trim().to_lowercase(), word.trim().to_lowercase());
+    text.strip_prefix(word.as_str())
+        .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
 }
 
 /// The column positions any record reads.
@@ -880,6 +886,16 @@ checks:
         assert_eq!(to_percent(&Cell::Number(41.6), Percent::Points), Ok(41.6));
         assert!((to_percent(&Cell::Number(0.416), Percent::Fraction).unwrap() - 41.6).abs() < 1e-9);
         assert!(to_percent(&Cell::Text("lots%".into()), Percent::Points).is_err());
+    }
+
+    #[test]
+    fn skip_words_match_whole_words_only() {
+        assert!(starts_with_word("Total", "total"));
+        assert!(starts_with_word("TOTAL: all teams", "Total"));
+        assert!(starts_with_word("Source: case system", "Source:"));
+        assert!(starts_with_word("Grand total", "Grand total"));
+        assert!(!starts_with_word("total_absence_special", "Total"));
+        assert!(!starts_with_word("Totals carried", "Total"));
     }
 
     #[test]

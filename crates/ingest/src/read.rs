@@ -64,6 +64,7 @@ pub fn read(bytes: &[u8], source: &SourceSpec) -> Result<RawSheet> {
     match source.format {
         pqa_core::config::FileFormat::Csv => read_csv(bytes, source.encoding, source.delimiter),
         pqa_core::config::FileFormat::Xlsx => read_xlsx(bytes, source.sheet.as_ref()),
+        pqa_core::config::FileFormat::Parquet => read_parquet(bytes),
     }
 }
 
@@ -202,6 +203,57 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&SheetRef>) -> Result<RawSheet> {
         sheet: Some(name),
         rows,
     })
+}
+
+/// Reads a Parquet file: its column names become the header row (row 1) and
+/// every value is taken as text, so mapping treats it like any other file
+/// (published statistics keep symbols such as `c` and `x` in value columns).
+pub fn read_parquet(bytes: &[u8]) -> Result<RawSheet> {
+    use arrow::array::{Array, AsArray};
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        bytes::Bytes::copy_from_slice(bytes),
+    )
+    .map_err(|e| Error::File(format!("not a readable Parquet file: {e}")))?;
+    let header = reader
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| Cell::Text(f.name().clone()))
+        .collect();
+    let mut rows = vec![RawRow {
+        number: 1,
+        cells: header,
+    }];
+    let batches = reader
+        .build()
+        .map_err(|e| Error::File(format!("not a readable Parquet file: {e}")))?;
+    for batch in batches {
+        let batch = batch.map_err(|e| Error::File(format!("cannot read the Parquet data: {e}")))?;
+        let columns = batch
+            .columns()
+            .iter()
+            .map(|c| arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::File(format!("a Parquet column cannot be read as text: {e}")))?;
+        for i in 0..batch.num_rows() {
+            let cells = columns
+                .iter()
+                .map(|c| {
+                    let c = c.as_string::<i32>();
+                    if c.is_null(i) {
+                        Cell::Empty
+                    } else {
+                        Cell::Text(c.value(i).to_string())
+                    }
+                })
+                .collect();
+            rows.push(RawRow {
+                number: rows.len() + 1,
+                cells,
+            });
+        }
+    }
+    Ok(RawSheet { sheet: None, rows })
 }
 
 fn cell_of(data: &Data) -> Cell {
