@@ -52,10 +52,15 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &Path) -> Resu
     let files =
         list_inbox(inbox).with_context(|| format!("reading the inbox {}", inbox.display()))?;
     let claims = Claims::new(&project.feeds)?;
-    let known = warehouse.known_files().await?;
-    let loaded_before: HashSet<(String, String)> = warehouse
-        .submissions()
-        .await?
+    // One read of what earlier runs took (only files taken are recorded): by
+    // (feed, SHA-256), so the same file adds nothing, and by (feed, period), so
+    // a new file for a period already loaded is a resubmission.
+    let earlier = warehouse.submissions().await?;
+    let known: HashSet<(String, String)> = earlier
+        .iter()
+        .filter_map(|s| Some((s.feed.clone()?, s.sha256.clone())))
+        .collect();
+    let loaded_before: HashSet<(String, String)> = earlier
         .into_iter()
         .filter_map(|s| Some((s.feed?, s.period?)))
         .collect();

@@ -27,7 +27,8 @@ pub struct RunRecord {
     pub tables: BTreeMap<String, u64>,
 }
 
-/// What happened to one file in one run.
+/// What happened to one file in one run. Only files whose rows were taken
+/// are recorded; refused files are reported, and tried again next run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubmissionRecord {
     pub run_id: String,

@@ -8,7 +8,7 @@
 //! part-way is invisible; the next run first restores any table a broken run
 //! moved past its recorded version.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use arrow::array::RecordBatch;
 use chrono::{DateTime, Utc};
@@ -184,18 +184,6 @@ impl Warehouse {
         Ok(out)
     }
 
-    /// (feed, sha256) of every file already taken, so that the same file
-    /// arriving again adds nothing.
-    pub async fn known_files(&self) -> Result<HashSet<(String, String)>> {
-        Ok(self
-            .submissions()
-            .await?
-            .into_iter()
-            .filter(|s| matches!(s.status.as_str(), "loaded" | "replaced" | "superseded"))
-            .filter_map(|s| s.feed.map(|f| (f, s.sha256)))
-            .collect())
-    }
-
     /// Commits a run: each dataset's rows (replacing the feed/period pairs
     /// they supersede), the rejects, the submissions, and finally the run
     /// record. Returns the record, or `None` when the plan writes nothing.
@@ -317,29 +305,6 @@ impl Warehouse {
             _ => builder.with_save_mode(SaveMode::Append).await?,
         };
         version_of(&table)
-    }
-
-    /// The commit history of a table, newest first: (version, operation, when).
-    pub async fn history(&self, name: &str) -> Result<Vec<(u64, String, Option<i64>)>> {
-        use futures::TryStreamExt;
-        let Some(table) = self.latest(name).await? else {
-            return Ok(vec![]);
-        };
-        let Some(latest) = table.version() else {
-            return Ok(vec![]);
-        };
-        let infos: Vec<_> = table.history(None).try_collect().await?;
-        Ok(infos
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| {
-                (
-                    latest.saturating_sub(i as u64),
-                    c.operation.unwrap_or_default(),
-                    c.timestamp,
-                )
-            })
-            .collect())
     }
 }
 
