@@ -39,7 +39,7 @@ bench: ## Time a fresh ingest and report of the sample data (release build)
 
 sample-data: ## Regenerate the synthetic sample data (byte-identical unless the generator changed)
 	$(CARGO) build --workspace
-	target/debug/pqa-sample-gen sample-data/inbox
+	target/debug/pqa-sample-gen sample-data
 
 fixtures: ## Regenerate the test fixtures in tests/files
 	$(CARGO) build --workspace

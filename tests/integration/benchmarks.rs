@@ -8,7 +8,7 @@ fn lait_benchmarks_hold_the_published_isle_of_wight_re_referrals() {
     let lait = repo().join("../shared/external/lait/bds_long_0.parquet");
     let p = TestProject::new();
     p.add_file(
-        "benchmarks/lait/bds_long_0.parquet",
+        "lait/bds_long_0.parquet",
         &std::fs::read(&lait).expect("../shared/external is beside the repository"),
     );
     let out = p.ok(&["ingest"]);

@@ -6,9 +6,12 @@ use crate::TestProject;
 fn sample_inbox_loads_with_only_the_intended_rejects() {
     let p = TestProject::with_sample_inbox();
     let out = p.ok(&["ingest"]);
-    assert!(out.contains("25 file(s): 24 loaded, 1 superseded"), "{out}");
     assert!(
-        out.contains("Rows read 3563 = accepted 3560 + rejected 3"),
+        out.contains("178 file(s): 177 loaded, 1 superseded"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Rows read 134166 = accepted 134160 + rejected 6"),
         "{out}"
     );
     assert!(out.contains("csc/cp_plans_2023-24_Q2.csv row 9, column plan_start (type): \"31/02/2023\": not a valid date"), "{out}");
@@ -22,7 +25,7 @@ fn sample_inbox_loads_with_only_the_intended_rejects() {
     );
     assert!(out.contains("Warehouse: run 1 committed"), "{out}");
 
-    // The quarantine holds the same three rows, with file, row, column and rule.
+    // The quarantine holds the same six rows, with file, row, column and rule.
     let rejects = p.ok(&[
         "query",
         "SELECT file, source_row, column_name, rule FROM rejects ORDER BY file, source_row",
@@ -32,9 +35,12 @@ fn sample_inbox_loads_with_only_the_intended_rejects() {
     assert_eq!(
         rejects,
         "file,source_row,column_name,rule\n\
+         camhs/camhs_referrals_2024-25_Q2.csv,27,assessment_date,assessment_date >= referral_date\n\
+         csc/contacts_2023-24_Q3.csv,42,contact_date,type\n\
          csc/cp_plans_2023-24_Q2.csv,9,plan_start,type\n\
          csc/cp_plans_2023-24_Q2.csv,17,plan_end,plan_end >= plan_start\n\
-         csc/cp_plans_2024-25_Q1.csv,13,category,code\n"
+         csc/cp_plans_2024-25_Q1.csv,13,category,code\n\
+         education/attendance_2023-24_Q3_autumn.csv,102,attended,attended <= possible_sessions\n"
     );
     // Every row carries its lineage.
     let lineage = p.count(

@@ -49,9 +49,8 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &Path) -> Resu
     if key.as_ref().is_some_and(|k| k.is_sample) {
         warn!("using the public sample pseudonymisation key: for synthetic sample data only");
     }
-    let files =
-        list_inbox(inbox).with_context(|| format!("reading the inbox {}", inbox.display()))?;
     let claims = Claims::new(&project.feeds)?;
+    let files = files_to_read(project, inbox, &claims)?;
     // One read of what earlier runs took (only files taken are recorded): by
     // (feed, SHA-256), so the same file adds nothing, and by (feed, period), so
     // a new file for a period already loaded is a resubmission.
@@ -73,7 +72,12 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &Path) -> Resu
         progress.set_message(file.name.clone());
         let bytes = std::fs::read(&file.path)
             .with_context(|| format!("reading {}", file.path.display()))?;
-        let outcome = match claims.claim(&file.name) {
+        let claim = if file.published {
+            claims.claim_published(&file.matched_as)
+        } else {
+            claims.claim(&file.matched_as)
+        };
+        let outcome = match claim {
             Claim::Unclaimed => refused(
                 &file.name,
                 None,
@@ -161,6 +165,52 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &Path) -> Resu
     let written = write_validation(&out, &outcomes, record.as_ref(), inbox)?;
     println!("Validation report: {}", written.display());
     Ok(())
+}
+
+/// A file to read: from the inbox, or from the published-statistics folder.
+struct FileToRead {
+    path: std::path::PathBuf,
+    /// How summaries and lineage name it: its path in the inbox, or the
+    /// published folder as pqa.yaml names it joined with its path there.
+    name: String,
+    /// The path feeds' `files:` globs are matched against.
+    matched_as: String,
+    published: bool,
+}
+
+/// Every file in the inbox, then the files in the published folder (if
+/// pqa.yaml names one) that a `when_published` feed claims. Other files in
+/// the published folder are not ours to read and are left alone.
+fn files_to_read(project: &Project, inbox: &Path, claims: &Claims) -> Result<Vec<FileToRead>> {
+    let mut files: Vec<FileToRead> = list_inbox(inbox)
+        .with_context(|| format!("reading the inbox {}", inbox.display()))?
+        .into_iter()
+        .map(|f| FileToRead {
+            path: f.path,
+            name: f.name.clone(),
+            matched_as: f.name,
+            published: false,
+        })
+        .collect();
+    if let Some(folder) = &project.file.published {
+        let root = project.path(folder);
+        if !root.is_dir() {
+            warn!(folder = %root.display(), "the published statistics folder named in pqa.yaml is not there: benchmarks are not loaded");
+            return Ok(files);
+        }
+        for f in list_inbox(&root)? {
+            if matches!(claims.claim_published(&f.name), Claim::Unclaimed) {
+                continue;
+            }
+            files.push(FileToRead {
+                path: f.path,
+                name: format!("{}/{}", folder.trim_end_matches('/'), f.name),
+                matched_as: f.name,
+                published: true,
+            });
+        }
+    }
+    Ok(files)
 }
 
 /// Writes the run's validation report as `latest.csv` and `latest.html`, and

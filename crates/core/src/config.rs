@@ -28,12 +28,33 @@ pub struct ProjectFile {
     /// Where reports are written.
     #[serde(default = "default_out")]
     pub out: String,
+    /// A folder of published statistics (DfE, ONS) read in place, never
+    /// copied into the inbox. Only feeds with `frequency: when_published`
+    /// read from it; other files there are left alone.
+    #[serde(default)]
+    pub published: Option<String>,
+    /// The local authority area the partnership covers: benchmarks,
+    /// statistical neighbours and population are looked up by its codes.
+    #[serde(default)]
+    pub area: Option<AreaSpec>,
     /// Pseudonymisation key source.
     #[serde(default)]
     pub privacy: PrivacySettings,
     /// Small-number suppression for published outputs.
     #[serde(default)]
     pub disclosure: DisclosureSettings,
+}
+
+/// A local authority area, by the codes published statistics use.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreaSpec {
+    /// Its name, e.g. "Isle of Wight".
+    pub name: String,
+    /// The ONS code, e.g. `E06000046`.
+    pub code: String,
+    /// The DfE's three-digit local authority number, e.g. `921`.
+    pub la_number: String,
 }
 
 fn default_out() -> String {
@@ -247,6 +268,9 @@ pub enum Frequency {
     Annual,
     /// Published statistics, loaded when they appear: never due, never late.
     WhenPublished,
+    /// One per school term: summer (sent in Q1), autumn (Q3) and spring (Q4);
+    /// nothing is due for Q2, the summer holiday.
+    Termly,
 }
 
 impl Frequency {
@@ -255,6 +279,11 @@ impl Frequency {
     pub fn due_in(self, period: Period) -> Vec<Period> {
         match self {
             Frequency::Quarterly => period.quarters(),
+            Frequency::Termly => period
+                .quarters()
+                .into_iter()
+                .filter(|q| !matches!(q, Period::Quarter(_, 2)))
+                .collect(),
             Frequency::Annual if period.end() == Period::Year(period.financial_year()).end() => {
                 vec![Period::Year(period.financial_year())]
             }
@@ -307,6 +336,10 @@ pub struct ColumnSpec {
     /// The column holds a percentage, written this way; stored as points (41.6).
     #[serde(default)]
     pub percent: Option<Percent>,
+    /// Files may lack this header (e.g. extracts from before the system
+    /// recorded it): the column is then empty instead of the file refused.
+    #[serde(default)]
+    pub optional: bool,
 }
 
 /// Values filled from the submission.
@@ -385,8 +418,35 @@ pub struct MetricSpec {
     pub better: Polarity,
     /// A sentence on how it is counted.
     pub definition: String,
+    /// A target the agency works to, where one exists.
+    #[serde(default)]
+    pub target: Option<Target>,
+    /// The published measure to compare against, where one exists.
+    #[serde(default)]
+    pub benchmark: Option<Benchmark>,
     /// SQL returning columns `period` (e.g. `2024/25-Q3`) and `value`.
     pub sql: String,
+}
+
+/// A target: the value the metric should stay on the better side of.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub value: f64,
+    /// Where it comes from, e.g. "NHS England waiting time standard".
+    pub source: String,
+}
+
+/// A published equivalent of a metric, in the `benchmarks` dataset.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Benchmark {
+    /// The `measure` code in the benchmarks table, e.g. `ReReferral`.
+    pub measure: String,
+    /// How the published figure differs from ours, if it does (e.g. a yearly
+    /// rate against our quarter-end count).
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 fn yes() -> bool {
@@ -450,6 +510,18 @@ impl Project {
         check_unique(&feeds, |f| &f.feed, "feed", &mut errors);
         check_unique(&schemas, |s| &s.dataset, "dataset", &mut errors);
         check_unique(&metrics, |m| &m.metric, "metric", &mut errors);
+        for (path, text, metric) in &metrics {
+            let name = metric.metric.as_str();
+            if RESERVED_TABLES.contains(&name) || schemas.iter().any(|(_, _, s)| s.dataset == name)
+            {
+                errors.push(at(
+                    path,
+                    text,
+                    "metric",
+                    format!("metric `{name}` has the name of a table: each metric is queryable as a view named after it, so choose another name"),
+                ));
+            }
+        }
 
         match file {
             Some(file) if errors.is_empty() => Ok(Project {
@@ -865,6 +937,15 @@ mod tests {
         assert_eq!(
             Frequency::Quarterly.due_in(h2),
             vec![Period::Quarter(2024, 3), Period::Quarter(2024, 4)]
+        );
+        // Termly returns skip the summer holiday quarter.
+        assert_eq!(
+            Frequency::Termly.due_in(Period::Year(2024)),
+            vec![
+                Period::Quarter(2024, 1),
+                Period::Quarter(2024, 3),
+                Period::Quarter(2024, 4)
+            ]
         );
     }
 

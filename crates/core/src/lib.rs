@@ -11,7 +11,7 @@ pub mod period;
 pub mod schema;
 pub mod series;
 
-pub use config::{FeedSpec, MetricSpec, Project};
+pub use config::{FeedSpec, Frequency, MetricSpec, Project};
 pub use error::{ConfigError, Error, Result};
 pub use period::Period;
 pub use schema::DatasetSchema;

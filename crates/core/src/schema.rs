@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 /// Table names pqa keeps for itself in the warehouse.
-pub const RESERVED_TABLES: &[&str] = &["submissions", "rejects", "runs", "periods"];
+pub const RESERVED_TABLES: &[&str] = &["submissions", "rejects", "runs", "periods", "partnership"];
 
 /// Lineage columns added to every dataset row, in order.
 pub const LINEAGE_COLUMNS: &[&str] = &[

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobMatcher};
-use pqa_core::FeedSpec;
+use pqa_core::{FeedSpec, Frequency};
 
 use crate::error::{Error, Result};
 
@@ -99,10 +99,21 @@ impl<'a> Claims<'a> {
 
     /// Which feed claims the file named `name` (relative to the inbox).
     pub fn claim(&self, name: &str) -> Claim<'a> {
+        self.claim_among(name, |_| true)
+    }
+
+    /// Which feed of published statistics (`frequency: when_published`)
+    /// claims the file named `name` (relative to the published folder).
+    /// Agencies' feeds never read from there.
+    pub fn claim_published(&self, name: &str) -> Claim<'a> {
+        self.claim_among(name, |f| f.frequency == Frequency::WhenPublished)
+    }
+
+    fn claim_among(&self, name: &str, eligible: impl Fn(&FeedSpec) -> bool) -> Claim<'a> {
         let feeds: Vec<&'a FeedSpec> = self
             .matchers
             .iter()
-            .filter(|(_, m)| m.is_match(name))
+            .filter(|(f, m)| eligible(f) && m.is_match(name))
             .map(|(f, _)| *f)
             .collect();
         match feeds.as_slice() {

@@ -343,7 +343,7 @@ fn locate_columns<'a>(
                 {
                     Some(index) => Source::Cell(index),
                     None => {
-                        if !matches!(spec.from, OneOrMany::None) {
+                        if !spec.optional && !matches!(spec.from, OneOrMany::None) {
                             let known: Vec<&str> = headers.iter().map(String::as_str).collect();
                             let suggestion = accepted
                                 .iter()

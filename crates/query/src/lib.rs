@@ -14,7 +14,7 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use pqa_core::{MetricSpec, Period, Point, Project, Series};
 use pqa_store::{RunRecord, Warehouse};
-use tracing::debug;
+use tracing::{debug, warn};
 
 pub use error::{Error, Result};
 
@@ -69,6 +69,16 @@ impl QueryLayer {
             }
         }
         ctx.register_batch("periods", periods_batch()?)?;
+        ctx.register_batch("partnership", partnership_batch(project)?)?;
+        // Each metric is a view named after it, so `SELECT * FROM
+        // cp_children_with_plan` answers in `pqa query`. A metric whose SQL
+        // does not plan is left out here and reported when it is used.
+        for metric in &project.metrics {
+            let view = format!("CREATE VIEW \"{}\" AS {}", metric.metric, metric.sql);
+            if let Err(e) = ctx.sql(&view).await {
+                warn!(metric = %metric.metric, error = %e, "metric SQL does not plan");
+            }
+        }
         Ok(QueryLayer { ctx, run })
     }
 
@@ -123,6 +133,29 @@ fn series_from(metric: &str, batches: &[RecordBatch]) -> Result<Series> {
     }
     points.sort_by_key(|p| p.period);
     Ok(Series { points })
+}
+
+/// The `partnership` table: one row naming the partnership and the area it
+/// covers, so metric SQL can find its own rows in published statistics.
+fn partnership_batch(project: &Project) -> Result<RecordBatch> {
+    use arrow::array::StringArray;
+    use arrow::datatypes::{Field, Schema};
+    let area = project.file.area.as_ref();
+    let column = |v: Option<&str>| Arc::new(StringArray::from(vec![v])) as Arc<dyn Array>;
+    let schema = Schema::new(
+        ["name", "area", "area_code", "la_number"]
+            .map(|n| Field::new(n, DataType::Utf8, true))
+            .to_vec(),
+    );
+    Ok(RecordBatch::try_new(
+        Arc::new(schema),
+        vec![
+            column(Some(&project.file.partnership)),
+            column(area.map(|a| a.name.as_str())),
+            column(area.map(|a| a.code.as_str())),
+            column(area.map(|a| a.la_number.as_str())),
+        ],
+    )?)
 }
 
 /// The `periods` calendar: one row per quarter, half and year, with its

@@ -1,50 +1,38 @@
-//! Deterministic generator of the synthetic sample data in `sample-data/`.
+//! Deterministic generator of the synthetic sample data in `sample-data/`:
+//! three years of quarterly submissions from every partner agency, in the
+//! forms they really send.
 //!
 //! Everything is made up: no real child is in it. The shapes are calibrated on
-//! a real partnership's published figures (../shared/domain.md): children with
-//! a child protection plan at year end 216 → 184 → 208; families in bed and
-//! breakfast rising every quarter to a three-year high. A fixed seed makes the
-//! output byte-identical on every run, so `make sample-data` changes nothing
-//! unless this code changes.
+//! a real partnership's published figures (../shared/domain.md), one module
+//! per agency. Children with a child protection plan (this file) follow the
+//! published year ends 216 → 184 → 208. Each module has its own fixed seed,
+//! so the output is byte-identical on every run (`make sample-data` changes
+//! nothing unless this code changes) and changing one agency's data leaves
+//! the others alone.
 
+mod camhs;
+mod care;
+pub mod common;
+mod conferences;
+mod education;
 pub mod fixtures;
+mod front_door;
+mod returns;
 
 use std::path::Path;
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Duration, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
+
+use common::{FIRST_YEAR, fy_file, quarter_bounds, quarters, upn_of};
 
 /// The seed: change it and every sample file changes.
 const SEED: u64 = 20_250_401;
-/// First financial year with submissions (2022/23), and how many years.
-const FIRST_YEAR: i32 = 2022;
-const YEARS: i32 = 3;
-
 /// Target number of children with a plan at the end of each quarter, from
 /// 2021/22 Q4 (a year of history before the first submission) to 2024/25 Q4.
 const CP_TARGETS: [u32; 13] = [
     220, 225, 230, 222, 216, 205, 196, 190, 184, 190, 198, 204, 208,
-];
-
-/// Housing return per quarter 2022/23 Q1 … 2024/25 Q4: families, children,
-/// and families there longer than six weeks (`None`: the agency wrote "<5").
-const BB_FAMILIES: [u32; 12] = [14, 11, 13, 12, 10, 12, 15, 18, 21, 25, 29, 34];
-const BB_CHILDREN: [u32; 12] = [25, 20, 24, 21, 18, 22, 27, 33, 38, 46, 53, 62];
-const BB_OVER_SIX_WEEKS: [Option<u32>; 12] = [
-    None,
-    None,
-    Some(5),
-    None,
-    None,
-    None,
-    Some(6),
-    Some(8),
-    Some(9),
-    Some(12),
-    Some(14),
-    Some(17),
 ];
 
 /// How the case system writes each category, with how often it occurs.
@@ -67,13 +55,36 @@ struct Plan {
     unborn: bool,
 }
 
-/// Writes every sample file under `inbox`.
-pub fn generate(inbox: &Path) -> std::io::Result<()> {
+/// Writes every sample file under `root/inbox`, and the late submission
+/// under `root/late` (it arrives after the quarter's run).
+pub fn generate(root: &Path) -> std::io::Result<()> {
+    let inbox = &root.join("inbox");
+    let late = root.join("late");
+    let protection = child_protection(inbox)?;
+    let in_need = front_door::generate(inbox)?;
+    conferences::generate(inbox)?;
+    let in_care = care::generate(inbox)?;
+    camhs::generate(inbox)?;
+    education::generate(
+        inbox,
+        &education::Known {
+            in_need: &in_need,
+            protection: &protection,
+            in_care: &in_care,
+        },
+    )?;
+    returns::generate(inbox, &late)?;
+    returns::regional_benchmarks(inbox)?;
+    Ok(())
+}
+
+/// Child protection plans, one CSV per quarter; returns the pupil numbers of
+/// the children with a plan.
+fn child_protection(inbox: &Path) -> std::io::Result<Vec<String>> {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     std::fs::create_dir_all(inbox.join("csc"))?;
-    std::fs::create_dir_all(inbox.join("housing"))?;
     let plans = simulate_plans(&mut rng);
-    for (i, (fy, q)) in quarters().enumerate() {
+    for (fy, q) in quarters() {
         let name = format!("cp_plans_{}_Q{q}.csv", fy_file(fy));
         let rows = cp_rows(&plans, fy, q, &mut rng);
         match (fy, q) {
@@ -95,41 +106,27 @@ pub fn generate(inbox: &Path) -> std::io::Result<()> {
             }
             _ => write_csv(&inbox.join("csc").join(&name), &with_bad_rows(rows, fy, q))?,
         }
-        write_bb_return(
-            &inbox
-                .join("housing")
-                .join(format!("bed_and_breakfast_{}_Q{q}.xlsx", fy_file(fy))),
-            fy,
-            q,
-            i,
-        )?;
     }
-    Ok(())
+    let mut upns: Vec<String> = plans
+        .iter()
+        .filter(|p| has_upn(p))
+        .map(|p| upn_of(p.child))
+        .collect();
+    upns.sort();
+    upns.dedup();
+    Ok(upns)
 }
 
-fn quarters() -> impl Iterator<Item = (i32, u8)> {
-    (FIRST_YEAR..FIRST_YEAR + YEARS).flat_map(|fy| (1..=4).map(move |q| (fy, q)))
+/// Unborn babies and children under five have no pupil number: about one
+/// child in four (fixed by the child's number, so no random draw is used).
+fn has_upn(p: &Plan) -> bool {
+    !p.unborn && !p.child.is_multiple_of(4)
 }
 
-/// `2024` → `2024-25`, as agencies name files.
-fn fy_file(fy: i32) -> String {
-    format!("{fy}-{:02}", (fy + 1) % 100)
-}
-
-fn quarter_bounds(fy: i32, q: u8) -> (NaiveDate, NaiveDate) {
-    let (y, m) = match q {
-        1 => (fy, 4),
-        2 => (fy, 7),
-        3 => (fy, 10),
-        _ => (fy + 1, 1),
-    };
-    let start = NaiveDate::from_ymd_opt(y, m, 1).expect("valid");
-    let next = if m == 10 {
-        NaiveDate::from_ymd_opt(y + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(y, m + 3, 1)
-    };
-    (start, next.expect("valid") - Duration::days(1))
+/// About one plan in five is a second or subsequent plan (fixed by the
+/// child's number).
+fn is_second_plan(p: &Plan) -> bool {
+    (p.child / 3).is_multiple_of(5)
 }
 
 /// Plans started quarter by quarter so that the number open at each quarter
@@ -195,10 +192,16 @@ fn cp_rows(plans: &[Plan], fy: i32, q: u8, rng: &mut ChaCha8Rng) -> Vec<String> 
             format!("CS {}", p.child)
         };
         rows.push(format!(
-            "{id},{},{ended},{},{}",
+            "{id},{},{ended},{},{},{},{}",
             p.start.format("%d/%m/%Y"),
             p.category,
-            if p.unborn { "Y" } else { "N" }
+            if p.unborn { "Y" } else { "N" },
+            if has_upn(p) {
+                upn_of(p.child)
+            } else {
+                String::new()
+            },
+            if is_second_plan(p) { "Yes" } else { "No" },
         ));
     }
     rows
@@ -223,8 +226,9 @@ fn with_bad_rows(mut rows: Vec<String>, fy: i32, q: u8) -> Vec<String> {
 }
 
 fn write_csv(path: &Path, rows: &[String]) -> std::io::Result<()> {
-    let mut text =
-        String::from("Child ID,Plan Start Date,Plan End Date,Category of Abuse,Unborn\r\n");
+    let mut text = String::from(
+        "Child ID,Plan Start Date,Plan End Date,Category of Abuse,Unborn,UPN,Second or Subsequent Plan\r\n",
+    );
     for r in rows {
         text.push_str(r);
         text.push_str("\r\n");
@@ -232,95 +236,9 @@ fn write_csv(path: &Path, rows: &[String]) -> std::io::Result<()> {
     std::fs::write(path, text)
 }
 
-/// The housing team's quarterly return: an Excel workbook with title rows
-/// above the table and a guidance sheet.
-fn write_bb_return(path: &Path, fy: i32, q: u8, i: usize) -> std::io::Result<()> {
-    let xlsx = |e: rust_xlsxwriter::XlsxError| std::io::Error::other(e.to_string());
-    let mut wb = Workbook::new();
-    let when = ExcelDateTime::from_ymd(2025, 4, 1).map_err(xlsx)?;
-    wb.set_properties(
-        &DocProperties::new()
-            .set_author("Housing Options")
-            .set_creation_datetime(&when),
-    );
-    let bold = Format::new().set_bold();
-    let (start, end) = quarter_bounds(fy, q);
-    let sheet = wb.add_worksheet().set_name("B&B return").map_err(xlsx)?;
-    sheet.write_string_with_format(0, 0, "Bed and breakfast placements: quarterly return to the Safeguarding Children Partnership", &bold).map_err(xlsx)?;
-    sheet
-        .write_string(
-            1,
-            0,
-            format!(
-                "Quarter: Q{q} {fy}/{:02} ({} to {} {})",
-                (fy + 1) % 100,
-                start.format("%B"),
-                end.format("%B"),
-                end.year()
-            ),
-        )
-        .map_err(xlsx)?;
-    for (c, h) in ["Measure", "Number", "Notes"].iter().enumerate() {
-        sheet
-            .write_string_with_format(3, c as u16, *h, &bold)
-            .map_err(xlsx)?;
-    }
-    let rows: [(&str, Option<u32>, &str); 3] = [
-        (
-            "Families living in B&B at quarter end",
-            Some(BB_FAMILIES[i]),
-            "",
-        ),
-        (
-            "Children living in B&B at quarter end",
-            Some(BB_CHILDREN[i]),
-            "",
-        ),
-        (
-            "Families in B&B for more than 6 weeks",
-            BB_OVER_SIX_WEEKS[i],
-            "Figures under 5 are not given",
-        ),
-    ];
-    for (r, (measure, value, note)) in rows.iter().enumerate() {
-        let row = 4 + r as u32;
-        sheet.write_string(row, 0, *measure).map_err(xlsx)?;
-        match value {
-            Some(v) => sheet.write_number(row, 1, f64::from(*v)).map_err(xlsx)?,
-            None => sheet.write_string(row, 1, "<5").map_err(xlsx)?,
-        };
-        sheet.write_string(row, 2, *note).map_err(xlsx)?;
-    }
-    sheet.set_column_width(0, 44).map_err(xlsx)?;
-    let guidance = wb.add_worksheet().set_name("Guidance").map_err(xlsx)?;
-    guidance
-        .write_string(
-            0,
-            0,
-            "Count households in bed and breakfast accommodation on the last day of the quarter.",
-        )
-        .map_err(xlsx)?;
-    wb.save(path).map_err(xlsx)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quarter_bounds_follow_the_financial_year() {
-        assert_eq!(
-            quarter_bounds(2024, 4),
-            (
-                NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
-                NaiveDate::from_ymd_opt(2025, 3, 31).unwrap()
-            )
-        );
-        assert_eq!(
-            quarter_bounds(2024, 3).1,
-            NaiveDate::from_ymd_opt(2024, 12, 31).unwrap()
-        );
-    }
 
     #[test]
     fn simulated_stock_tracks_the_published_year_ends() {

@@ -1,5 +1,5 @@
-//! `pqa-sample-gen [DIR]`: writes the synthetic sample inbox (default
-//! `sample-data/inbox`). `pqa-sample-gen --fixtures DIR` writes the test
+//! `pqa-sample-gen [DIR]`: writes the synthetic sample data (default
+//! `sample-data`: its `inbox/` and `late/` folders). `pqa-sample-gen --fixtures DIR` writes the test
 //! fixtures instead (`tests/files`). Deterministic: the same bytes every time.
 
 fn main() {
@@ -12,8 +12,8 @@ fn main() {
         ),
         [] => (
             "Sample data",
-            pqa_sample_gen::generate("sample-data/inbox".as_ref()),
-            "sample-data/inbox".into(),
+            pqa_sample_gen::generate("sample-data".as_ref()),
+            "sample-data".into(),
         ),
         [dir] => (
             "Sample data",

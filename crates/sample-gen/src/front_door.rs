@@ -1,0 +1,140 @@
+//! Children's social care front door: every contact to the children's
+//! safeguarding hub (MASH) and every assessment completed, one CSV each per
+//! quarter, as the case system exports them.
+//!
+//! Calibrated on domain.md: contacts steady at about 4,350 a quarter, four in
+//! ten becoming referrals; re-referrals within 12 months rising from 41.6% to
+//! 45.6% to 46.4% a year; assessments within 45 working days steady at 90%.
+
+use std::path::Path;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::common::{
+    QUARTERS, around, exact_flags, pick, quarter_bounds, quarter_file, quarters, uk, upn_of,
+    weekday_between, working_days_before, write_csv,
+};
+
+const SEED: u64 = 7_001;
+
+/// Re-referrals within 12 months, % of referrals, per quarter: the years
+/// average 41.6, 45.6 and 46.4.
+pub const RE_REFERRAL_PCT: [f64; QUARTERS] = [
+    41.2, 42.0, 41.3, 41.9, 45.1, 45.9, 45.4, 46.0, 46.1, 46.8, 46.2, 46.5,
+];
+
+const SOURCES: [(&str, f64); 9] = [
+    ("Police", 0.30),
+    ("School", 0.18),
+    ("Health - GP", 0.07),
+    ("Health - Hospital", 0.07),
+    ("Family/Friend", 0.09),
+    ("Housing", 0.03),
+    ("Anonymous", 0.04),
+    ("Other Local Authority", 0.05),
+    ("Other", 0.17),
+];
+
+const NOT_REFERRED: [(&str, f64); 3] = [
+    ("No Further Action", 0.45),
+    ("Early Help", 0.35),
+    ("Information and Advice", 0.20),
+];
+
+const ASSESSMENT_OUTCOMES: [(&str, f64); 4] = [
+    ("Child in Need Plan", 0.40),
+    ("No Further Action", 0.28),
+    ("Step down to Early Help", 0.20),
+    ("Strategy Discussion", 0.12),
+];
+
+/// Writes contacts and assessments; returns the children found to be in need
+/// (their UPNs), whom the schools' attendance returns include.
+pub fn generate(inbox: &Path) -> std::io::Result<Vec<String>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    let mut in_need = Vec::new();
+    for (i, (fy, q)) in quarters().enumerate() {
+        let (start, end) = quarter_bounds(fy, q);
+        // Contacts.
+        let n = around(&mut rng, 4_350, 90) as usize;
+        let share = 0.41 + rng.random_range(-0.01..0.01);
+        let referred = exact_flags(&mut rng, n, share);
+        let referrals = referred.iter().filter(|r| **r).count();
+        let mut re_referred =
+            exact_flags(&mut rng, referrals, RE_REFERRAL_PCT[i] / 100.0).into_iter();
+        let mut contacts: Vec<(chrono::NaiveDate, String)> = Vec::with_capacity(n);
+        for (k, is_referral) in referred.iter().enumerate() {
+            let date = weekday_between(&mut rng, start, end);
+            let child = 200_000 + rng.random_range(0..60_000u32);
+            let source = pick(&mut rng, &SOURCES);
+            let (outcome, re) = if *is_referral {
+                let re = re_referred.next().expect("one flag per referral");
+                (
+                    "Referral to Children's Social Care",
+                    if re { "Y" } else { "N" },
+                )
+            } else {
+                (*pick(&mut rng, &NOT_REFERRED), "")
+            };
+            let id = format!("C{}{:05}", fy % 100 * 10 + i32::from(q), k);
+            contacts.push((
+                date,
+                format!("{id},CS{child},{},{source},{outcome},{re}", uk(date)),
+            ));
+        }
+        contacts.sort();
+        let mut rows: Vec<String> = contacts.into_iter().map(|(_, r)| r).collect();
+        if (fy, q) == (2023, 3) {
+            // A genuinely bad row: a date that does not exist.
+            let mut fields: Vec<&str> = rows[40].split(',').collect();
+            fields[2] = "31/11/2023";
+            rows[40] = fields.join(",");
+        }
+        write_csv(
+            &inbox.join(format!("csc/contacts_{}.csv", quarter_file(fy, q))),
+            "Contact ID,Child ID,Contact Date,Contact Source,Contact Outcome,Re-referral Within 12 Months",
+            &rows,
+        )?;
+
+        // Assessments completed in the quarter, 90% within 45 working days.
+        let n = around(&mut rng, 300, 15) as usize;
+        let share = 0.90 + rng.random_range(-0.012..0.012);
+        let in_time = exact_flags(&mut rng, n, share);
+        let mut assessments = Vec::with_capacity(n);
+        for on_time in in_time {
+            let done = weekday_between(&mut rng, start, end);
+            let days = if on_time {
+                rng.random_range(8..=45)
+            } else {
+                rng.random_range(46..=75)
+            };
+            let began = working_days_before(done, days);
+            let child = 300_000 + rng.random_range(0..40_000u32);
+            // Children under five have no pupil number yet.
+            let upn = if child.is_multiple_of(4) {
+                String::new()
+            } else {
+                upn_of(child)
+            };
+            let outcome = *pick(&mut rng, &ASSESSMENT_OUTCOMES);
+            if outcome == "Child in Need Plan" && !upn.is_empty() {
+                in_need.push(upn.clone());
+            }
+            assessments.push((
+                done,
+                format!("CS{child},{upn},{},{},{outcome}", uk(began), uk(done)),
+            ));
+        }
+        assessments.sort();
+        let rows: Vec<String> = assessments.into_iter().map(|(_, r)| r).collect();
+        write_csv(
+            &inbox.join(format!("csc/assessments_{}.csv", quarter_file(fy, q))),
+            "Child ID,UPN,Assessment Start Date,Assessment Authorised Date,Assessment Outcome",
+            &rows,
+        )?;
+    }
+    in_need.sort();
+    in_need.dedup();
+    Ok(in_need)
+}
