@@ -1,5 +1,5 @@
 //! Children we care for: quarterly extracts in the SSDA903 return's own
-//! format (header, episodes, reviews), one folder per quarter, as the case
+//! format (header, episodes, reviews), three files per quarter, as the case
 //! system's DfE return module writes them.
 //!
 //! Calibrated on domain.md: about 285 children in care at each quarter end
@@ -80,7 +80,8 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<String>> {
     let (children, episodes) = simulate(&mut rng);
     for (fy, q) in quarters() {
         let (start, end) = quarter_bounds(fy, q);
-        let dir = inbox.join(format!("ssda903/{}", quarter_file(fy, q)));
+        // ssda903/episodes_2024-25_Q3.csv: the period is in each file's name.
+        let file = |part: &str| inbox.join(format!("ssda903/{part}_{}.csv", quarter_file(fy, q)));
         let open: Vec<&Episode> = episodes
             .iter()
             .filter(|e| e.start <= end && e.end >= start)
@@ -104,7 +105,7 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<String>> {
             })
             .collect();
         write_csv(
-            &dir.join("header.csv"),
+            &file("header"),
             "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB",
             &header,
         )?;
@@ -129,7 +130,7 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<String>> {
             })
             .collect();
         write_csv(
-            &dir.join("episodes.csv"),
+            &file("episodes"),
             "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN",
             &rows,
         )?;
@@ -147,7 +148,7 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<String>> {
             }
         }
         write_csv(
-            &dir.join("reviews.csv"),
+            &file("reviews"),
             "CHILD,DOB,REVIEW,REVIEW_CODE",
             &reviews,
         )?;
