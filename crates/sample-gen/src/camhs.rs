@@ -12,7 +12,10 @@ use chrono::{Datelike, Duration, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::common::{FIRST_YEAR, QUARTERS, quarter_bounds, quarter_file, quarters, uk, write_csv};
+use crate::common::{
+    FIRST_YEAR, QUARTERS, quarter_bounds, quarter_file, quarter_from_history, quarters, uk,
+    with_field, write_csv,
+};
 
 const SEED: u64 = 7_004;
 
@@ -57,9 +60,7 @@ pub fn generate(inbox: &Path) -> std::io::Result<()> {
             .collect();
         if (fy, q) == (2024, 2) {
             // A genuinely bad row: assessed before the referral arrived.
-            let mut fields: Vec<String> = rows[25].split(',').map(str::to_string).collect();
-            fields[2] = "01/01/2020".into();
-            rows[25] = fields.join(",");
+            rows[25] = with_field(&rows[25], 2, "01/01/2020");
         }
         write_csv(
             &inbox.join(format!("camhs/camhs_referrals_{}.csv", quarter_file(fy, q))),
@@ -87,11 +88,7 @@ fn quarter_index(d: NaiveDate) -> usize {
 fn simulate(rng: &mut ChaCha8Rng) -> Vec<Referral> {
     let mut referrals: Vec<Referral> = Vec::new();
     for (i, target) in CASELOAD.iter().enumerate() {
-        let (fy, q) = if i == 0 {
-            (FIRST_YEAR - 1, 4)
-        } else {
-            (FIRST_YEAR + (i as i32 - 1) / 4, ((i - 1) % 4 + 1) as u8)
-        };
+        let (fy, q) = quarter_from_history(i);
         let (start, end) = quarter_bounds(fy, q);
         let open = referrals
             .iter()

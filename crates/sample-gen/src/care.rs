@@ -12,7 +12,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::common::{
-    FIRST_YEAR, QUARTERS, pick, quarter_bounds, quarter_file, quarters, uk, upn_of, write_csv,
+    QUARTERS, pick, quarter_bounds, quarter_file, quarter_from_history, quarters, uk, upn_of,
+    write_csv,
 };
 
 const SEED: u64 = 7_003;
@@ -147,11 +148,7 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<String>> {
                 ));
             }
         }
-        write_csv(
-            &file("reviews"),
-            "CHILD,DOB,REVIEW,REVIEW_CODE",
-            &reviews,
-        )?;
+        write_csv(&file("reviews"), "CHILD,DOB,REVIEW,REVIEW_CODE", &reviews)?;
     }
     Ok(children
         .into_iter()
@@ -166,11 +163,7 @@ fn simulate(rng: &mut ChaCha8Rng) -> (Vec<Child>, Vec<Episode>) {
     let mut children: Vec<Child> = Vec::new();
     let mut periods: Vec<(u32, NaiveDate, NaiveDate)> = Vec::new();
     for (i, target) in IN_CARE.iter().enumerate() {
-        let (fy, q) = if i == 0 {
-            (FIRST_YEAR - 1, 4)
-        } else {
-            (FIRST_YEAR + (i as i32 - 1) / 4, ((i - 1) % 4 + 1) as u8)
-        };
+        let (fy, q) = quarter_from_history(i);
         let (start, end) = quarter_bounds(fy, q);
         let surviving = periods.iter().filter(|(_, _, e)| *e > end).count() as i64;
         let needed = (target + rng.random_range(-2..=2) - surviving).max(10);

@@ -25,6 +25,25 @@ pub fn fy_file(fy: i32) -> String {
     format!("{fy}-{:02}", (fy + 1) % 100)
 }
 
+/// The quarter of a simulation step that starts a quarter before the first
+/// submission: step 0 is 2021/22 Q4 (history), step 1 is 2022/23 Q1, …
+pub fn quarter_from_history(step: usize) -> (i32, u8) {
+    match step {
+        0 => (FIRST_YEAR - 1, 4),
+        _ => (
+            FIRST_YEAR + (step as i32 - 1) / 4,
+            ((step - 1) % 4 + 1) as u8,
+        ),
+    }
+}
+
+/// One field of a CSV row replaced: how the generators plant a bad value.
+pub fn with_field(row: &str, field: usize, value: &str) -> String {
+    let mut fields: Vec<&str> = row.split(',').collect();
+    fields[field] = value;
+    fields.join(",")
+}
+
 /// `2024-25_Q3`: how agencies name a quarter's file.
 pub fn quarter_file(fy: i32, q: u8) -> String {
     format!("{}_Q{q}", fy_file(fy))
@@ -263,6 +282,13 @@ mod tests {
             quarter_bounds(2024, 3).1,
             NaiveDate::from_ymd_opt(2024, 12, 31).unwrap()
         );
+    }
+
+    #[test]
+    fn simulations_start_a_quarter_before_the_first_submission() {
+        assert_eq!(quarter_from_history(0), (2021, 4));
+        assert_eq!(quarter_from_history(1), (2022, 1));
+        assert_eq!(quarter_from_history(12), (2024, 4));
     }
 
     #[test]

@@ -15,8 +15,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::common::{
-    Sheet, around, measure_rows, quarter_file, quarter_title, quarters, upn_of, write_csv,
-    write_xlsx,
+    Sheet, around, measure_rows, quarter_file, quarter_title, quarters, upn_of, with_field,
+    write_csv, write_xlsx,
 };
 
 const SEED: u64 = 7_005;
@@ -75,9 +75,7 @@ pub fn generate(inbox: &Path, known: &Known) -> std::io::Result<()> {
                 .collect();
             if (fy, q) == (2023, 3) {
                 // A genuinely bad row: more sessions attended than possible.
-                let mut fields: Vec<String> = rows[100].split(',').map(str::to_string).collect();
-                fields[3] = "412".into();
-                rows[100] = fields.join(",");
+                rows[100] = with_field(&rows[100], 3, "412");
             }
             write_csv(
                 &inbox.join(format!(

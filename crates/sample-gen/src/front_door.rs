@@ -13,7 +13,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::common::{
     QUARTERS, around, exact_flags, pick, quarter_bounds, quarter_file, quarters, uk, upn_of,
-    weekday_between, working_days_before, write_csv,
+    weekday_between, with_field, working_days_before, write_csv,
 };
 
 const SEED: u64 = 7_001;
@@ -87,9 +87,7 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<String>> {
         let mut rows: Vec<String> = contacts.into_iter().map(|(_, r)| r).collect();
         if (fy, q) == (2023, 3) {
             // A genuinely bad row: a date that does not exist.
-            let mut fields: Vec<&str> = rows[40].split(',').collect();
-            fields[2] = "31/11/2023";
-            rows[40] = fields.join(",");
+            rows[40] = with_field(&rows[40], 2, "31/11/2023");
         }
         write_csv(
             &inbox.join(format!("csc/contacts_{}.csv", quarter_file(fy, q))),

@@ -25,7 +25,9 @@ use chrono::{Duration, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use common::{FIRST_YEAR, fy_file, quarter_bounds, quarters, upn_of};
+use common::{
+    quarter_bounds, quarter_file, quarter_from_history, quarters, upn_of, with_field, write_csv,
+};
 
 /// The seed: change it and every sample file changes.
 const SEED: u64 = 20_250_401;
@@ -82,10 +84,9 @@ pub fn generate(root: &Path) -> std::io::Result<()> {
 /// the children with a plan.
 fn child_protection(inbox: &Path) -> std::io::Result<Vec<String>> {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
-    std::fs::create_dir_all(inbox.join("csc"))?;
     let plans = simulate_plans(&mut rng);
     for (fy, q) in quarters() {
-        let name = format!("cp_plans_{}_Q{q}.csv", fy_file(fy));
+        let name = format!("cp_plans_{}.csv", quarter_file(fy, q));
         let rows = cp_rows(&plans, fy, q, &mut rng);
         match (fy, q) {
             // Q3 2024/25 was first sent without one team's cases, then resubmitted whole.
@@ -96,15 +97,15 @@ fn child_protection(inbox: &Path) -> std::io::Result<Vec<String>> {
                     .filter(|(j, _)| j % 9 != 4)
                     .map(|(_, r)| r.clone())
                     .collect();
-                write_csv(&inbox.join("csc").join(&name), &partial)?;
-                write_csv(
+                write_plans(&inbox.join("csc").join(&name), &partial)?;
+                write_plans(
                     &inbox
                         .join("csc")
-                        .join(format!("cp_plans_{}_Q{q}_resubmitted.csv", fy_file(fy))),
+                        .join(format!("cp_plans_{}_resubmitted.csv", quarter_file(fy, q))),
                     &rows,
                 )?;
             }
-            _ => write_csv(&inbox.join("csc").join(&name), &with_bad_rows(rows, fy, q))?,
+            _ => write_plans(&inbox.join("csc").join(&name), &with_bad_rows(rows, fy, q))?,
         }
     }
     let mut upns: Vec<String> = plans
@@ -136,11 +137,7 @@ fn simulate_plans(rng: &mut ChaCha8Rng) -> Vec<Plan> {
     let mut plans: Vec<Plan> = Vec::new();
     let mut next_child = 100_000u32;
     for (i, target) in CP_TARGETS.iter().enumerate() {
-        let (fy, q) = if i == 0 {
-            (FIRST_YEAR - 1, 4)
-        } else {
-            (FIRST_YEAR + (i as i32 - 1) / 4, ((i - 1) % 4 + 1) as u8)
-        };
+        let (fy, q) = quarter_from_history(i);
         let (start, end) = quarter_bounds(fy, q);
         let surviving = plans.iter().filter(|p| p.end > end).count() as i64;
         // The first quarter seeds a year of history: those plans started earlier.
@@ -209,31 +206,23 @@ fn cp_rows(plans: &[Plan], fy: i32, q: u8, rng: &mut ChaCha8Rng) -> Vec<String> 
 
 /// A few genuinely bad rows, so the rejects are shown working.
 fn with_bad_rows(mut rows: Vec<String>, fy: i32, q: u8) -> Vec<String> {
-    let corrupt = |row: &str, field: usize, value: &str| {
-        let mut fields: Vec<String> = row.split(',').map(str::to_string).collect();
-        fields[field] = value.to_string();
-        fields.join(",")
-    };
     match (fy, q) {
         (2023, 2) if rows.len() > 20 => {
-            rows[7] = corrupt(&rows[7], 1, "31/02/2023");
-            rows[15] = corrupt(&rows[15], 2, "01/01/2020");
+            rows[7] = with_field(&rows[7], 1, "31/02/2023");
+            rows[15] = with_field(&rows[15], 2, "01/01/2020");
         }
-        (2024, 1) if rows.len() > 20 => rows[11] = corrupt(&rows[11], 3, "Cat: Financial"),
+        (2024, 1) if rows.len() > 20 => rows[11] = with_field(&rows[11], 3, "Cat: Financial"),
         _ => {}
     }
     rows
 }
 
-fn write_csv(path: &Path, rows: &[String]) -> std::io::Result<()> {
-    let mut text = String::from(
-        "Child ID,Plan Start Date,Plan End Date,Category of Abuse,Unborn,UPN,Second or Subsequent Plan\r\n",
-    );
-    for r in rows {
-        text.push_str(r);
-        text.push_str("\r\n");
-    }
-    std::fs::write(path, text)
+fn write_plans(path: &Path, rows: &[String]) -> std::io::Result<()> {
+    write_csv(
+        path,
+        "Child ID,Plan Start Date,Plan End Date,Category of Abuse,Unborn,UPN,Second or Subsequent Plan",
+        rows,
+    )
 }
 
 #[cfg(test)]
