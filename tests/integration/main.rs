@@ -8,6 +8,7 @@ mod bad_inputs;
 mod benchmarks;
 mod config_errors;
 mod feeds;
+mod independent;
 mod ingest;
 mod report;
 mod warehouse;

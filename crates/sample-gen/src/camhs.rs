@@ -13,8 +13,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::common::{
-    FIRST_YEAR, QUARTERS, quarter_bounds, quarter_file, quarter_from_history, quarters, uk,
-    with_field, write_csv,
+    FIRST_YEAR, QUARTERS, quarter_at, quarter_bounds, quarter_file, quarters, uk, with_field,
+    write_csv,
 };
 
 const SEED: u64 = 7_004;
@@ -88,7 +88,7 @@ fn quarter_index(d: NaiveDate) -> usize {
 fn simulate(rng: &mut ChaCha8Rng) -> Vec<Referral> {
     let mut referrals: Vec<Referral> = Vec::new();
     for (i, target) in CASELOAD.iter().enumerate() {
-        let (fy, q) = quarter_from_history(i);
+        let (fy, q) = quarter_at(i as i32 - 1);
         let (start, end) = quarter_bounds(fy, q);
         let open = referrals
             .iter()

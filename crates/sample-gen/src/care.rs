@@ -12,16 +12,20 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::common::{
-    QUARTERS, pick, quarter_bounds, quarter_file, quarter_from_history, quarters, uk, upn_of,
-    write_csv,
+    QUARTERS, pick, quarter_at, quarter_bounds, quarter_file, quarters, uk, upn_of, write_csv,
 };
 
 const SEED: u64 = 7_003;
 
-/// Children in care at each quarter end, 2021/22 Q4 (history) … 2024/25 Q4.
+/// Children in care at each quarter end, 2021/22 Q4 … 2024/25 Q4.
 const IN_CARE: [i64; QUARTERS + 1] = [
     290, 288, 286, 284, 288, 283, 281, 282, 279, 284, 287, 283, 289,
 ];
+
+/// Quarters simulated at the first target before 2021/22 Q4: periods of care
+/// last up to six and a half years, so by the first submitted quarter children
+/// start and leave care at their usual pace.
+const WARM_UP: usize = 28;
 
 /// One episode: a stretch of care under one legal status and placement.
 struct Episode {
@@ -136,9 +140,12 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<String>> {
             &rows,
         )?;
         let mut reviews = Vec::new();
+        // Reviews held in the twelve months to the quarter's end, so each
+        // review in the quarter comes with the one before it.
+        let year_before = end - Duration::days(365);
         for id in &ids {
             let c = child(*id);
-            for r in c.reviews.iter().filter(|r| **r >= start && **r <= end) {
+            for r in c.reviews.iter().filter(|r| **r > year_before && **r <= end) {
                 reviews.push(format!(
                     "{},{},{},PN{}",
                     c.id,
@@ -150,11 +157,17 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<String>> {
         }
         write_csv(&file("reviews"), "CHILD,DOB,REVIEW,REVIEW_CODE", &reviews)?;
     }
-    Ok(children
-        .into_iter()
-        .filter(|c| !c.upn.is_empty())
-        .map(|c| c.upn)
-        .collect())
+    // Children in care at some point in the submitted quarters, in the order
+    // they came into care.
+    let (first, _) = quarter_bounds(quarter_at(0).0, 1);
+    let mut in_care: Vec<String> = Vec::new();
+    for e in episodes.iter().filter(|e| e.end >= first) {
+        let upn = &children[(e.child - 500_000) as usize].upn;
+        if !upn.is_empty() && !in_care.contains(upn) {
+            in_care.push(upn.clone());
+        }
+    }
+    Ok(in_care)
 }
 
 /// Periods of care started quarter by quarter so the number in care at each
@@ -162,8 +175,9 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<String>> {
 fn simulate(rng: &mut ChaCha8Rng) -> (Vec<Child>, Vec<Episode>) {
     let mut children: Vec<Child> = Vec::new();
     let mut periods: Vec<(u32, NaiveDate, NaiveDate)> = Vec::new();
-    for (i, target) in IN_CARE.iter().enumerate() {
-        let (fy, q) = quarter_from_history(i);
+    let targets = std::iter::repeat_n(&IN_CARE[0], WARM_UP).chain(&IN_CARE);
+    for (i, target) in targets.enumerate() {
+        let (fy, q) = quarter_at(i as i32 - WARM_UP as i32 - 1);
         let (start, end) = quarter_bounds(fy, q);
         let surviving = periods.iter().filter(|(_, _, e)| *e > end).count() as i64;
         let needed = (target + rng.random_range(-2..=2) - surviving).max(10);
@@ -174,7 +188,7 @@ fn simulate(rng: &mut ChaCha8Rng) -> (Vec<Child>, Vec<Episode>) {
                 start + Duration::days(rng.random_range(0..(end - start).num_days()))
             };
             let days = if i == 0 {
-                // History: children already in care leave steadily from then on.
+                // Children already in care when the simulation starts.
                 (end - began).num_days() + rng.random_range(30..2_400)
             } else if rng.random::<f64>() < 0.3 {
                 rng.random_range(100..400)

@@ -25,16 +25,12 @@ pub fn fy_file(fy: i32) -> String {
     format!("{fy}-{:02}", (fy + 1) % 100)
 }
 
-/// The quarter of a simulation step that starts a quarter before the first
-/// submission: step 0 is 2021/22 Q4 (history), step 1 is 2022/23 Q1, …
-pub fn quarter_from_history(step: usize) -> (i32, u8) {
-    match step {
-        0 => (FIRST_YEAR - 1, 4),
-        _ => (
-            FIRST_YEAR + (step as i32 - 1) / 4,
-            ((step - 1) % 4 + 1) as u8,
-        ),
-    }
+/// The quarter `offset` quarters after 2022/23 Q1, the first with
+/// submissions (negative: before it). Simulations start some quarters early
+/// so that the first submitted quarter looks like every other one.
+pub fn quarter_at(offset: i32) -> (i32, u8) {
+    let index = FIRST_YEAR * 4 + offset;
+    (index.div_euclid(4), (index.rem_euclid(4) + 1) as u8)
 }
 
 /// One field of a CSV row replaced: how the generators plant a bad value.
@@ -133,6 +129,15 @@ pub fn exact_flags(rng: &mut ChaCha8Rng, n: usize, share: f64) -> Vec<bool> {
     let mut flags: Vec<bool> = (0..n).map(|i| i < k).collect();
     flags.shuffle(rng);
     flags
+}
+
+/// Flags spread evenly through a list in the proportion `share` (one in
+/// four: the 4th, 8th, …): any run of neighbours in the list has close to the
+/// share, where a random draw could leave a run of one kind together.
+pub fn spaced_flags(n: usize, share: f64) -> Vec<bool> {
+    (0..n)
+        .map(|k| ((k + 1) as f64 * share).floor() > (k as f64 * share).floor())
+        .collect()
 }
 
 /// A whole number within `spread` of `mean`, either side.
@@ -285,10 +290,11 @@ mod tests {
     }
 
     #[test]
-    fn simulations_start_a_quarter_before_the_first_submission() {
-        assert_eq!(quarter_from_history(0), (2021, 4));
-        assert_eq!(quarter_from_history(1), (2022, 1));
-        assert_eq!(quarter_from_history(12), (2024, 4));
+    fn quarters_count_from_the_first_submission() {
+        assert_eq!(quarter_at(-1), (2021, 4));
+        assert_eq!(quarter_at(-8), (2020, 1));
+        assert_eq!(quarter_at(0), (2022, 1));
+        assert_eq!(quarter_at(11), (2024, 4));
     }
 
     #[test]
@@ -309,5 +315,15 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let flags = exact_flags(&mut rng, 1000, 0.416);
         assert_eq!(flags.iter().filter(|f| **f).count(), 416);
+    }
+
+    #[test]
+    fn spaced_flags_keep_the_share_in_every_stretch() {
+        let flags = spaced_flags(1000, 0.28);
+        assert_eq!(flags.iter().filter(|f| **f).count(), 280);
+        for window in flags.windows(50) {
+            let set = window.iter().filter(|f| **f).count();
+            assert!((13..=15).contains(&set), "{set} of 50");
+        }
     }
 }

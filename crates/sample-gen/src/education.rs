@@ -5,7 +5,7 @@
 //! The attendance files include the children known to social care (in need,
 //! with a child protection plan, in care) by the same pupil number, so the
 //! warehouse links them once both are pseudonymised. Rates stay steady:
-//! about one pupil in six persistently absent overall, far more among
+//! about one pupil in five persistently absent overall, far more among
 //! children known to social care.
 
 use std::collections::BTreeMap;
@@ -15,16 +15,17 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::common::{
-    Sheet, around, measure_rows, quarter_file, quarter_title, quarters, upn_of, with_field,
-    write_csv, write_xlsx,
+    Sheet, around, measure_rows, quarter_file, quarter_title, quarters, spaced_flags, upn_of,
+    with_field, write_csv, write_xlsx,
 };
 
 const SEED: u64 = 7_005;
-const PUPILS: u32 = 2_500;
+const PUPILS: u32 = 8_000;
 
 /// Children known to social care, by pupil number.
 pub struct Known<'a> {
-    pub in_need: &'a [String],
+    /// Quarter by quarter, the children an assessment found in need.
+    pub in_need: &'a [Vec<String>],
     pub protection: &'a [String],
     pub in_care: &'a [String],
 }
@@ -34,21 +35,21 @@ pub fn generate(inbox: &Path, known: &Known) -> std::io::Result<()> {
     // Each pupil keeps a tendency to be absent from term to term.
     // (A child in two groups keeps the first tendency drawn.)
     let mut pupils: BTreeMap<String, f64> = BTreeMap::new();
-    let mut add = |upn: &String, persistent_share: f64, rng: &mut ChaCha8Rng| {
-        let t = tendency(rng, persistent_share);
-        pupils.entry(upn.clone()).or_insert(t);
+    let mut add = |upns: &[String], persistent_share: f64, rng: &mut ChaCha8Rng| {
+        // The share asked, spread evenly through each group in the order its
+        // members became known, so the group's rate holds steady however its
+        // members change from year to year.
+        for (upn, persistent) in upns.iter().zip(spaced_flags(upns.len(), persistent_share)) {
+            let t = tendency(rng, persistent);
+            pupils.entry(upn.clone()).or_insert(t);
+        }
     };
-    for k in 0..PUPILS {
-        add(&upn_of(900_000 + k), 0.16, &mut rng);
-    }
-    for upn in known.protection {
-        add(upn, 0.45, &mut rng);
-    }
-    for upn in known.in_care {
-        add(upn, 0.28, &mut rng);
-    }
-    for upn in known.in_need {
-        add(upn, 0.38, &mut rng);
+    let everyone: Vec<String> = (0..PUPILS).map(|k| upn_of(900_000 + k)).collect();
+    add(&everyone, 0.16, &mut rng);
+    add(known.protection, 0.45, &mut rng);
+    add(known.in_care, 0.28, &mut rng);
+    for found in known.in_need {
+        add(found, 0.38, &mut rng);
     }
 
     for (fy, q) in quarters() {
@@ -124,15 +125,14 @@ pub fn generate(inbox: &Path, known: &Known) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Share of sessions a pupil tends to miss: persistent absence (10% or more)
-/// for about `persistent_share` of pupils, severe (50% or more) for a few.
-fn tendency(rng: &mut ChaCha8Rng, persistent_share: f64) -> f64 {
-    let roll: f64 = rng.random();
-    if roll < persistent_share * 0.12 {
-        rng.random_range(0.55..0.9)
-    } else if roll < persistent_share {
-        rng.random_range(0.13..0.45)
-    } else {
+/// Share of sessions a pupil tends to miss: 13–90% for a persistently absent
+/// pupil (one in eight of them severely, 50% or more), under 7% otherwise.
+fn tendency(rng: &mut ChaCha8Rng, persistent: bool) -> f64 {
+    if !persistent {
         rng.random_range(0.0..0.07)
+    } else if rng.random::<f64>() < 0.12 {
+        rng.random_range(0.55..0.9)
+    } else {
+        rng.random_range(0.13..0.45)
     }
 }

@@ -49,9 +49,10 @@ const ASSESSMENT_OUTCOMES: [(&str, f64); 4] = [
     ("Strategy Discussion", 0.12),
 ];
 
-/// Writes contacts and assessments; returns the children found to be in need
-/// (their UPNs), whom the schools' attendance returns include.
-pub fn generate(inbox: &Path) -> std::io::Result<Vec<String>> {
+/// Writes contacts and assessments; returns, quarter by quarter, the children
+/// found to be in need (their UPNs), whom the schools' attendance returns
+/// include.
+pub fn generate(inbox: &Path) -> std::io::Result<Vec<Vec<String>>> {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let mut in_need = Vec::new();
     for (i, (fy, q)) in quarters().enumerate() {
@@ -100,6 +101,7 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<String>> {
         let share = 0.90 + rng.random_range(-0.012..0.012);
         let in_time = exact_flags(&mut rng, n, share);
         let mut assessments = Vec::with_capacity(n);
+        let mut found_in_need = Vec::new();
         for on_time in in_time {
             let done = weekday_between(&mut rng, start, end);
             let days = if on_time {
@@ -117,7 +119,7 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<String>> {
             };
             let outcome = *pick(&mut rng, &ASSESSMENT_OUTCOMES);
             if outcome == "Child in Need Plan" && !upn.is_empty() {
-                in_need.push(upn.clone());
+                found_in_need.push(upn.clone());
             }
             assessments.push((
                 done,
@@ -131,8 +133,9 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<String>> {
             "Child ID,UPN,Assessment Start Date,Assessment Authorised Date,Assessment Outcome",
             &rows,
         )?;
+        found_in_need.sort();
+        found_in_need.dedup();
+        in_need.push(found_in_need);
     }
-    in_need.sort();
-    in_need.dedup();
     Ok(in_need)
 }

@@ -25,14 +25,14 @@ use chrono::{Duration, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use common::{
-    quarter_bounds, quarter_file, quarter_from_history, quarters, upn_of, with_field, write_csv,
-};
+use common::{quarter_at, quarter_bounds, quarter_file, quarters, upn_of, with_field, write_csv};
 
 /// The seed: change it and every sample file changes.
 const SEED: u64 = 20_250_401;
 /// Target number of children with a plan at the end of each quarter, from
-/// 2021/22 Q4 (a year of history before the first submission) to 2024/25 Q4.
+/// 2021/22 Q4 to 2024/25 Q4. The simulation runs `WARM_UP` quarters before
+/// that at the first target, so plans start and end at their usual pace by
+/// the first submitted quarter.
 const CP_TARGETS: [u32; 13] = [
     220, 225, 230, 222, 216, 205, 196, 190, 184, 190, 198, 204, 208,
 ];
@@ -48,6 +48,8 @@ const CATEGORIES: [(&[&str], f64); 5] = [
     (&["Physical Abuse", "P", "Cat: Physical"], 0.027),
     (&["Multiple", "M"], 0.01),
 ];
+
+const WARM_UP: usize = 8;
 
 struct Plan {
     child: u32,
@@ -108,14 +110,14 @@ fn child_protection(inbox: &Path) -> std::io::Result<Vec<String>> {
             _ => write_plans(&inbox.join("csc").join(&name), &with_bad_rows(rows, fy, q))?,
         }
     }
-    let mut upns: Vec<String> = plans
+    // Children with a plan in the submitted quarters, in the order the plans
+    // started (each plan is a different child).
+    let (first, _) = quarter_bounds(quarter_at(0).0, 1);
+    Ok(plans
         .iter()
-        .filter(|p| has_upn(p))
+        .filter(|p| p.end >= first && has_upn(p))
         .map(|p| upn_of(p.child))
-        .collect();
-    upns.sort();
-    upns.dedup();
-    Ok(upns)
+        .collect())
 }
 
 /// Unborn babies and children under five have no pupil number: about one
@@ -136,13 +138,14 @@ fn is_second_plan(p: &Plan) -> bool {
 fn simulate_plans(rng: &mut ChaCha8Rng) -> Vec<Plan> {
     let mut plans: Vec<Plan> = Vec::new();
     let mut next_child = 100_000u32;
-    for (i, target) in CP_TARGETS.iter().enumerate() {
-        let (fy, q) = quarter_from_history(i);
+    let targets = std::iter::repeat_n(&CP_TARGETS[0], WARM_UP).chain(&CP_TARGETS);
+    for (i, target) in targets.enumerate() {
+        let (fy, q) = quarter_at(i as i32 - WARM_UP as i32 - 1);
         let (start, end) = quarter_bounds(fy, q);
         let surviving = plans.iter().filter(|p| p.end > end).count() as i64;
-        // The first quarter seeds a year of history: those plans started earlier.
         let needed = (*target as i64 + rng.random_range(-3..=3) - surviving).max(12);
         for _ in 0..needed {
+            // The very first quarter seeds plans that started earlier.
             let plan_start = if i == 0 {
                 end - Duration::days(rng.random_range(0..360))
             } else {
