@@ -18,6 +18,16 @@ fn every_config_error_is_reported_at_once_with_its_location() {
         metric.replace("  indicator:\n", "  indicater:\n"),
     )
     .unwrap();
+    let wait = "metrics/camhs_weeks_assessment_to_first_appointment.yaml";
+    let metric = std::fs::read_to_string(p.path().join(wait)).unwrap();
+    std::fs::write(
+        p.path().join(wait),
+        metric.replace(
+            "pair_with: camhs_open_caseload",
+            "pair_with: camhs_open_caseloads",
+        ),
+    )
+    .unwrap();
     let out = p.cmd(&["ingest"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -25,7 +35,11 @@ fn every_config_error_is_reported_at_once_with_its_location() {
         err.starts_with("error: reading the project pqa.yaml"),
         "{err}"
     );
-    assert!(err.contains("3 configuration problem(s)"), "{err}");
+    assert!(err.contains("4 configuration problem(s)"), "{err}");
+    assert!(
+        err.contains("camhs_weeks_assessment_to_first_appointment.yaml:15:1: pair_with names `camhs_open_caseloads`, which is not another metric (did you mean `camhs_open_caseload`?)"),
+        "{err}"
+    );
     assert!(
         err.contains("pipelines/cp_plans.yaml:6:1: unknown field `sorce`")
             && err.contains("(did you mean `source`?)"),

@@ -119,7 +119,7 @@ fn try_shows_rows_rejects_and_counts_without_a_warehouse() {
         "{out}"
     );
     assert!(
-        out.ends_with("rows read 262 = accepted 260 + rejected 2\n"),
+        out.ends_with("rows read 268 = accepted 266 + rejected 2\n"),
         "{out}"
     );
     assert!(!out.contains("CS1"), "identifiers are shown pseudonymised");

@@ -8,6 +8,7 @@ mod bad_inputs;
 mod benchmarks;
 mod config_errors;
 mod feeds;
+mod findings;
 mod independent;
 mod ingest;
 mod report;
@@ -19,6 +20,11 @@ use std::process::{Command, Output};
 /// The repository root.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The published statistics shared with the project, read in place.
+pub fn shared_external() -> PathBuf {
+    repo().join("../shared/external")
 }
 
 /// The bundled sample inbox.
@@ -69,6 +75,22 @@ impl TestProject {
         let to = self.inbox().join(relative);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(sample_inbox().join(relative), to).unwrap();
+    }
+
+    /// Makes one file of the shared published statistics
+    /// (`../shared/external/<relative>`) available to the project's published
+    /// folder, a temporary copy: published files are never copied into the
+    /// repository.
+    pub fn publish(&self, relative: &str) {
+        let published = self.path().join("published");
+        let to = published.join(relative);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(shared_external().join(relative), to).unwrap();
+        let project_file = self.path().join("pqa.yaml");
+        let project = std::fs::read_to_string(&project_file).unwrap();
+        if !project.contains("\npublished:") {
+            std::fs::write(project_file, format!("{project}\npublished: published\n")).unwrap();
+        }
     }
 
     /// Writes a file into the inbox.

@@ -1,15 +1,18 @@
 //! `pqa report`: metrics from the query layer, rendered to HTML and Markdown.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use arrow::array::{Array, AsArray};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Int64Type};
+use arrow::datatypes::{DataType, Float64Type, Int64Type};
+use pqa_core::config::BenchmarkKind;
 use pqa_core::{Period, Project};
 use pqa_query::QueryLayer;
 use pqa_report::{Disclosure, FeedQuality, ReportInput, RunInfo};
 use pqa_store::{REJECTS, Warehouse};
+use pqa_trends::BenchmarkPosition;
 
 /// Builds the report for `period` (default: the half year of the latest
 /// data) and writes `pqa-report-<period>.html` and `.md` into `out`.
@@ -32,6 +35,7 @@ pub async fn write(
         metrics.push((spec, layer.series(spec).await?));
     }
     let quality = quality(project, &layer, period).await?;
+    let benchmarks = benchmark_positions(project, &layer).await?;
     let run = layer.run.as_ref().map(|r| RunInfo {
         number: r.run_number,
         tables: r.tables.iter().map(|(t, v)| (t.clone(), *v)).collect(),
@@ -41,6 +45,7 @@ pub async fn write(
         period,
         run,
         metrics,
+        benchmarks,
         quality,
         validation_link: out
             .join("validation/latest.html")
@@ -170,6 +175,84 @@ async fn quality(
             rows_accepted,
             rows_rejected,
         });
+    }
+    Ok(out)
+}
+
+/// For each metric with a published benchmark: the partnership's latest
+/// published figure, its statistical neighbours' and England's for the same
+/// year. Empty when the area, the benchmarks or the neighbours are not loaded.
+async fn benchmark_positions(
+    project: &Project,
+    layer: &QueryLayer,
+) -> Result<BTreeMap<String, BenchmarkPosition>> {
+    let mut out = BTreeMap::new();
+    let loaded = |t: &str| layer.run.as_ref().is_some_and(|r| r.tables.contains_key(t));
+    let Some(area) = &project.file.area else {
+        return Ok(out);
+    };
+    let Ok(la) = area.la_number.parse::<i64>() else {
+        return Ok(out);
+    };
+    if !loaded("benchmarks") || !loaded("statistical_neighbours") {
+        return Ok(out);
+    }
+    for spec in &project.metrics {
+        // Only rates can be set against other areas: their sizes differ.
+        let Some(benchmark) = spec
+            .benchmark
+            .as_ref()
+            .filter(|b| b.kind == BenchmarkKind::Rate)
+        else {
+            continue;
+        };
+        let measure = benchmark.measure.replace('\'', "''");
+        let sql = format!(
+            "WITH sn AS (
+               SELECT unnest(make_array(sn_1, sn_2, sn_3, sn_4, sn_5, sn_6, sn_7, sn_8, sn_9, sn_10)) AS code
+               FROM statistical_neighbours WHERE la_number = {la}),
+             latest AS (
+               SELECT max(year) AS year FROM benchmarks
+               WHERE measure = '{measure}' AND area_code = {la} AND value IS NOT NULL)
+             SELECT b.year,
+                    CASE WHEN b.area_code = {la} THEN 'own' WHEN b.area = 'England' THEN 'england' ELSE 'neighbour' END,
+                    CAST(b.value AS DOUBLE),
+                    b.measure_description
+             FROM benchmarks b JOIN latest ON b.year = latest.year
+             WHERE b.measure = '{measure}' AND b.value IS NOT NULL
+               AND (b.area_code = {la} OR b.area = 'England' OR b.area_code IN (SELECT code FROM sn))"
+        );
+        let mut position = BenchmarkPosition {
+            description: format!("figure ({})", benchmark.measure),
+            year: String::new(),
+            own: f64::NAN,
+            neighbours: Vec::new(),
+            england: None,
+        };
+        for batch in layer.sql(&sql).await? {
+            let year = cast(batch.column(0), &DataType::Utf8)?;
+            let role = cast(batch.column(1), &DataType::Utf8)?;
+            let value = batch.column(2).as_primitive::<Float64Type>();
+            for i in 0..batch.num_rows() {
+                position.year = year.as_string::<i32>().value(i).to_string();
+                match role.as_string::<i32>().value(i) {
+                    "own" => {
+                        position.own = value.value(i);
+                        let description = cast(batch.column(3), &DataType::Utf8)?;
+                        let description = description.as_string::<i32>();
+                        if description.is_valid(i) && !description.value(i).is_empty() {
+                            position.description =
+                                pqa_trends::words::mid_sentence(description.value(i));
+                        }
+                    }
+                    "england" => position.england = Some(value.value(i)),
+                    _ => position.neighbours.push(value.value(i)),
+                }
+            }
+        }
+        if position.own.is_finite() {
+            out.insert(spec.metric.clone(), position);
+        }
     }
     Ok(out)
 }

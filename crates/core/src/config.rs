@@ -424,6 +424,16 @@ pub struct MetricSpec {
     /// The published measure to compare against, where one exists.
     #[serde(default)]
     pub benchmark: Option<Benchmark>,
+    /// Another metric this one is read with, for "despite X falling, Y rose"
+    /// (e.g. a waiting time with the caseload).
+    #[serde(default)]
+    pub pair_with: Option<String>,
+    /// The count this metric is a rate of (e.g. children in care per 10,000
+    /// of children in care). Its ups and downs are the count's, so the report
+    /// asks about them once, under the count, and compares only the rate with
+    /// other areas.
+    #[serde(default)]
+    pub rate_of: Option<String>,
     /// SQL returning columns `period` (e.g. `2024/25-Q3`) and `value`.
     pub sql: String,
 }
@@ -443,10 +453,26 @@ pub struct Target {
 pub struct Benchmark {
     /// The `measure` code in the benchmarks table, e.g. `ReReferral`.
     pub measure: String,
+    /// `rate` when the published figure is a percentage or a rate per
+    /// population, which can be set against other areas'; `count` (the
+    /// default) when it is a number, which cannot: areas differ in size.
+    #[serde(default)]
+    pub kind: BenchmarkKind,
     /// How the published figure differs from ours, if it does (e.g. a yearly
     /// rate against our quarter-end count).
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// Whether a published figure can be compared between areas.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BenchmarkKind {
+    /// A percentage or a rate per population.
+    Rate,
+    /// A number of children, plans, …
+    #[default]
+    Count,
 }
 
 fn yes() -> bool {
@@ -520,6 +546,25 @@ impl Project {
                     "metric",
                     format!("metric `{name}` has the name of a table: each metric is queryable as a view named after it, so choose another name"),
                 ));
+            }
+            let names: Vec<&str> = metrics.iter().map(|(_, _, m)| m.metric.as_str()).collect();
+            for (key, other) in [
+                ("pair_with", &metric.pair_with),
+                ("rate_of", &metric.rate_of),
+            ] {
+                match other {
+                    Some(other) if !names.contains(&other.as_str()) || other == name => errors
+                        .push(at(
+                            path,
+                            text,
+                            key,
+                            format!(
+                                "{key} names `{other}`, which is not another metric{}",
+                                did_you_mean(other, &names)
+                            ),
+                        )),
+                    _ => {}
+                }
             }
         }
 

@@ -7,8 +7,11 @@ pub mod disclosure;
 pub mod validation;
 mod view;
 
+use std::collections::BTreeMap;
+
 use minijinja::Environment;
 use pqa_core::{MetricSpec, Period, Series};
+use pqa_trends::BenchmarkPosition;
 
 pub use disclosure::{Disclosure, Published, SUPPRESSED};
 pub use view::{FeedQuality, RunInfo};
@@ -36,6 +39,9 @@ pub struct ReportInput<'a> {
     pub run: Option<RunInfo>,
     /// Each metric with its series, in catalogue order.
     pub metrics: Vec<(&'a MetricSpec, Series)>,
+    /// Where the partnership's published figure sits among its statistical
+    /// neighbours', by metric, for metrics with a benchmark.
+    pub benchmarks: BTreeMap<String, BenchmarkPosition>,
     /// What each feed sent for the period.
     pub quality: Vec<FeedQuality>,
     pub disclosure: Disclosure,

@@ -78,11 +78,12 @@ const ETHNIC: [(&str, f64); 4] = [
     ("AOTH", 0.04),
 ];
 
-/// Writes the quarterly extracts; returns the UPNs of children in care, whom
-/// the schools' attendance returns include.
-pub fn generate(inbox: &Path) -> std::io::Result<Vec<String>> {
+/// Writes the quarterly extracts; returns, quarter by quarter, the UPNs of
+/// the children in care, whom the schools' attendance returns include.
+pub fn generate(inbox: &Path) -> std::io::Result<Vec<Vec<String>>> {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let (children, episodes) = simulate(&mut rng);
+    let mut in_care = Vec::new();
     for (fy, q) in quarters() {
         let (start, end) = quarter_bounds(fy, q);
         // ssda903/episodes_2024-25_Q3.csv: the period is in each file's name.
@@ -95,6 +96,12 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<String>> {
         ids.sort_unstable();
         ids.dedup();
         let child = |id: u32| &children[(id - 500_000) as usize];
+        in_care.push(
+            ids.iter()
+                .map(|id| child(*id).upn.clone())
+                .filter(|upn| !upn.is_empty())
+                .collect(),
+        );
         let header: Vec<String> = ids
             .iter()
             .map(|id| {
@@ -156,16 +163,6 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<String>> {
             }
         }
         write_csv(&file("reviews"), "CHILD,DOB,REVIEW,REVIEW_CODE", &reviews)?;
-    }
-    // Children in care at some point in the submitted quarters, in the order
-    // they came into care.
-    let (first, _) = quarter_bounds(quarter_at(0).0, 1);
-    let mut in_care: Vec<String> = Vec::new();
-    for e in episodes.iter().filter(|e| e.end >= first) {
-        let upn = &children[(e.child - 500_000) as usize].upn;
-        if !upn.is_empty() && !in_care.contains(upn) {
-            in_care.push(upn.clone());
-        }
     }
     Ok(in_care)
 }

@@ -20,6 +20,11 @@ pub fn quarters() -> impl Iterator<Item = (i32, u8)> {
     (FIRST_YEAR..FIRST_YEAR + YEARS).flat_map(|fy| (1..=4).map(move |q| (fy, q)))
 }
 
+/// The position of a quarter among `quarters()` (2022/23 Q1 is 0).
+pub fn quarter_index(fy: i32, q: u8) -> usize {
+    ((fy - FIRST_YEAR) * 4 + i32::from(q) - 1) as usize
+}
+
 /// `2024` → `2024-25`, as agencies name files.
 pub fn fy_file(fy: i32) -> String {
     format!("{fy}-{:02}", (fy + 1) % 100)
@@ -135,9 +140,12 @@ pub fn exact_flags(rng: &mut ChaCha8Rng, n: usize, share: f64) -> Vec<bool> {
 /// four: the 4th, 8th, …): any run of neighbours in the list has close to the
 /// share, where a random draw could leave a run of one kind together.
 pub fn spaced_flags(n: usize, share: f64) -> Vec<bool> {
-    (0..n)
-        .map(|k| ((k + 1) as f64 * share).floor() > (k as f64 * share).floor())
-        .collect()
+    (0..n).map(|k| spaced_flag(k, share)).collect()
+}
+
+/// The `k`th of [`spaced_flags`], for lists built one item at a time.
+pub fn spaced_flag(k: usize, share: f64) -> bool {
+    ((k + 1) as f64 * share).floor() > (k as f64 * share).floor()
 }
 
 /// A whole number within `spread` of `mean`, either side.

@@ -5,7 +5,7 @@
 //! The attendance files include the children known to social care (in need,
 //! with a child protection plan, in care) by the same pupil number, so the
 //! warehouse links them once both are pseudonymised. Rates stay steady:
-//! about one pupil in five persistently absent overall, far more among
+//! about one pupil in seven persistently absent overall, far more among
 //! children known to social care.
 
 use std::collections::BTreeMap;
@@ -15,41 +15,54 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::common::{
-    Sheet, around, measure_rows, quarter_file, quarter_title, quarters, spaced_flags, upn_of,
-    with_field, write_csv, write_xlsx,
+    Sheet, around, exact_flags, measure_rows, quarter_file, quarter_index, quarter_title, quarters,
+    spaced_flags, upn_of, with_field, write_csv, write_xlsx,
 };
 
 const SEED: u64 = 7_005;
 const PUPILS: u32 = 8_000;
 
-/// Children known to social care, by pupil number.
+/// Children known to social care, by pupil number, quarter by quarter
+/// (index 0 is 2022/23 Q1).
 pub struct Known<'a> {
-    /// Quarter by quarter, the children an assessment found in need.
+    /// The children an assessment found in need in each quarter.
     pub in_need: &'a [Vec<String>],
-    pub protection: &'a [String],
-    pub in_care: &'a [String],
+    /// The children with a child protection plan at some point in the quarter.
+    pub protection: &'a [Vec<String>],
+    /// The children in care at some point in the quarter.
+    pub in_care: &'a [Vec<String>],
 }
+
+/// The share of each group persistently absent in a term (before a term's
+/// wobble of up to 2 points either way).
+const PROTECTION_SHARE: f64 = 0.45;
+const IN_CARE_SHARE: f64 = 0.28;
+const IN_NEED_SHARE: f64 = 0.38;
+const EVERYONE_SHARE: f64 = 0.16;
 
 pub fn generate(inbox: &Path, known: &Known) -> std::io::Result<()> {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
-    // Each pupil keeps a tendency to be absent from term to term.
-    // (A child in two groups keeps the first tendency drawn.)
+    // Every pupil has a usual tendency to be absent. Children known to social
+    // care are in every term's return; in the terms they are known, whether
+    // they are persistently absent is drawn afresh for their group, so each
+    // group's rate wobbles around its share without drifting as its members
+    // change.
     let mut pupils: BTreeMap<String, f64> = BTreeMap::new();
-    let mut add = |upns: &[String], persistent_share: f64, rng: &mut ChaCha8Rng| {
-        // The share asked, spread evenly through each group in the order its
-        // members became known, so the group's rate holds steady however its
-        // members change from year to year.
-        for (upn, persistent) in upns.iter().zip(spaced_flags(upns.len(), persistent_share)) {
-            let t = tendency(rng, persistent);
-            pupils.entry(upn.clone()).or_insert(t);
-        }
-    };
     let everyone: Vec<String> = (0..PUPILS).map(|k| upn_of(900_000 + k)).collect();
-    add(&everyone, 0.16, &mut rng);
-    add(known.protection, 0.45, &mut rng);
-    add(known.in_care, 0.28, &mut rng);
-    for found in known.in_need {
-        add(found, 0.38, &mut rng);
+    let known_ever = known
+        .protection
+        .iter()
+        .chain(known.in_care)
+        .chain(known.in_need);
+    for (upn, persistent) in everyone
+        .iter()
+        .zip(spaced_flags(everyone.len(), EVERYONE_SHARE))
+        .chain(known_ever.flatten().map(|upn| (upn, false)))
+    {
+        if !pupils.contains_key(upn) {
+            let t = tendency(&mut rng, persistent);
+            pupils.insert(upn.clone(), t);
+        }
     }
 
     for (fy, q) in quarters() {
@@ -60,9 +73,36 @@ pub fn generate(inbox: &Path, known: &Known) -> std::io::Result<()> {
             _ => ("", 0),
         };
         if possible > 0 {
+            let i = quarter_index(fy, q);
+            // In need: assessed in this quarter or the three before.
+            let in_need: Vec<String> = known.in_need[i.saturating_sub(3)..=i].concat();
+            let mut this_term: BTreeMap<&str, f64> = BTreeMap::new();
+            for (group, share) in [
+                (&known.protection[i], PROTECTION_SHARE),
+                (&known.in_care[i], IN_CARE_SHARE),
+                (&in_need, IN_NEED_SHARE),
+            ] {
+                // A child in two groups counts in the first.
+                let mut members: Vec<&str> = group
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|u| !this_term.contains_key(u))
+                    .collect();
+                members.sort_unstable();
+                members.dedup();
+                let share = share + rng.random_range(-0.02..0.02);
+                for (upn, persistent) in
+                    members
+                        .iter()
+                        .zip(exact_flags(&mut rng, members.len(), share))
+                {
+                    this_term.insert(upn, tendency(&mut rng, persistent));
+                }
+            }
             let mut rows: Vec<String> = pupils
                 .iter()
-                .map(|(upn, t)| {
+                .map(|(upn, usual)| {
+                    let t = this_term.get(upn.as_str()).unwrap_or(usual);
                     let rate = (t + rng.random_range(-0.03..0.03)).clamp(0.0, 1.0);
                     let missed = (f64::from(possible) * rate).round() as u32;
                     let unauthorised =
@@ -125,14 +165,16 @@ pub fn generate(inbox: &Path, known: &Known) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Share of sessions a pupil tends to miss: 13–90% for a persistently absent
-/// pupil (one in eight of them severely, 50% or more), under 7% otherwise.
+/// Share of sessions a pupil tends to miss: 14–90% for a persistently absent
+/// pupil (one in eight of them severely, 50% or more), under 6% otherwise.
+/// Terms vary by up to 3 points either way, never across the 10% line, so
+/// each group's rate moves only as its members change.
 fn tendency(rng: &mut ChaCha8Rng, persistent: bool) -> f64 {
     if !persistent {
-        rng.random_range(0.0..0.07)
+        rng.random_range(0.0..0.06)
     } else if rng.random::<f64>() < 0.12 {
-        rng.random_range(0.55..0.9)
+        rng.random_range(0.56..0.9)
     } else {
-        rng.random_range(0.13..0.45)
+        rng.random_range(0.14..0.45)
     }
 }

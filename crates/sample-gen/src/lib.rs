@@ -25,7 +25,9 @@ use chrono::{Duration, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use common::{quarter_at, quarter_bounds, quarter_file, quarters, upn_of, with_field, write_csv};
+use common::{
+    quarter_at, quarter_bounds, quarter_file, quarters, spaced_flag, upn_of, with_field, write_csv,
+};
 
 /// The seed: change it and every sample file changes.
 const SEED: u64 = 20_250_401;
@@ -82,9 +84,9 @@ pub fn generate(root: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Child protection plans, one CSV per quarter; returns the pupil numbers of
-/// the children with a plan.
-fn child_protection(inbox: &Path) -> std::io::Result<Vec<String>> {
+/// Child protection plans, one CSV per quarter; returns, quarter by quarter,
+/// the pupil numbers of the children with a plan.
+fn child_protection(inbox: &Path) -> std::io::Result<Vec<Vec<String>>> {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let plans = simulate_plans(&mut rng);
     for (fy, q) in quarters() {
@@ -110,13 +112,16 @@ fn child_protection(inbox: &Path) -> std::io::Result<Vec<String>> {
             _ => write_plans(&inbox.join("csc").join(&name), &with_bad_rows(rows, fy, q))?,
         }
     }
-    // Children with a plan in the submitted quarters, in the order the plans
-    // started (each plan is a different child).
-    let (first, _) = quarter_bounds(quarter_at(0).0, 1);
-    Ok(plans
-        .iter()
-        .filter(|p| p.end >= first && has_upn(p))
-        .map(|p| upn_of(p.child))
+    // Quarter by quarter, the children with a plan at some point in it.
+    Ok(quarters()
+        .map(|(fy, q)| {
+            let (start, end) = quarter_bounds(fy, q);
+            plans
+                .iter()
+                .filter(|p| p.start <= end && p.end >= start && has_upn(p))
+                .map(|p| upn_of(p.child))
+                .collect()
+        })
         .collect())
 }
 
@@ -166,7 +171,9 @@ fn simulate_plans(rng: &mut ChaCha8Rng) -> Vec<Plan> {
                 start: plan_start,
                 end: plan_start + Duration::days(days),
                 category: spellings[rng.random_range(0..spellings.len())],
-                unborn: rng.random::<f64>() < 0.07,
+                // One plan in fourteen is for an unborn baby, spread evenly
+                // so the number open holds steady.
+                unborn: spaced_flag(plans.len(), 0.07),
             });
             next_child += rng.random_range(1..4);
         }

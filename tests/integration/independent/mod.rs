@@ -11,7 +11,7 @@ mod files;
 
 use std::collections::BTreeMap;
 
-use crate::{TestProject, repo, sample_inbox};
+use crate::{TestProject, repo, sample_inbox, shared_external};
 use calc::{Expected, Refused, Series};
 
 /// The ONS estimates in the shared published folder: the population the rates
@@ -21,7 +21,7 @@ const ONS: &str = "ees/ons_mid-year_population_estimates_2012_to_2024.csv";
 #[test]
 fn every_metric_matches_an_independent_calculation() {
     let inbox = sample_inbox();
-    let ons = repo().join("../shared/external").join(ONS);
+    let ons = shared_external().join(ONS);
     let population = calc::population(&ons);
     let mut expected = Expected::new();
     let mut refused = Refused::default();
@@ -41,19 +41,9 @@ fn every_metric_matches_an_independent_calculation() {
     );
     calc::returns(&inbox, &mut expected, &mut refused);
 
-    // pqa on the same files: the sample inbox, and a published folder holding
-    // only the population estimates (read where they are, never copied into
-    // the repository).
+    // pqa on the same files: the sample inbox and the population estimates.
     let p = TestProject::with_sample_inbox();
-    let published = p.path().join("published");
-    std::fs::create_dir_all(published.join("ees")).unwrap();
-    std::fs::copy(&ons, published.join(ONS)).unwrap();
-    let project = std::fs::read_to_string(p.path().join("pqa.yaml")).unwrap();
-    std::fs::write(
-        p.path().join("pqa.yaml"),
-        format!("{project}\npublished: published\n"),
-    )
-    .unwrap();
+    p.publish(ONS);
     p.ok(&["ingest"]);
     assert_eq!(
         p.count("SELECT count(*) FROM rejects", &[]) as usize,

@@ -1,0 +1,134 @@
+//! The trend findings on the sample data: each pattern the generator plants
+//! (domain.md) is raised as a question in plain words, and nothing is raised
+//! on the metrics it keeps steady.
+
+use crate::TestProject;
+
+/// Runs the report for 2024/25 H2 on the sample inbox with the published
+/// statistics the findings need (population, statistical neighbours) and
+/// returns the Markdown.
+fn sample_report() -> String {
+    let p = TestProject::with_sample_inbox();
+    p.publish("ees/ons_mid-year_population_estimates_2012_to_2024.csv");
+    p.publish("lait/sn_may_2025.xlsx");
+    p.ok(&["run"]);
+    std::fs::read_to_string(p.path().join("out/pqa-report-2024-25-H2.md")).unwrap()
+}
+
+/// The finding ids in the executive summary, in the order raised.
+fn finding_ids(markdown: &str) -> Vec<String> {
+    let summary = markdown
+        .split("## Questions for this report")
+        .nth(1)
+        .and_then(|rest| rest.split("## At a glance").next())
+        .expect("the report has a questions section");
+    summary
+        .lines()
+        .filter_map(|l| l.rsplit('`').nth(1))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The line of the summary raising `metric`'s question.
+fn question<'a>(markdown: &'a str, metric: &str) -> &'a str {
+    markdown
+        .lines()
+        .find(|l| l.contains(&format!("`{metric}:")))
+        .unwrap_or_else(|| panic!("no question on {metric}"))
+}
+
+#[test]
+fn the_planted_patterns_are_raised_and_steady_measures_are_not() {
+    let report = sample_report();
+    let ids = finding_ids(&report);
+    let metrics: Vec<&str> = ids.iter().map(|id| id.split(':').next().unwrap()).collect();
+
+    // CAMHS: caseload falling while the wait rises, after three quarters
+    // within the 18-week target. One question covers both.
+    let camhs = question(&report, "camhs_weeks_assessment_to_first_appointment");
+    assert!(
+        camhs.contains("Despite a fall in the number of children open to mental health services")
+            && camhs.contains("rose every quarter")
+            && camhs.contains("within the target of 18 weeks")
+            && camhs.contains("for three quarters")
+            && camhs.contains("CAMHS: is there any analysis of this"),
+        "{camhs}"
+    );
+    assert!(
+        !metrics.contains(&"camhs_open_caseload"),
+        "covered by the wait's question"
+    );
+    // Families in bed and breakfast: rising every quarter, a three-year high.
+    let bb = question(&report, "housing_families_in_bed_and_breakfast");
+    assert!(
+        bb.contains("It has risen in each of the last seven quarters")
+            && bb.contains("the highest it has been for three years"),
+        "{bb}"
+    );
+    // Probation referrals almost tripled on the previous two quarters.
+    let probation = question(&report, "probation_safeguarding_referrals");
+    assert!(
+        probation
+            .contains("almost tripled compared with the previous two quarters (71 against 26)"),
+        "{probation}"
+    );
+    // Private fostering very low against statistical neighbours.
+    let fostering = question(&report, "private_fostering_children");
+    assert!(
+        fostering.contains("very low for the area") && fostering.contains("statistical neighbours"),
+        "{fostering}"
+    );
+    // Re-referrals above their earlier level since 2023/24.
+    let re = question(&report, "fd_re_referrals_pct");
+    assert!(
+        re.contains("above its usual level") && re.contains("against 41.6% before"),
+        "{re}"
+    );
+    // The most important comes first: a target missed, bad news.
+    assert_eq!(
+        ids[0],
+        "camhs_weeks_assessment_to_first_appointment:target_missed:2024/25-H2"
+    );
+
+    // Measures the generator keeps steady raise nothing.
+    for steady in [
+        "fd_contacts",
+        "fd_referrals",
+        "fd_contacts_becoming_referrals_pct",
+        "fd_assessments_in_time_pct",
+        "cp_plans_started",
+        "cp_second_plans_pct",
+        "cp_neglect_pct",
+        "cp_unborn_with_plan",
+        "cp_conf_police_attended_pct",
+        "cp_conf_health_attended_pct",
+        "cla_children_in_care",
+        "cla_rate_per_10k",
+        "cla_started",
+        "cla_ceased",
+        "cla_reviews_in_time_pct",
+        "care_leavers_suitable_accommodation_pct",
+        "care_leavers_eet_pct",
+        "missing_children",
+        "camhs_weeks_referral_to_assessment",
+        "edu_persistent_absence_pct",
+        "edu_severe_absence_pct",
+        "edu_persistent_absence_cp_pct",
+        "edu_persistent_absence_cla_pct",
+        "edu_persistent_absence_cin_pct",
+        "edu_children_educated_at_home",
+        "edu_suspensions",
+        "edu_permanent_exclusions",
+        "yj_children_worked_with",
+        "yj_first_time_entrants",
+        "police_domestic_abuse_children_present",
+        "eh_plans_closed_improved_pct",
+        "young_carers_identified",
+    ] {
+        assert!(
+            !metrics.contains(&steady),
+            "{steady} is steady in the sample but was raised:\n{}",
+            question(&report, steady)
+        );
+    }
+}
