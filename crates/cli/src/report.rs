@@ -10,7 +10,7 @@ use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use pqa_core::config::BenchmarkKind;
 use pqa_core::{Period, Project};
 use pqa_query::QueryLayer;
-use pqa_report::{Disclosure, FeedQuality, ReportInput, RunInfo};
+use pqa_report::{Disclosure, FeedQuality, ReportInput, Response, RunInfo};
 use pqa_store::{REJECTS, Warehouse};
 use pqa_trends::BenchmarkPosition;
 
@@ -36,6 +36,7 @@ pub async fn write(
     }
     let quality = quality(project, &layer, period).await?;
     let benchmarks = benchmark_positions(project, &layer).await?;
+    let responses = responses(&layer).await?;
     let run = layer.run.as_ref().map(|r| RunInfo {
         number: r.run_number,
         tables: r.tables.iter().map(|(t, v)| (t.clone(), *v)).collect(),
@@ -46,6 +47,7 @@ pub async fn write(
         run,
         metrics,
         benchmarks,
+        responses,
         quality,
         validation_link: out
             .join("validation/latest.html")
@@ -63,11 +65,14 @@ pub async fn write(
     std::fs::write(&html, rendered.html).with_context(|| format!("writing {}", html.display()))?;
     std::fs::write(&markdown, rendered.markdown)
         .with_context(|| format!("writing {}", markdown.display()))?;
+    let xlsx = out.join(format!("{stem}.xlsx"));
+    std::fs::write(&xlsx, rendered.xlsx).with_context(|| format!("writing {}", xlsx.display()))?;
     println!(
-        "Report for {}: {} and {}",
+        "Report for {}: {}, {} and {}",
         period.long_label(),
         html.display(),
-        markdown.display()
+        markdown.display(),
+        xlsx.display()
     );
     Ok(())
 }
@@ -252,6 +257,41 @@ async fn benchmark_positions(
         }
         if position.own.is_finite() {
             out.insert(spec.metric.clone(), position);
+        }
+    }
+    Ok(out)
+}
+
+/// Agencies' responses to earlier questions, oldest first (none until the
+/// responses feed has loaded some).
+async fn responses(layer: &QueryLayer) -> Result<Vec<Response>> {
+    if !layer
+        .run
+        .as_ref()
+        .is_some_and(|r| r.tables.contains_key("responses"))
+    {
+        return Ok(vec![]);
+    }
+    let mut out = Vec::new();
+    let sql = "SELECT finding_id, agency, response, CAST(response_date AS VARCHAR) AS day \
+               FROM responses ORDER BY response_date, finding_id";
+    for batch in layer.sql(sql).await? {
+        let text: Vec<_> = (0..4)
+            .map(|i| cast(batch.column(i), &DataType::Utf8))
+            .collect::<Result<_, _>>()?;
+        let text: Vec<_> = text.iter().map(|c| c.as_string::<i32>()).collect();
+        for row in 0..batch.num_rows() {
+            out.push(Response {
+                finding_id: text[0].value(row).to_string(),
+                agency: text[1].value(row).to_string(),
+                response: text[2].value(row).to_string(),
+                // "14 November 2024", as people write dates.
+                date: text[3].is_valid(row).then(|| {
+                    let iso = text[3].value(row);
+                    chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
+                        .map_or_else(|_| iso.to_string(), |d| d.format("%-d %B %Y").to_string())
+                }),
+            });
         }
     }
     Ok(out)

@@ -271,6 +271,9 @@ pub enum Frequency {
     /// One per school term: summer (sent in Q1), autumn (Q3) and spring (Q4);
     /// nothing is due for Q2, the summer holiday.
     Termly,
+    /// Sent when there is something to send (e.g. agencies' responses to the
+    /// report's questions): never due, never late.
+    WhenSent,
 }
 
 impl Frequency {
@@ -287,7 +290,7 @@ impl Frequency {
             Frequency::Annual if period.end() == Period::Year(period.financial_year()).end() => {
                 vec![Period::Year(period.financial_year())]
             }
-            Frequency::Annual | Frequency::WhenPublished => vec![],
+            Frequency::Annual | Frequency::WhenPublished | Frequency::WhenSent => vec![],
         }
     }
 }

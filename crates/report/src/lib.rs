@@ -4,8 +4,10 @@
 
 pub mod chart;
 pub mod disclosure;
+mod questions;
 pub mod validation;
 mod view;
+mod xlsx;
 
 use std::collections::BTreeMap;
 
@@ -14,6 +16,7 @@ use pqa_core::{MetricSpec, Period, Series};
 use pqa_trends::BenchmarkPosition;
 
 pub use disclosure::{Disclosure, Published, SUPPRESSED};
+pub use questions::Response;
 pub use view::{FeedQuality, RunInfo};
 
 /// Errors raised while rendering.
@@ -23,6 +26,8 @@ pub enum Error {
     Template(#[from] minijinja::Error),
     #[error("chart for `{metric}`: {message}")]
     Chart { metric: String, message: String },
+    #[error("Excel workbook: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
     #[error("validation CSV: {0}")]
     Csv(String),
 }
@@ -42,6 +47,8 @@ pub struct ReportInput<'a> {
     /// Where the partnership's published figure sits among its statistical
     /// neighbours', by metric, for metrics with a benchmark.
     pub benchmarks: BTreeMap<String, BenchmarkPosition>,
+    /// Agencies' responses to earlier reports' questions, oldest first.
+    pub responses: Vec<Response>,
     /// What each feed sent for the period.
     pub quality: Vec<FeedQuality>,
     pub disclosure: Disclosure,
@@ -53,12 +60,15 @@ pub struct ReportInput<'a> {
 pub struct Rendered {
     pub html: String,
     pub markdown: String,
+    /// An Excel workbook (.xlsx).
+    pub xlsx: Vec<u8>,
 }
 
 /// Renders the report in every format.
 pub fn render(input: &ReportInput) -> Result<Rendered> {
     let view = view::build(input)?;
     let mut env = Environment::new();
+    env.add_filter("md_text", markdown_text);
     env.add_template("report.html", include_str!("../templates/report.html"))?;
     env.add_template("report.md", include_str!("../templates/report.md"))?;
     let html = env.get_template("report.html")?.render(&view)?;
@@ -66,7 +76,21 @@ pub fn render(input: &ReportInput) -> Result<Rendered> {
     Ok(Rendered {
         html,
         markdown: tidy_markdown(&markdown),
+        xlsx: xlsx::workbook(&view)?,
     })
+}
+
+/// Text from agency files, made inert in Markdown: characters that would
+/// start markup (emphasis, links, HTML, tables) are backslash-escaped.
+fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\`*_<>[]|#".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Collapses runs of blank lines the template leaves behind.
@@ -82,4 +106,21 @@ fn tidy_markdown(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agency_text_cannot_start_markup_in_markdown() {
+        assert_eq!(
+            markdown_text("<script>*bold* [link](x) | a_b"),
+            "\\<script\\>\\*bold\\* \\[link\\](x) \\| a\\_b"
+        );
+        assert_eq!(
+            markdown_text("Waits back under 18 weeks."),
+            "Waits back under 18 weeks."
+        );
+    }
 }

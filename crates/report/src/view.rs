@@ -1,21 +1,19 @@
 //! The report's view model: every figure as it will be printed, computed once
 //! and shared by the HTML and Markdown templates.
 
-use std::collections::HashMap;
-
 use pqa_core::config::Measure;
 use pqa_core::{MetricSpec, Period};
-use pqa_trends::spc::{Assurance, Side};
-use pqa_trends::{Direction, Finding, MetricInput, Variation};
+use pqa_trends::Finding;
 use serde::Serialize;
 
 use crate::disclosure::{Published, SUPPRESSED};
+use crate::questions::{self, EarlierQuestion};
 use crate::{Error, ReportInput, Result, chart};
 
 /// Quarters shown in each metric's table.
 const TABLE_QUARTERS: usize = 8;
-/// Quarters shown in each metric's chart.
-const CHART_QUARTERS: usize = 12;
+/// Quarters shown in each metric's chart (and judged by the trend rules).
+pub(crate) const CHART_QUARTERS: usize = 12;
 
 /// The warehouse state a report was built from.
 #[derive(Debug, Clone, Serialize)]
@@ -41,46 +39,50 @@ pub struct FeedQuality {
 
 #[derive(Serialize)]
 pub(crate) struct View {
-    partnership: String,
-    period: String,
-    period_label: String,
-    run: Option<RunInfo>,
+    pub(crate) partnership: String,
+    pub(crate) period: String,
+    pub(crate) period_label: String,
+    pub(crate) run: Option<RunInfo>,
     /// The questions this report raises, most important first.
-    findings: Vec<Finding>,
-    areas: Vec<AreaView>,
-    quality: Vec<FeedQuality>,
-    suppress_up_to: u32,
-    any_suppressed: bool,
-    validation_link: Option<String>,
+    pub(crate) findings: Vec<Finding>,
+    /// Questions of earlier reports that agencies have responded to.
+    pub(crate) earlier: Vec<EarlierQuestion>,
+    pub(crate) areas: Vec<AreaView>,
+    pub(crate) quality: Vec<FeedQuality>,
+    pub(crate) suppress_up_to: u32,
+    pub(crate) any_suppressed: bool,
+    pub(crate) validation_link: Option<String>,
 }
 
 #[derive(Serialize)]
-struct AreaView {
-    name: String,
-    metrics: Vec<MetricView>,
+pub(crate) struct AreaView {
+    pub(crate) name: String,
+    pub(crate) metrics: Vec<MetricView>,
 }
 
 #[derive(Serialize)]
-struct MetricView {
-    id: String,
-    title: String,
-    agency: String,
-    unit: String,
-    definition: String,
-    headline: String,
-    latest: String,
-    previous: String,
-    year_ago: String,
-    rows: Vec<(String, String)>,
-    chart_svg: String,
-    chart_alt: String,
+pub(crate) struct MetricView {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) agency: String,
+    pub(crate) unit: String,
+    pub(crate) definition: String,
+    pub(crate) headline: String,
+    pub(crate) latest: String,
+    pub(crate) previous: String,
+    pub(crate) year_ago: String,
+    pub(crate) rows: Vec<(String, String)>,
+    pub(crate) chart_svg: String,
+    pub(crate) chart_alt: String,
     /// Making Data Count's reading of the latest quarter, in words.
-    variation: String,
+    pub(crate) variation: String,
     /// `common`, `concerning`, `improving`, `changed` or `too_short`.
-    variation_kind: String,
+    pub(crate) variation_kind: String,
     /// How reliably the target is met, where there is one.
-    assurance: Option<String>,
-    finding: Option<Finding>,
+    pub(crate) assurance: Option<String>,
+    pub(crate) finding: Option<Finding>,
+    /// The charted quarters and their published figures (for the workbook).
+    pub(crate) chart_points: Vec<(String, Option<f64>)>,
 }
 
 pub(crate) fn build(input: &ReportInput) -> Result<View> {
@@ -92,45 +94,8 @@ pub(crate) fn build(input: &ReportInput) -> Result<View> {
     let mut areas: Vec<AreaView> = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
     let mut any_suppressed = false;
-    // The trend rules see the quarters charted, and only figures that may be
-    // published, so nothing they say can reveal a suppressed count.
-    let first_charted = last_quarter.back(CHART_QUARTERS - 1);
-    let published: HashMap<&str, Vec<(Period, f64)>> = input
-        .metrics
-        .iter()
-        .map(|(spec, series)| {
-            let points = series
-                .points
-                .iter()
-                .filter(|p| matches!(p.period, Period::Quarter(..)))
-                .filter(|p| p.period <= last_quarter && p.period >= first_charted)
-                .filter_map(|p| {
-                    let v = input.disclosure.publish(p.value, spec.is_count).value()?;
-                    Some((p.period, v))
-                })
-                .collect();
-            (spec.metric.as_str(), points)
-        })
-        .collect();
-    let show_value = |spec: &MetricSpec, v: f64| {
-        show(
-            input.disclosure.publish(Some(v), spec.is_count),
-            spec.is_count,
-        )
-    };
     for (spec, series) in &input.metrics {
-        let pair = spec.pair_with.as_ref().and_then(|name| {
-            let (pair_spec, _) = input.metrics.iter().find(|(s, _)| &s.metric == name)?;
-            Some((*pair_spec, published[name.as_str()].as_slice()))
-        });
-        let assessment = pqa_trends::assess(&MetricInput {
-            spec,
-            points: &published[spec.metric.as_str()],
-            report: input.period,
-            pair,
-            benchmark: input.benchmarks.get(&spec.metric).cloned(),
-            show: &show_value,
-        });
+        let assessment = questions::assess_for(input, spec, series, input.period);
         findings.extend(assessment.finding.clone());
         let publish = |p: Period| input.disclosure.publish(series.value_at(p), spec.is_count);
         let table: Vec<(String, Published)> =
@@ -174,10 +139,13 @@ pub(crate) fn build(input: &ReportInput) -> Result<View> {
                 .collect(),
             chart_alt: chart_alt(spec, &chart_quarters, &values),
             chart_svg,
-            variation: variation_words(assessment.variation),
-            variation_kind: variation_kind(assessment.variation).into(),
-            assurance: assessment.assurance.map(|a| assurance_words(a).to_string()),
+            variation: questions::variation_words(assessment.variation),
+            variation_kind: questions::variation_kind(assessment.variation).into(),
+            assurance: assessment
+                .assurance
+                .map(|a| questions::assurance_words(a).to_string()),
             finding: assessment.finding,
+            chart_points: labels.iter().cloned().zip(values.iter().copied()).collect(),
         };
         match areas.iter_mut().find(|a| a.name == spec.area) {
             Some(area) => area.metrics.push(view),
@@ -196,76 +164,13 @@ pub(crate) fn build(input: &ReportInput) -> Result<View> {
             pqa_trends::rank(&mut findings);
             findings
         },
+        earlier: questions::earlier(input),
         areas,
         quality: input.quality.clone(),
         suppress_up_to: input.disclosure.suppress_up_to,
         any_suppressed,
         validation_link: input.validation_link.clone(),
     })
-}
-
-/// The variation icon's words: never colour alone.
-fn variation_words(v: Variation) -> String {
-    let side = |s: Side| {
-        if s == Side::High {
-            "unusually high"
-        } else {
-            "unusually low"
-        }
-    };
-    match v {
-        Variation::TooShort => "Too few quarters to judge the variation".into(),
-        Variation::Common => "Common cause variation: only the usual ups and downs".into(),
-        Variation::Special {
-            direction: Direction::Concerning,
-            side: s,
-        } => {
-            format!("Special cause variation, concerning: {}", side(s))
-        }
-        Variation::Special {
-            direction: Direction::Improving,
-            side: s,
-        } => {
-            format!("Special cause variation, improving: {}", side(s))
-        }
-        Variation::Special {
-            direction: Direction::Changed,
-            side: s,
-        } => {
-            format!("Special cause variation: {}", side(s))
-        }
-    }
-}
-
-fn variation_kind(v: Variation) -> &'static str {
-    match v {
-        Variation::TooShort => "too_short",
-        Variation::Common => "common",
-        Variation::Special {
-            direction: Direction::Concerning,
-            ..
-        } => "concerning",
-        Variation::Special {
-            direction: Direction::Improving,
-            ..
-        } => "improving",
-        Variation::Special {
-            direction: Direction::Changed,
-            ..
-        } => "changed",
-    }
-}
-
-fn assurance_words(a: Assurance) -> &'static str {
-    match a {
-        Assurance::ConsistentlyMet => {
-            "The target is met every quarter, and will be unless something changes"
-        }
-        Assurance::ConsistentlyMissed => {
-            "The target is missed every quarter, and will be unless something changes"
-        }
-        Assurance::HitAndMiss => "The target is met in some quarters and missed in others",
-    }
 }
 
 /// "Q3 24/25": short enough for a chart axis.

@@ -17,6 +17,7 @@ mod conferences;
 mod education;
 pub mod fixtures;
 mod front_door;
+mod responses;
 mod returns;
 
 use std::path::Path;
@@ -81,6 +82,7 @@ pub fn generate(root: &Path) -> std::io::Result<()> {
     )?;
     returns::generate(inbox, &late)?;
     returns::regional_benchmarks(inbox)?;
+    responses::generate(inbox)?;
     Ok(())
 }
 

@@ -33,7 +33,8 @@ pub fn subject(spec: &MetricSpec) -> String {
     }
 }
 
-/// "Q3 2024/25".
+/// "Q3 2024/25" (or "H1 2024/25" for a half year): the period without its
+/// months.
 pub fn quarter(p: Period) -> String {
     p.long_label()
         .split(" (")
