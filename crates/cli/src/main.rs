@@ -145,6 +145,14 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    // `pqa query … | head` should stop quietly when `head` has seen enough,
+    // as Unix tools do, not panic on the closed pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default action for SIGPIPE before any thread
+    // starts; no handler is involved.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     init_logging(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -14,15 +14,22 @@ pub struct Series {
 pub struct Point {
     pub period: Period,
     pub value: Option<f64>,
+    /// How many children or events the value is built on (a percentage's
+    /// denominator, an average's count), when the metric's SQL returns a
+    /// `base` column: a rate built on a handful of children is suppressed
+    /// like the handful itself.
+    pub base: Option<f64>,
 }
 
 impl Series {
     /// The value for a period, if there is one.
     pub fn value_at(&self, period: Period) -> Option<f64> {
-        self.points
-            .iter()
-            .find(|p| p.period == period)
-            .and_then(|p| p.value)
+        self.point_at(period).and_then(|p| p.value)
+    }
+
+    /// The point for a period, if there is one.
+    pub fn point_at(&self, period: Period) -> Option<&Point> {
+        self.points.iter().find(|p| p.period == period)
     }
 }
 
@@ -37,10 +44,12 @@ mod tests {
                 Point {
                     period: Period::Quarter(2024, 1),
                     value: Some(3.0),
+                    base: None,
                 },
                 Point {
                     period: Period::Quarter(2024, 2),
                     value: None,
+                    base: None,
                 },
             ],
         };

@@ -117,6 +117,12 @@ fn series_from(metric: &str, batches: &[RecordBatch]) -> Result<Series> {
             period.as_string::<i32>(),
             value.as_primitive::<Float64Type>(),
         );
+        // Optional: what the value is built on (see `Point::base`).
+        let base = batch
+            .column_by_name("base")
+            .map(|b| cast(b, &DataType::Float64))
+            .transpose()?;
+        let base = base.as_ref().map(|b| b.as_primitive::<Float64Type>());
         for i in 0..batch.num_rows() {
             if period.is_null(i) {
                 continue;
@@ -128,6 +134,7 @@ fn series_from(metric: &str, batches: &[RecordBatch]) -> Result<Series> {
             points.push(Point {
                 period: p,
                 value: value.is_valid(i).then(|| value.value(i)),
+                base: base.filter(|b| b.is_valid(i)).map(|b| b.value(i)),
             });
         }
     }
@@ -237,7 +244,8 @@ mod tests {
             s.points[0],
             Point {
                 period: Period::Quarter(2024, 1),
-                value: None
+                value: None,
+                base: None,
             }
         );
         assert_eq!(s.points[1].value, Some(5.0));

@@ -6,18 +6,47 @@ use plotters::prelude::*;
 /// Width and height of a chart in pixels.
 const SIZE: (u32, u32) = (720, 300);
 const LINE: RGBColor = RGBColor(0, 94, 165);
+const GREY: RGBColor = RGBColor(80, 90, 95);
+const TARGET: RGBColor = RGBColor(177, 14, 30);
 
-/// An SVG line chart of `values` (one per label; `None` is a gap).
+/// A horizontal line across the chart, named in the legend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    pub label: String,
+    pub value: f64,
+    pub kind: ReferenceKind,
+}
+
+/// How a reference line is drawn: by dash pattern as well as colour, so
+/// colour is never the only signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferenceKind {
+    /// The mean: a long-dashed grey line.
+    Mean,
+    /// A process limit: a short-dashed grey line.
+    Limit,
+    /// A target: a solid red line.
+    Target,
+}
+
+/// An SVG line chart of `values` (one per label; `None` is a gap), with
+/// reference lines (mean, process limits, target) where given.
 pub fn line_chart(
     labels: &[String],
     values: &[Option<f64>],
     y_label: &str,
+    references: &[Reference],
 ) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let max = values.iter().flatten().cloned().fold(0.0_f64, f64::max);
+        let max = values
+            .iter()
+            .flatten()
+            .cloned()
+            .chain(references.iter().map(|r| r.value))
+            .fold(0.0_f64, f64::max);
         let top = if max <= 0.0 {
             1.0
         } else {
@@ -75,6 +104,49 @@ pub fn line_chart(
                 None => {}
             }
         }
+        let span = [-0.5, n as f64 - 0.5];
+        for r in references.iter().filter(|r| r.value >= 0.0) {
+            let line = span.iter().map(|x| (*x, r.value));
+            let series = match r.kind {
+                ReferenceKind::Target => {
+                    chart.draw_series(LineSeries::new(line, TARGET.stroke_width(2)))
+                }
+                ReferenceKind::Mean => {
+                    chart.draw_series(DashedLineSeries::new(line, 10, 6, GREY.stroke_width(1)))
+                }
+                ReferenceKind::Limit => {
+                    chart.draw_series(DashedLineSeries::new(line, 3, 4, GREY.stroke_width(1)))
+                }
+            }
+            .map_err(|e| e.to_string())?;
+            // The lower limit shares the upper's legend entry.
+            if !r.label.is_empty() {
+                let kind = r.kind;
+                series.label(r.label.clone()).legend(move |(x, y)| {
+                    // The legend's swatch is dashed like the line it names:
+                    // three pieces, joined for the target.
+                    let (colour, [p, q, r]) = match kind {
+                        ReferenceKind::Target => (TARGET, [(0, 6), (6, 12), (12, 18)]),
+                        ReferenceKind::Mean => (GREY, [(0, 7), (11, 18), (18, 18)]),
+                        ReferenceKind::Limit => (GREY, [(0, 3), (7, 10), (14, 17)]),
+                    };
+                    let piece = |(a, b): (i32, i32)| {
+                        PathElement::new(vec![(a, 0), (b, 0)], colour.stroke_width(2))
+                    };
+                    EmptyElement::at((x, y)) + piece(p) + piece(q) + piece(r)
+                });
+            }
+        }
+        if !references.is_empty() {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerLeft)
+                .background_style(WHITE.mix(0.85))
+                .border_style(RGBColor(200, 200, 200))
+                .label_font(("sans-serif", 11))
+                .draw()
+                .map_err(|e| e.to_string())?;
+        }
         let points = values
             .iter()
             .enumerate()
@@ -105,13 +177,43 @@ mod tests {
     #[test]
     fn draws_an_svg_with_labels_and_a_point_per_value() {
         let labels: Vec<String> = ["Q1", "Q2", "Q3"].iter().map(|s| s.to_string()).collect();
-        let svg = line_chart(&labels, &[Some(10.0), None, Some(30.0)], "children").unwrap();
+        let svg = line_chart(&labels, &[Some(10.0), None, Some(30.0)], "children", &[]).unwrap();
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("Q3") && svg.contains("children"));
         assert_eq!(
             svg.matches("<circle").count(),
             2,
             "a gap is not drawn as a point"
+        );
+    }
+
+    #[test]
+    fn reference_lines_are_drawn_and_named_in_the_legend() {
+        let labels: Vec<String> = ["Q1", "Q2", "Q3"].iter().map(|s| s.to_string()).collect();
+        let line = |label: &str, value, kind| Reference {
+            label: label.into(),
+            value,
+            kind,
+        };
+        let svg = line_chart(
+            &labels,
+            &[Some(10.0), Some(12.0), Some(30.0)],
+            "weeks",
+            &[
+                line("Mean", 17.3, ReferenceKind::Mean),
+                line("Process limits", 35.0, ReferenceKind::Limit),
+                line("Target (18 weeks)", 18.0, ReferenceKind::Target),
+            ],
+        )
+        .unwrap();
+        assert!(
+            svg.contains("Mean")
+                && svg.contains("Process limits")
+                && svg.contains("Target (18 weeks)")
+        );
+        assert!(
+            svg.contains("stroke-dasharray") || svg.matches("<polyline").count() > 4,
+            "dashed lines"
         );
     }
 

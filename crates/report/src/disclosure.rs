@@ -16,6 +16,8 @@ pub enum Published {
     Value(f64),
 }
 
+use pqa_core::series::Point;
+
 /// Rules for one report.
 #[derive(Debug, Clone, Copy)]
 pub struct Disclosure {
@@ -32,6 +34,23 @@ impl Disclosure {
                 Published::Suppressed
             }
             Some(v) => Published::Value(v),
+        }
+    }
+}
+
+impl Disclosure {
+    /// What may be published of a metric's point: as [`Disclosure::publish`],
+    /// and a rate or average built on 1 to `suppress_up_to` children or
+    /// events is withheld too.
+    pub fn publish_point(&self, point: Option<&Point>, is_count: bool) -> Published {
+        let Some(point) = point else {
+            return Published::Missing;
+        };
+        match point.base {
+            Some(b) if point.value.is_some() && b > 0.0 && b <= f64::from(self.suppress_up_to) => {
+                Published::Suppressed
+            }
+            _ => self.publish(point.value, is_count),
         }
     }
 }
@@ -58,6 +77,33 @@ mod tests {
         assert_eq!(d.publish(Some(4.0), true), Published::Suppressed);
         assert_eq!(d.publish(Some(5.0), true), Published::Value(5.0));
         assert_eq!(d.publish(None, true), Published::Missing);
+    }
+
+    #[test]
+    fn a_rate_built_on_a_handful_is_suppressed_with_it() {
+        let d = Disclosure { suppress_up_to: 4 };
+        let point = |value, base| Point {
+            period: pqa_core::Period::Quarter(2024, 1),
+            value: Some(value),
+            base,
+        };
+        assert_eq!(
+            d.publish_point(Some(&point(50.0, Some(2.0))), false),
+            Published::Suppressed
+        );
+        assert_eq!(
+            d.publish_point(Some(&point(50.0, Some(40.0))), false),
+            Published::Value(50.0)
+        );
+        assert_eq!(
+            d.publish_point(Some(&point(50.0, None)), false),
+            Published::Value(50.0)
+        );
+        assert_eq!(
+            d.publish_point(Some(&point(3.0, Some(40.0))), true),
+            Published::Suppressed
+        );
+        assert_eq!(d.publish_point(None, false), Published::Missing);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use pqa_trends::{Assessment, Direction, MetricInput, Variation};
 use serde::Serialize;
 
 use crate::ReportInput;
+use crate::chart::{Reference, ReferenceKind};
 use crate::view::{CHART_QUARTERS, show};
 
 /// An agency's response to a question of an earlier report, as sent.
@@ -88,10 +89,40 @@ fn published_points(
             matches!(p.period, Period::Quarter(..)) && p.period >= first && p.period <= last
         })
         .filter_map(|p| {
-            let v = input.disclosure.publish(p.value, spec.is_count).value()?;
+            let v = input
+                .disclosure
+                .publish_point(Some(p), spec.is_count)
+                .value()?;
             Some((p.period, v))
         })
         .collect()
+}
+
+/// The chart's reference lines: mean and process limits when the series is
+/// long enough to judge, and the target where there is one.
+pub(crate) fn reference_lines(spec: &MetricSpec, assessment: &Assessment) -> Vec<Reference> {
+    let mut lines = Vec::new();
+    if let Some(x) = assessment.xmr {
+        let line = |label: &str, value, kind| Reference {
+            label: label.into(),
+            value,
+            kind,
+        };
+        lines.push(line("Mean", x.mean, ReferenceKind::Mean));
+        lines.push(line("Process limits", x.upper, ReferenceKind::Limit));
+        lines.push(line("", x.lower, ReferenceKind::Limit));
+    }
+    if let Some(t) = &spec.target {
+        lines.push(Reference {
+            label: format!(
+                "Target ({})",
+                pqa_trends::words::with_unit(spec, &t.value.to_string())
+            ),
+            value: t.value,
+            kind: ReferenceKind::Target,
+        });
+    }
+    lines
 }
 
 /// Every question of an earlier report with a response, oldest first.
@@ -151,7 +182,11 @@ pub(crate) fn earlier(input: &ReportInput) -> Vec<EarlierQuestion> {
 fn impact(input: &ReportInput, spec: &MetricSpec, series: &Series, asked: Period) -> String {
     let quarter_then = *asked.quarters().last().expect("quarters");
     let quarter_now = *input.period.quarters().last().expect("quarters");
-    let publish = |p: Period| input.disclosure.publish(series.value_at(p), spec.is_count);
+    let publish = |p: Period| {
+        input
+            .disclosure
+            .publish_point(series.point_at(p), spec.is_count)
+    };
     let (Some(then), Some(now)) = (publish(quarter_then).value(), publish(quarter_now).value())
     else {
         return "There are not the figures to say how it has moved since.".into();

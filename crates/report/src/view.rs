@@ -97,7 +97,11 @@ pub(crate) fn build(input: &ReportInput) -> Result<View> {
     for (spec, series) in &input.metrics {
         let assessment = questions::assess_for(input, spec, series, input.period);
         findings.extend(assessment.finding.clone());
-        let publish = |p: Period| input.disclosure.publish(series.value_at(p), spec.is_count);
+        let publish = |p: Period| {
+            input
+                .disclosure
+                .publish_point(series.point_at(p), spec.is_count)
+        };
         let table: Vec<(String, Published)> =
             Period::quarter_range(last_quarter.back(TABLE_QUARTERS - 1), last_quarter)
                 .into_iter()
@@ -108,11 +112,16 @@ pub(crate) fn build(input: &ReportInput) -> Result<View> {
             Period::quarter_range(last_quarter.back(CHART_QUARTERS - 1), last_quarter);
         let labels: Vec<String> = chart_quarters.iter().map(|p| short_label(*p)).collect();
         let values: Vec<Option<f64>> = chart_quarters.iter().map(|p| publish(*p).value()).collect();
-        let chart_svg =
-            chart::line_chart(&labels, &values, &spec.unit).map_err(|message| Error::Chart {
-                metric: spec.metric.clone(),
-                message,
-            })?;
+        let chart_svg = chart::line_chart(
+            &labels,
+            &values,
+            &spec.unit,
+            &questions::reference_lines(spec, &assessment),
+        )
+        .map_err(|message| Error::Chart {
+            metric: spec.metric.clone(),
+            message,
+        })?;
         let (latest, previous, year_ago) = (
             publish(last_quarter),
             publish(last_quarter.previous()),

@@ -94,7 +94,13 @@ impl Writer<'_> {
     /// of two windows mean nothing for shares or averages.
     fn window_change(&self, first_in_report: usize, window: usize) -> Option<Finding> {
         let (spec, values) = (self.input.spec, self.values);
-        if !spec.is_count || first_in_report + window != values.len() {
+        if !spec.is_count || first_in_report + window != values.len() || values.len() < 2 * window {
+            return None;
+        }
+        // Both windows whole: a quarter missing or suppressed would make a
+        // total look smaller than it was.
+        let recent = &self.input.points[values.len() - 2 * window..];
+        if recent.windows(2).any(|w| w[1].0.previous() != w[0].0) {
             return None;
         }
         let change = rules::window_ratio(values, window)?;

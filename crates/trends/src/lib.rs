@@ -274,6 +274,21 @@ mod tests {
             f.statement
         );
         assert_eq!(f.direction, Direction::Changed);
+        // A quarter missing from the earlier window: no totals to compare.
+        let points: Vec<(Period, f64)> =
+            quarters(&[11., 13., 12., 10., 14., 12., 11., 13., 12., 14., 33., 38.])
+                .into_iter()
+                .filter(|(p, _)| *p != Period::Quarter(2024, 1))
+                .collect();
+        let gap = assess(&MetricInput {
+            spec: &s,
+            points: &points,
+            report: Period::Half(2024, 2),
+            pair: None,
+            benchmark: None,
+            show: &show,
+        });
+        assert_ne!(gap.finding.map(|f| f.rule), Some("window_ratio"));
         // 1 and 2 becoming 4 and 5: a handful of cases, not a change to ask about.
         let small = run(&s, &[2., 3., 2., 1., 3., 2., 2., 3., 1., 2., 4., 5.]).finding;
         assert_ne!(small.map(|f| f.rule), Some("window_ratio"));
