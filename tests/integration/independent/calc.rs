@@ -82,6 +82,12 @@ fn per_10k(children: usize, period: &str, population: &BTreeMap<i32, f64>) -> Op
     Some(10_000.0 * children as f64 / population.get(&year)?)
 }
 
+/// A check such as `plan_end >= plan_start` fails: both dates are given and
+/// the second is before the first.
+fn out_of_order(first: Option<NaiveDate>, then: Option<NaiveDate>) -> bool {
+    matches!((first, then), (Some(a), Some(b)) if b < a)
+}
+
 /// The codes a feed accepts for a column, as plain spellings.
 fn known(code: &str, spellings: &[&str]) -> bool {
     spellings.iter().any(|s| plain(s) == plain(code))
@@ -179,8 +185,7 @@ pub fn assessments(inbox: &Path, out: &mut Expected, refused: &mut Refused) -> V
                 refused.0 += 1;
                 continue;
             };
-            let in_order = !matches!((start, done), (Some(s), Some(d)) if d < s);
-            if !in_order || !known(outcome, ASSESSMENT_OUTCOMES) {
+            if out_of_order(start, done) || !known(outcome, ASSESSMENT_OUTCOMES) {
                 refused.0 += 1;
                 continue;
             }
@@ -250,8 +255,7 @@ pub fn child_protection(
                 refused.0 += 1;
                 continue;
             };
-            let ends_before_start = matches!((start, end), (Some(s), Some(e)) if e < s);
-            if ends_before_start || !known(category, CATEGORIES) {
+            if out_of_order(start, end) || !known(category, CATEGORIES) {
                 refused.0 += 1;
                 continue;
             }
@@ -409,7 +413,7 @@ pub fn children_in_care(
                 refused.0 += 1;
                 continue;
             };
-            if matches!((start, end), (Some(s), Some(e)) if e < s) {
+            if out_of_order(start, end) {
                 refused.0 += 1;
                 continue;
             }
@@ -517,10 +521,9 @@ pub fn camhs(inbox: &Path, out: &mut Expected, refused: &mut Refused) {
                 refused.0 += 1;
                 continue;
             };
-            let before = |a: Option<NaiveDate>, b: Option<NaiveDate>| matches!((a, b), (Some(a), Some(b)) if b < a);
-            if before(referral, assessment)
-                || before(assessment, appointment)
-                || before(referral, discharge)
+            if out_of_order(referral, assessment)
+                || out_of_order(assessment, appointment)
+                || out_of_order(referral, discharge)
             {
                 refused.0 += 1;
                 continue;
