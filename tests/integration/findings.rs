@@ -132,3 +132,38 @@ fn the_planted_patterns_are_raised_and_steady_measures_are_not() {
         );
     }
 }
+
+/// The data quality row of `feed` in the report's Markdown.
+fn quality_row<'a>(markdown: &'a str, feed: &str) -> &'a str {
+    markdown
+        .lines()
+        .find(|l| l.starts_with(&format!("| {feed} |")))
+        .unwrap_or_else(|| panic!("no data quality row for {feed}"))
+}
+
+#[test]
+fn a_late_return_is_missing_until_it_arrives_then_shown_as_late() {
+    let p = TestProject::with_sample_inbox();
+    p.ok(&["run"]);
+    let report = p.path().join("out/pqa-report-2024-25-H2.md");
+    let before = std::fs::read_to_string(&report).unwrap();
+    assert_eq!(
+        quality_row(&before, "youth_justice_return"),
+        "| youth_justice_return | Youth justice | 2024/25-Q3 | – | 2024/25-Q4 | 2 | 2 | 0 |"
+    );
+
+    // The return arrives after the quarter's run.
+    let late = crate::repo().join("sample-data/late");
+    p.ok(&["ingest", "--inbox", late.to_str().unwrap()]);
+    p.ok(&["report", "--period", "2024/25-H2"]);
+    let after = std::fs::read_to_string(&report).unwrap();
+    assert_eq!(
+        quality_row(&after, "youth_justice_return"),
+        "| youth_justice_return | Youth justice | 2024/25-Q3, 2024/25-Q4 | 2024/25-Q4 | none | 4 | 4 | 0 |"
+    );
+    // Everyone else was on time.
+    assert_eq!(
+        quality_row(&after, "cp_plans"),
+        "| cp_plans | Children's social care | 2024/25-Q3, 2024/25-Q4 | – | none | 546 | 546 | 0 |"
+    );
+}

@@ -160,6 +160,20 @@ async fn quality(
         } else {
             vec![]
         };
+        let late = counts(
+            layer,
+            &format!(
+                "WITH s AS (
+                   SELECT s.feed, s.period, r.run_number FROM submissions s
+                   JOIN runs r ON s.run_id = r.run_id WHERE s.status = 'loaded'),
+                 quarter_run AS (SELECT period, min(run_number) AS run FROM s GROUP BY period),
+                 arrived AS (SELECT feed, period, min(run_number) AS run FROM s GROUP BY feed, period)
+                 SELECT a.period, a.run FROM arrived a JOIN quarter_run q ON a.period = q.period
+                 WHERE a.feed = '{}' AND a.period IN ({in_list}) AND a.run > q.run",
+                feed.feed
+            ),
+        )
+        .await?;
         let received: Vec<String> = due
             .iter()
             .filter(|q| accepted.iter().any(|(p, _)| p == *q))
@@ -176,6 +190,7 @@ async fn quality(
                 .cloned()
                 .collect(),
             received,
+            late: late.into_iter().map(|(period, _)| period).collect(),
             rows_read: rows_accepted + rows_rejected,
             rows_accepted,
             rows_rejected,
@@ -222,13 +237,13 @@ async fn benchmark_positions(
              SELECT b.year,
                     CASE WHEN b.area_code = {la} THEN 'own' WHEN b.area = 'England' THEN 'england' ELSE 'neighbour' END,
                     CAST(b.value AS DOUBLE),
-                    b.measure_description
+                    (SELECT max(measure_description) FROM benchmarks WHERE measure = '{measure}')
              FROM benchmarks b JOIN latest ON b.year = latest.year
              WHERE b.measure = '{measure}' AND b.value IS NOT NULL
                AND (b.area_code = {la} OR b.area = 'England' OR b.area_code IN (SELECT code FROM sn))"
         );
         let mut position = BenchmarkPosition {
-            description: format!("figure ({})", benchmark.measure),
+            description: benchmark.measure.clone(),
             year: String::new(),
             own: f64::NAN,
             neighbours: Vec::new(),

@@ -8,6 +8,8 @@ const SIZE: (u32, u32) = (720, 300);
 const LINE: RGBColor = RGBColor(0, 94, 165);
 const GREY: RGBColor = RGBColor(80, 90, 95);
 const TARGET: RGBColor = RGBColor(177, 14, 30);
+const NEIGHBOURS: RGBColor = RGBColor(0, 112, 60);
+const ENGLAND: RGBColor = RGBColor(106, 52, 140);
 
 /// A horizontal line across the chart, named in the legend.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +29,10 @@ pub enum ReferenceKind {
     Limit,
     /// A target: a solid red line.
     Target,
+    /// The statistical neighbours' published figure: a long-dashed green line.
+    Neighbours,
+    /// England's published figure: a dotted purple line.
+    England,
 }
 
 /// An SVG line chart of `values` (one per label; `None` is a gap), with
@@ -117,6 +123,15 @@ pub fn line_chart(
                 ReferenceKind::Limit => {
                     chart.draw_series(DashedLineSeries::new(line, 3, 4, GREY.stroke_width(1)))
                 }
+                ReferenceKind::Neighbours => chart.draw_series(DashedLineSeries::new(
+                    line,
+                    14,
+                    4,
+                    NEIGHBOURS.stroke_width(2),
+                )),
+                ReferenceKind::England => {
+                    chart.draw_series(DashedLineSeries::new(line, 2, 3, ENGLAND.stroke_width(2)))
+                }
             }
             .map_err(|e| e.to_string())?;
             // The lower limit shares the upper's legend entry.
@@ -129,6 +144,8 @@ pub fn line_chart(
                         ReferenceKind::Target => (TARGET, [(0, 6), (6, 12), (12, 18)]),
                         ReferenceKind::Mean => (GREY, [(0, 7), (11, 18), (18, 18)]),
                         ReferenceKind::Limit => (GREY, [(0, 3), (7, 10), (14, 17)]),
+                        ReferenceKind::Neighbours => (NEIGHBOURS, [(0, 12), (15, 18), (18, 18)]),
+                        ReferenceKind::England => (ENGLAND, [(0, 2), (6, 8), (12, 14)]),
                     };
                     let piece = |(a, b): (i32, i32)| {
                         PathElement::new(vec![(a, 0), (b, 0)], colour.stroke_width(2))

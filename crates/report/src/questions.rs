@@ -5,7 +5,7 @@
 use pqa_core::config::Polarity;
 use pqa_core::{MetricSpec, Period, Series};
 use pqa_trends::spc::{Assurance, Side};
-use pqa_trends::{Assessment, Direction, MetricInput, Variation};
+use pqa_trends::{Assessment, BenchmarkPosition, Direction, MetricInput, Variation};
 use serde::Serialize;
 
 use crate::ReportInput;
@@ -99,8 +99,13 @@ fn published_points(
 }
 
 /// The chart's reference lines: mean and process limits when the series is
-/// long enough to judge, and the target where there is one.
-pub(crate) fn reference_lines(spec: &MetricSpec, assessment: &Assessment) -> Vec<Reference> {
+/// long enough to judge, the statistical neighbours' and England's published
+/// figures, and the target where there is one.
+pub(crate) fn reference_lines(
+    spec: &MetricSpec,
+    assessment: &Assessment,
+    benchmark: Option<&BenchmarkPosition>,
+) -> Vec<Reference> {
     let mut lines = Vec::new();
     if let Some(x) = assessment.xmr {
         let line = |label: &str, value, kind| Reference {
@@ -111,6 +116,24 @@ pub(crate) fn reference_lines(spec: &MetricSpec, assessment: &Assessment) -> Vec
         lines.push(line("Mean", x.mean, ReferenceKind::Mean));
         lines.push(line("Process limits", x.upper, ReferenceKind::Limit));
         lines.push(line("", x.lower, ReferenceKind::Limit));
+    }
+    // Published rates set against the metric's own line only when it is a
+    // rate too (a count cannot be compared with other areas').
+    if let Some(b) = benchmark.filter(|_| !spec.is_count) {
+        if let Some(median) = b.neighbours_median() {
+            lines.push(Reference {
+                label: format!("Statistical neighbours, {} (middle)", b.year),
+                value: median,
+                kind: ReferenceKind::Neighbours,
+            });
+        }
+        if let Some(england) = b.england {
+            lines.push(Reference {
+                label: format!("England, {}", b.year),
+                value: england,
+                kind: ReferenceKind::England,
+            });
+        }
     }
     if let Some(t) = &spec.target {
         lines.push(Reference {

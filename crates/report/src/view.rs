@@ -32,6 +32,9 @@ pub struct FeedQuality {
     pub received: Vec<String>,
     /// Submissions due in the period that did not.
     pub missing: Vec<String>,
+    /// Submissions that arrived, but after the run that first loaded other
+    /// agencies' returns for the same quarter (the quarter's run).
+    pub late: Vec<String>,
     pub rows_read: i64,
     pub rows_accepted: i64,
     pub rows_rejected: i64,
@@ -116,7 +119,7 @@ pub(crate) fn build(input: &ReportInput) -> Result<View> {
             &labels,
             &values,
             &spec.unit,
-            &questions::reference_lines(spec, &assessment),
+            &questions::reference_lines(spec, &assessment, input.benchmarks.get(&spec.metric)),
         )
         .map_err(|message| Error::Chart {
             metric: spec.metric.clone(),

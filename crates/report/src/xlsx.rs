@@ -65,6 +65,7 @@ pub(crate) fn workbook(view: &View) -> Result<Vec<u8>, XlsxError> {
             "Feed",
             "Agency",
             "Received",
+            "Late",
             "Missing",
             "Rows read",
             "Accepted",
@@ -76,10 +77,11 @@ pub(crate) fn workbook(view: &View) -> Result<Vec<u8>, XlsxError> {
         text_cell(sheet, row, 0, &q.feed, &wrap)?;
         text_cell(sheet, row, 1, &q.agency, &wrap)?;
         text_cell(sheet, row, 2, &q.received.join(", "), &wrap)?;
-        text_cell(sheet, row, 3, &q.missing.join(", "), &wrap)?;
-        sheet.write_number(row, 4, q.rows_read as f64)?;
-        sheet.write_number(row, 5, q.rows_accepted as f64)?;
-        sheet.write_number(row, 6, q.rows_rejected as f64)?;
+        text_cell(sheet, row, 3, &q.late.join(", "), &wrap)?;
+        text_cell(sheet, row, 4, &q.missing.join(", "), &wrap)?;
+        sheet.write_number(row, 5, q.rows_read as f64)?;
+        sheet.write_number(row, 6, q.rows_accepted as f64)?;
+        sheet.write_number(row, 7, q.rows_rejected as f64)?;
     }
     book.save_to_buffer()
 }

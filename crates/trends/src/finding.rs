@@ -199,14 +199,23 @@ impl Writer<'_> {
 
     /// The figure far from its statistical neighbours', if it is.
     fn benchmark_gap(&self) -> Option<Finding> {
+        let (side, gap) = self.benchmark_words()?;
         let spec = self.input.spec;
+        let statement = format!("{} is {gap}.", words::subject(spec));
+        let dir = direction(spec.better, side);
+        Some(self.finding("benchmark_gap", Severity::Medium, dir, statement))
+    }
+
+    /// "very high for the area: the published … was 46.7 in 2025 against
+    /// 22.5 for its statistical neighbours …", when the published figure is
+    /// far from its neighbours'.
+    fn benchmark_words(&self) -> Option<(Side, String)> {
         let position = self.input.benchmark.as_ref()?;
         let side = position.outlier()?;
         // Published rates of every area: nothing here is a small count.
         let rate = |v: f64| format!("{v:.1}");
-        let statement = format!(
-            "{} is very {} for the area: the published {} was {} in {} against {} for its statistical neighbours (the middle of their figures){}.",
-            words::subject(spec),
+        let words = format!(
+            "very {} for the area: the published figure ({}) was {} in {} against {} for its statistical neighbours (the middle of their figures){}",
             if side == Side::High { "high" } else { "low" },
             position.description,
             rate(position.own),
@@ -217,8 +226,7 @@ impl Writer<'_> {
                 .map(|e| format!(" and {} for England", rate(e)))
                 .unwrap_or_default(),
         );
-        let dir = direction(spec.better, side);
-        Some(self.finding("benchmark_gap", Severity::Medium, dir, statement))
+        Some((side, words))
     }
 
     /// A value with its unit, as published.
@@ -291,7 +299,8 @@ impl Writer<'_> {
     }
 
     /// " It has risen in each of the last five quarters and is the highest
-    /// it has been for three years." — what the latest run and record add.
+    /// it has been for three years." — what the latest run and record add,
+    /// and the gap to other areas when it points the same way.
     fn context(&self, side: Side, with_run: bool) -> String {
         let (up, word) = match side {
             Side::High => ("risen", "highest"),
@@ -306,11 +315,16 @@ impl Writer<'_> {
             }
             _ => None,
         };
-        match (run, record) {
+        let movement = match (run, record) {
             (Some(run), Some(record)) => format!(" It {run} and is {record}."),
             (Some(run), None) => format!(" It {run}."),
             (None, Some(record)) => format!(" It is {record}."),
             (None, None) => String::new(),
+        };
+        // Far from other areas the same way: worth saying in the same breath.
+        match self.benchmark_words() {
+            Some((s, gap)) if s == side => format!("{movement} It is also {gap}."),
+            _ => movement,
         }
     }
 
