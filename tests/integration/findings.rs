@@ -29,12 +29,17 @@ fn finding_ids(markdown: &str) -> Vec<String> {
         .collect()
 }
 
-/// The line of the summary raising `metric`'s question.
-fn question<'a>(markdown: &'a str, metric: &str) -> &'a str {
+/// The first line of `markdown` containing `needle`.
+fn line_with<'a>(markdown: &'a str, needle: &str) -> &'a str {
     markdown
         .lines()
-        .find(|l| l.contains(&format!("`{metric}:")))
-        .unwrap_or_else(|| panic!("no question on {metric}"))
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle}"))
+}
+
+/// The line of the summary raising `metric`'s question.
+fn question<'a>(markdown: &'a str, metric: &str) -> &'a str {
+    line_with(markdown, &format!("`{metric}:"))
 }
 
 #[test]
@@ -135,10 +140,7 @@ fn the_planted_patterns_are_raised_and_steady_measures_are_not() {
 
 /// The data quality row of `feed` in the report's Markdown.
 fn quality_row<'a>(markdown: &'a str, feed: &str) -> &'a str {
-    markdown
-        .lines()
-        .find(|l| l.starts_with(&format!("| {feed} |")))
-        .unwrap_or_else(|| panic!("no data quality row for {feed}"))
+    line_with(markdown, &format!("| {feed} |"))
 }
 
 #[test]

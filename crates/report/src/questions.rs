@@ -191,7 +191,7 @@ pub(crate) fn earlier(input: &ReportInput) -> Vec<EarlierQuestion> {
         out.push(EarlierQuestion {
             id: r.finding_id.clone(),
             title: spec.title.clone(),
-            asked_in: pqa_trends::words::quarter(asked),
+            asked_in: pqa_trends::words::period_label(asked),
             statement: then.as_ref().map(|f| f.statement.clone()),
             question: then.map(|f| f.question),
             responses: vec![response],
@@ -237,9 +237,9 @@ fn impact(input: &ReportInput, spec: &MetricSpec, series: &Series, asked: Period
     format!(
         "Since the question: from {} in {} to {} in {}: {judgement}.",
         shown(then),
-        pqa_trends::words::quarter(quarter_then),
+        pqa_trends::words::period_label(quarter_then),
         shown(now),
-        pqa_trends::words::quarter(quarter_now),
+        pqa_trends::words::period_label(quarter_now),
     )
 }
 

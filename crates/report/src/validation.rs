@@ -104,9 +104,15 @@ fn csv_error(e: csv::Error) -> crate::Error {
     crate::Error::Csv(e.to_string())
 }
 
+/// Whether a spreadsheet would take `text` for a formula (it starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return).
+pub fn looks_like_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
 /// A cell a spreadsheet would take for a formula gets a leading apostrophe.
 pub fn neutralise(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if looks_like_formula(text) {
         format!("'{text}")
     } else {
         text.to_string()

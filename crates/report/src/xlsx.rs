@@ -7,6 +7,7 @@
 use rust_xlsxwriter::{Chart, Format, Workbook, Worksheet, XlsxError};
 
 use crate::questions::EarlierQuestion;
+use crate::validation::looks_like_formula;
 use crate::view::{AreaView, View};
 
 /// The workbook's bytes.
@@ -103,7 +104,7 @@ fn text_cell(
     text: &str,
     wrap: &Format,
 ) -> Result<(), XlsxError> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if looks_like_formula(text) {
         sheet.write_string_with_format(row, col, text, &wrap.clone().set_quote_prefix())?;
     } else {
         sheet.write_string_with_format(row, col, text, wrap)?;

@@ -154,7 +154,7 @@ impl Writer<'_> {
                     "{} was {} in {}, outside the range its last {} quarters would predict ({} to {}).",
                     words::subject(spec),
                     self.value(cause.last),
-                    words::quarter(points[cause.last].0),
+                    words::period_label(points[cause.last].0),
                     words::count(values.len()),
                     (self.input.show)(spec, xmr.lower.max(0.0)),
                     self.plain(xmr.upper),
@@ -170,7 +170,7 @@ impl Writer<'_> {
                     if high { "above" } else { "below" },
                     words::count(cause.last - cause.first + 1),
                     self.plain(mean(&values[cause.first..=cause.last]).unwrap_or_default()),
-                    words::quarter(points[cause.first].0),
+                    words::period_label(points[cause.first].0),
                     self.plain(mean(&values[..cause.first]).unwrap_or(xmr.mean)),
                 ),
             ),
@@ -181,7 +181,7 @@ impl Writer<'_> {
                     "{} was close to the {} of its usual range in two of the three quarters to {} ({}).",
                     words::subject(spec),
                     if high { "top" } else { "bottom" },
-                    words::quarter(points[cause.last].0),
+                    words::period_label(points[cause.last].0),
                     (cause.first..=cause.last)
                         .map(|i| self.value(i))
                         .collect::<Vec<_>>()
@@ -242,10 +242,10 @@ impl Writer<'_> {
     fn span(&self, first: usize, last: usize) -> String {
         let (a, b) = (self.input.points[first].0, self.input.points[last].0);
         if a.financial_year() == b.financial_year() {
-            let qa = words::quarter(a);
-            format!("{}–{}", &qa[..2], words::quarter(b))
+            let qa = words::period_label(a);
+            format!("{}–{}", &qa[..2], words::period_label(b))
         } else {
-            format!("{} to {}", words::quarter(a), words::quarter(b))
+            format!("{} to {}", words::period_label(a), words::period_label(b))
         }
     }
 
@@ -266,9 +266,9 @@ impl Writer<'_> {
         let body = format!(
             "{verb} from {} in {} to {} in {}",
             self.value(first),
-            words::quarter(points[first].0),
+            words::period_label(points[first].0),
             self.value(last),
-            words::quarter(points[last].0),
+            words::period_label(points[last].0),
         );
         match self.despite(first, last, rose) {
             Some(despite) => format!("{despite}, {} {body}.", lower_first(&words::subject(spec))),

@@ -35,7 +35,7 @@ pub fn subject(spec: &MetricSpec) -> String {
 
 /// "Q3 2024/25" (or "H1 2024/25" for a half year): the period without its
 /// months.
-pub fn quarter(p: Period) -> String {
+pub fn period_label(p: Period) -> String {
     p.long_label()
         .split(" (")
         .next()
@@ -132,6 +132,6 @@ mod tests {
             "families living in B&B"
         );
         assert_eq!(mid_sentence("CAMHS waits"), "CAMHS waits");
-        assert_eq!(quarter(Period::Quarter(2024, 3)), "Q3 2024/25");
+        assert_eq!(period_label(Period::Quarter(2024, 3)), "Q3 2024/25");
     }
 }
