@@ -14,10 +14,12 @@ use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 use pqa_core::{Period, Project};
 use pqa_ingest::{
-    Claim, Claims, Mapped, PseudonymKey, Submission, ingest_bytes, list_inbox, sha256_hex,
+    Claim, Claims, MapSummary, PseudonymKey, Submission, ingest_file, list_inbox, sha256_file,
 };
 use pqa_report::validation::{FileValidation, RowProblem, Validation};
-use pqa_store::{DatasetWrite, RejectRecord, RunPlan, SubmissionRecord, Warehouse};
+use pqa_store::{
+    DatasetWrite, RejectRecord, RunPlan, StagedFile, Staging, SubmissionRecord, Warehouse,
+};
 use tracing::{info, warn};
 
 /// What became of one file.
@@ -32,7 +34,8 @@ enum Status {
     /// Rows taken (some may be rejected); `superseded` when a later file in
     /// this run for the same feed and period replaces it.
     Staged {
-        mapped: Mapped,
+        mapped: MapSummary,
+        staged: StagedFile,
         sha256: String,
         superseded: bool,
         replaces_earlier: bool,
@@ -64,14 +67,15 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &Path) -> Resu
         .filter_map(|s| Some((s.feed?, s.period?)))
         .collect();
 
+    // Accepted rows go to disk as they are read, not to memory; the folder
+    // goes when the run ends, committed or not.
+    let mut staging = Staging::create(warehouse.staging_dir(&run_id))?;
     let progress = ProgressBar::new(files.len() as u64).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} files {msg}").expect("valid template"),
     );
     let mut outcomes = Vec::new();
     for file in &files {
         progress.set_message(file.name.clone());
-        let bytes = std::fs::read(&file.path)
-            .with_context(|| format!("reading {}", file.path.display()))?;
         let claim = if file.published {
             claims.claim_published(&file.matched_as)
         } else {
@@ -94,7 +98,7 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &Path) -> Resu
                 ),
             ),
             Claim::Feed(feed) => {
-                let sha256 = sha256_hex(&bytes);
+                let sha256 = sha256_file(&file.path)?;
                 match feed.period.period_of(&file.name) {
                     None => refused(
                         &file.name,
@@ -125,7 +129,14 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &Path) -> Resu
                             ingested_at: started_at,
                             key: key.as_ref(),
                         };
-                        match ingest_bytes(&bytes, &submission) {
+                        let mut writer = staging.writer(schema.arrow_schema())?;
+                        let mapped = ingest_file(&file.path, &submission, &mut |batch| {
+                            writer.write(&batch).map_err(|e| {
+                                pqa_ingest::Error::File(format!("cannot stage the rows: {e}"))
+                            })
+                        });
+                        let staged = writer.finish()?;
+                        match mapped {
                             Ok(mapped) if mapped.rows_accepted() == 0 => refused(&file.name, Some(&feed.feed), Some(period), &format!(
                                 "no rows accepted ({} read, {} rejected); the previous figures for this period are kept",
                                 mapped.rows_read, mapped.rows_rejected
@@ -137,6 +148,7 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &Path) -> Resu
                                 period: Some(period),
                                 status: Status::Staged {
                                     mapped,
+                                    staged,
                                     sha256,
                                     superseded: false,
                                     replaces_earlier: loaded_before.contains(&(feed.feed.clone(), period.to_string())),
@@ -160,6 +172,7 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &Path) -> Resu
         .commit_run(plan)
         .await
         .context("committing the run to the warehouse")?;
+    drop(staging);
     print_summary(inbox, &outcomes, record.as_ref());
     let out = project.path(&project.file.out).join("validation");
     let written = write_validation(&out, &outcomes, record.as_ref(), inbox)?;
@@ -313,7 +326,7 @@ fn status_text(status: &Status) -> String {
 impl FileOutcome {
     /// Keeps the row rejects of a file refused because none of its rows passed,
     /// so the summary can say why.
-    fn with_rejects(self, mapped: Mapped) -> FileOutcome {
+    fn with_rejects(self, mapped: MapSummary) -> FileOutcome {
         let Status::Refused(reason) = self.status else {
             return self;
         };
@@ -370,6 +383,7 @@ fn plan(
         let (
             Status::Staged {
                 mapped,
+                staged,
                 sha256,
                 superseded,
                 replaces_earlier,
@@ -411,10 +425,10 @@ fn plan(
             .entry(feed.dataset.clone())
             .or_insert_with(|| DatasetWrite {
                 dataset: feed.dataset.clone(),
-                batches: vec![],
+                files: vec![],
                 replaces: vec![],
             });
-        write.batches.push(mapped.batch.clone());
+        write.files.push(staged.path.clone());
         write.replaces.push((feed.feed.clone(), period.to_string()));
         plan.rejects
             .extend(mapped.rejects.iter().map(|r| RejectRecord {

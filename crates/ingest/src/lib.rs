@@ -13,15 +13,76 @@ pub mod read;
 
 pub use claim::{Claim, Claims, InboxFile, list_inbox};
 pub use error::{Error, Result};
-pub use map::{Mapped, Reject, Submission};
+pub use map::{BATCH_ROWS, MapSummary, Mapped, Reject, Submission};
 pub use privacy::PseudonymKey;
 
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use arrow::array::RecordBatch;
+use pqa_core::config::FileFormat;
 use sha2::{Digest, Sha256};
 
 /// Reads a file's bytes and maps them through the submission's feed.
 pub fn ingest_bytes(bytes: &[u8], submission: &Submission) -> Result<Mapped> {
     let sheet = read::read(bytes, &submission.feed.source)?;
     map::map_sheet(&sheet, submission)
+}
+
+/// Reads a file and maps it through the submission's feed, handing accepted
+/// rows to `sink` batch by batch. A CSV is streamed, so its size does not
+/// bound memory; a workbook or Parquet file is read whole (an XLSX sheet
+/// holds at most about a million rows).
+pub fn ingest_file(
+    path: &Path,
+    submission: &Submission,
+    sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
+) -> Result<MapSummary> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let source = &submission.feed.source;
+    match source.format {
+        FileFormat::Csv => {
+            let file = std::fs::File::open(path).map_err(io)?;
+            let rows = read::CsvRows::new(
+                BufReader::with_capacity(1 << 20, file),
+                source.encoding,
+                source.delimiter,
+            )?;
+            map::map_rows(rows, None, submission, sink)
+        }
+        FileFormat::Xlsx | FileFormat::Parquet => {
+            let bytes = std::fs::read(path).map_err(io)?;
+            let sheet = read::read(&bytes, source)?;
+            map::map_rows(
+                sheet.rows.into_iter().map(Ok),
+                sheet.sheet,
+                submission,
+                sink,
+            )
+        }
+    }
+}
+
+/// The SHA-256 of a file, read in pieces, as lowercase hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; 1 << 20];
+    loop {
+        let n = file.read(&mut buffer).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
 }
 
 /// The SHA-256 of a file's bytes, as lowercase hex: how a submission is

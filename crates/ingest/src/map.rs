@@ -53,16 +53,16 @@ pub struct Reject {
     pub message: String,
 }
 
-/// The outcome of mapping one sheet.
-#[derive(Debug, Clone)]
-pub struct Mapped {
-    /// Accepted rows with lineage columns, in the dataset's Arrow schema.
-    pub batch: RecordBatch,
+/// What mapping one sheet found, apart from the accepted rows themselves
+/// (which go to a sink batch by batch, see [`map_rows`]).
+#[derive(Debug, Clone, Default)]
+pub struct MapSummary {
     /// The sheet read (XLSX only).
     pub sheet: Option<String>,
     /// Records read: non-blank rows below the header row (for a wide return,
     /// each row's cell in each period column).
     pub rows_read: usize,
+    pub rows_accepted: usize,
     pub rows_rejected: usize,
     pub rejects: Vec<Reject>,
     /// Rows that are not data (totals, footnotes): (row, first cell's text).
@@ -71,12 +71,33 @@ pub struct Mapped {
     pub unused_headers: Vec<String>,
 }
 
-impl Mapped {
-    /// Rows that made it into the batch.
+impl MapSummary {
+    /// Rows that were accepted.
     pub fn rows_accepted(&self) -> usize {
-        self.batch.num_rows()
+        self.rows_accepted
     }
 }
+
+/// The outcome of mapping one sheet held in memory: the summary, and the
+/// accepted rows with lineage columns in the dataset's Arrow schema.
+#[derive(Debug, Clone)]
+pub struct Mapped {
+    pub summary: MapSummary,
+    pub batch: RecordBatch,
+}
+
+/// A `Mapped` is its summary plus its rows: `mapped.rows_read` reads through.
+impl std::ops::Deref for Mapped {
+    type Target = MapSummary;
+
+    fn deref(&self) -> &MapSummary {
+        &self.summary
+    }
+}
+
+/// Accepted rows are handed to the sink in batches of at most this many, so
+/// memory does not grow with the size of the file.
+pub const BATCH_ROWS: usize = 64 * 1024;
 
 /// Where each feed column's value comes from in this particular file.
 #[derive(Clone)]
@@ -87,9 +108,37 @@ enum Source<'a> {
     Unmapped,
 }
 
-/// Maps a sheet through the feed. An `Err` rejects the whole file (no header
-/// row, a required header missing, no key for a pseudonymised column).
+/// Maps a sheet held in memory through the feed. An `Err` rejects the whole
+/// file (no header row, a required header missing, no key for a
+/// pseudonymised column).
 pub fn map_sheet(sheet: &RawSheet, sub: &Submission) -> Result<Mapped> {
+    let mut batches = Vec::new();
+    let summary = map_rows(
+        sheet.rows.iter().cloned().map(Ok),
+        sheet.sheet.clone(),
+        sub,
+        &mut |batch| {
+            batches.push(batch);
+            Ok(())
+        },
+    )?;
+    let batch = arrow::compute::concat_batches(&sub.schema.arrow_schema(), &batches)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(Mapped { summary, batch })
+}
+
+/// Maps rows as they are read, handing accepted rows to `sink` in batches of
+/// at most [`BATCH_ROWS`]. Only the first rows (where the header is looked
+/// for) and the rejects are held. `sheet` is the sheet's name (XLSX only).
+pub fn map_rows<I>(
+    rows: I,
+    sheet: Option<String>,
+    sub: &Submission,
+    sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
+) -> Result<MapSummary>
+where
+    I: Iterator<Item = Result<RawRow>>,
+{
     let feed = sub.feed;
     let needs_key = feed
         .columns
@@ -101,45 +150,52 @@ pub fn map_sheet(sheet: &RawSheet, sub: &Submission) -> Result<Mapped> {
             feed.feed
         )));
     }
-    let (header_at, headers) = find_header_row(sheet, feed)?;
+    let mut rows = rows;
+    let mut head: Vec<RawRow> = Vec::new();
+    for row in rows.by_ref() {
+        let row = row?;
+        let number = row.number;
+        head.push(row);
+        let past_header_row = feed.source.header_row.is_none_or(|wanted| number >= wanted);
+        if head.len() >= HEADER_SEARCH_ROWS && past_header_row {
+            break;
+        }
+    }
+    let (header_at, headers) = find_header_row(&head, feed)?;
     let sources = locate_columns(feed, sub, &headers)?;
     // A row yields one record, or for a wide return one record per period column.
     let variants = match &feed.unpivot {
         None => vec![sources],
-        Some(unpivot) => wide_variants(sheet, header_at, &headers, sources, unpivot, feed)?,
+        Some(unpivot) => wide_variants(&head, header_at, &headers, sources, unpivot, feed)?,
     };
     let checks: Vec<RowCheck> = feed
         .checks
         .iter()
         .filter_map(|c| RowCheck::parse(c).ok())
         .collect();
+    let check_shape = sheet.is_none();
 
+    let mut summary = MapSummary {
+        sheet,
+        ..MapSummary::default()
+    };
     let mut columns: Vec<Vec<Option<Value>>> = vec![Vec::new(); sub.schema.columns.len()];
     let mut source_rows: Vec<i64> = Vec::new();
-    let mut rejects = Vec::new();
-    let mut rows_read = 0;
-    let mut rows_rejected = 0;
-    let mut skipped = Vec::new();
-    for row in sheet.rows.iter().skip(header_at + 1) {
+    let below_header = head.split_off(header_at + 1);
+    for row in below_header.into_iter().map(Ok).chain(rows) {
+        let row = row?;
         if row.cells.iter().all(Cell::is_blank) {
             continue;
         }
         if let Some(first) = row.cells.iter().find(|c| !c.is_blank()).map(Cell::as_text)
             && feed.skip_rows.iter().any(|w| starts_with_word(&first, w))
         {
-            skipped.push((row.number, first));
+            summary.skipped.push((row.number, first));
             continue;
         }
         for sources in &variants {
-            rows_read += 1;
-            match map_row(
-                row,
-                headers.len(),
-                sheet.sheet.is_none(),
-                sources,
-                &checks,
-                sub,
-            ) {
+            summary.rows_read += 1;
+            match map_row(&row, headers.len(), check_shape, sources, &checks, sub) {
                 Ok(values) => {
                     for (column, value) in columns.iter_mut().zip(values) {
                         column.push(value);
@@ -147,17 +203,29 @@ pub fn map_sheet(sheet: &RawSheet, sub: &Submission) -> Result<Mapped> {
                     source_rows.push(row.number as i64);
                 }
                 Err(row_rejects) => {
-                    rows_rejected += 1;
-                    rejects.extend(row_rejects);
+                    summary.rows_rejected += 1;
+                    summary.rejects.extend(row_rejects);
                 }
             }
         }
+        if source_rows.len() >= BATCH_ROWS {
+            summary.rows_accepted += source_rows.len();
+            sink(build_batch(
+                sub,
+                &mut columns,
+                std::mem::take(&mut source_rows),
+            )?)?;
+        }
+    }
+    if !source_rows.is_empty() {
+        summary.rows_accepted += source_rows.len();
+        sink(build_batch(sub, &mut columns, source_rows)?)?;
     }
     let used: Vec<usize> = used_columns(&variants);
     let dropped: Vec<String> = feed.drop.iter().map(|d| normalise(d)).collect();
     let accepted: Vec<String> = feed.columns.values().flat_map(|c| c.from.names()).collect();
     let accepted: Vec<&str> = accepted.iter().map(String::as_str).collect();
-    let unused_headers = headers
+    summary.unused_headers = headers
         .iter()
         .enumerate()
         .filter(|(i, h)| {
@@ -165,16 +233,7 @@ pub fn map_sheet(sheet: &RawSheet, sub: &Submission) -> Result<Mapped> {
         })
         .map(|(_, h)| format!("{h}{}", did_you_mean(h, &accepted)))
         .collect();
-    let batch = build_batch(sub, columns, source_rows)?;
-    Ok(Mapped {
-        batch,
-        sheet: sheet.sheet.clone(),
-        rows_read,
-        rows_rejected,
-        rejects,
-        skipped,
-        unused_headers,
-    })
+    Ok(summary)
 }
 
 /// Whether `text` begins with the word(s) `word`, ignoring case: "Total",
@@ -203,7 +262,7 @@ fn used_columns(variants: &[Vec<(String, Source)>]) -> Vec<usize> {
 /// the left (a year heading merged across its quarters is stored in its first
 /// cell only): "2024/25" above "Q1" is 2024/25-Q1.
 fn wide_variants<'a>(
-    sheet: &RawSheet,
+    head: &[RawRow],
     header_at: usize,
     headers: &[String],
     sources: Vec<(String, Source<'a>)>,
@@ -215,7 +274,7 @@ fn wide_variants<'a>(
     let mut above = Vec::new();
     if header_at > 0 {
         let mut carried = String::new();
-        for cell in &sheet.rows[header_at - 1].cells {
+        for cell in &head[header_at - 1].cells {
             let text = cell.as_text();
             if !text.is_empty() {
                 carried = text;
@@ -265,11 +324,10 @@ fn wide_variants<'a>(
 
 /// The header row: the given one, or the first of the top rows that matches
 /// the most expected headers (agencies put title rows above their tables).
-fn find_header_row(sheet: &RawSheet, feed: &FeedSpec) -> Result<(usize, Vec<String>)> {
+fn find_header_row(head: &[RawRow], feed: &FeedSpec) -> Result<(usize, Vec<String>)> {
     let texts = |row: &RawRow| row.cells.iter().map(Cell::as_text).collect::<Vec<_>>();
     if let Some(wanted) = feed.source.header_row {
-        let index = sheet
-            .rows
+        let index = head
             .iter()
             .position(|r| r.number == wanted)
             .ok_or_else(|| {
@@ -277,7 +335,7 @@ fn find_header_row(sheet: &RawSheet, feed: &FeedSpec) -> Result<(usize, Vec<Stri
                     "the feed says headers are on row {wanted}, but the file has no such row"
                 ))
             })?;
-        return Ok((index, texts(&sheet.rows[index])));
+        return Ok((index, texts(&head[index])));
     }
     let expected: Vec<String> = feed
         .columns
@@ -291,8 +349,7 @@ fn find_header_row(sheet: &RawSheet, feed: &FeedSpec) -> Result<(usize, Vec<Stri
             .filter(|c| expected.contains(&normalise(&c.as_text())))
             .count()
     };
-    let best = sheet
-        .rows
+    let best = head
         .iter()
         .take(HEADER_SEARCH_ROWS)
         .enumerate()
@@ -300,7 +357,7 @@ fn find_header_row(sheet: &RawSheet, feed: &FeedSpec) -> Result<(usize, Vec<Stri
         .filter(|(s, _)| *s > 0)
         .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
     match best {
-        Some((_, i)) => Ok((i, texts(&sheet.rows[i]))),
+        Some((_, i)) => Ok((i, texts(&head[i]))),
         None => Err(Error::File(format!(
             "no header row found in the first {HEADER_SEARCH_ROWS} rows: expected headers such as {}",
             feed.columns
@@ -629,16 +686,18 @@ fn compare(l: &Value, r: &Value) -> Option<Ordering> {
     }
 }
 
-/// Builds the Arrow batch: dataset columns then lineage.
+/// Builds one batch: dataset columns then lineage. The columns are emptied
+/// for the next batch.
 fn build_batch(
     sub: &Submission,
-    columns: Vec<Vec<Option<Value>>>,
+    columns: &mut [Vec<Option<Value>>],
     source_rows: Vec<i64>,
 ) -> Result<RecordBatch> {
     let n = source_rows.len();
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid");
     let mut arrays: Vec<ArrayRef> = Vec::new();
-    for ((_, def), values) in sub.schema.columns.iter().zip(columns) {
+    for ((_, def), values) in sub.schema.columns.iter().zip(columns.iter_mut()) {
+        let values = std::mem::take(values);
         let array: ArrayRef = match def.kind {
             ColumnType::String => {
                 let mut b = StringBuilder::new();
@@ -773,6 +832,45 @@ checks:
             &read_csv(csv.as_bytes(), Encoding::Utf8, ',').unwrap(),
             &sub,
         )
+    }
+
+    #[test]
+    fn large_files_reach_the_sink_in_bounded_batches() {
+        let feed: FeedSpec = serde_yaml::from_str(FEED).unwrap();
+        let schema: DatasetSchema = serde_yaml::from_str(SCHEMA).unwrap();
+        let key = PseudonymKey::new("a-test-key-of-some-length").unwrap();
+        let sub = submission(&feed, &schema, Some(&key));
+        let rows = BATCH_ROWS * 2 + 10;
+        let mut csv = String::from("Child ID,Start,End,Category,Count\n");
+        for i in 0..rows {
+            // Every thousandth row ends before it starts: rejected.
+            let end = if i % 1000 == 0 {
+                "2023-01-01"
+            } else {
+                "2025-01-01"
+            };
+            csv.push_str(&format!("C{i},2024-01-01,{end},N,{i}\n"));
+        }
+        let mut sizes = Vec::new();
+        let summary = map_rows(
+            crate::read::CsvRows::new(csv.as_bytes(), Encoding::Utf8, ',').unwrap(),
+            None,
+            &sub,
+            &mut |batch| {
+                sizes.push(batch.num_rows());
+                Ok(())
+            },
+        )
+        .unwrap();
+        let rejected = rows.div_ceil(1000);
+        assert_eq!(summary.rows_read, rows);
+        assert_eq!(summary.rows_rejected, rejected);
+        assert_eq!(summary.rows_accepted, rows - rejected);
+        assert_eq!(sizes.iter().sum::<usize>(), rows - rejected);
+        assert!(
+            sizes.len() >= 2 && sizes.iter().all(|n| *n <= BATCH_ROWS),
+            "{sizes:?}"
+        );
     }
 
     #[test]

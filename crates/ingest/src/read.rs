@@ -2,7 +2,7 @@
 //! without interpreting values. Interpretation is the mapper's job, so that
 //! every problem can be reported against the file, sheet, row and column.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
 use chrono::NaiveDateTime;
@@ -68,89 +68,163 @@ pub fn read(bytes: &[u8], source: &SourceSpec) -> Result<RawSheet> {
     }
 }
 
-/// Decodes and splits a CSV. Quoted fields may hold newlines; row numbers are
-/// the line on which each record starts. Ragged rows are kept as they are, for
-/// the mapper to report.
+/// Decodes and splits a CSV held in memory (see [`CsvRows`]).
 pub fn read_csv(bytes: &[u8], encoding: Encoding, delimiter: char) -> Result<RawSheet> {
-    let text = decode(bytes, encoding)?;
-    let delimiter = u8::try_from(delimiter)
-        .map_err(|_| Error::File("the delimiter must be a single-byte character".into()))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    // The csv crate's line numbers skip blank lines and newlines inside quotes;
-    // people count every line, so count newlines up to each record's start.
-    let (mut line, mut counted_to) = (1usize, 0usize);
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let bytes = text.as_bytes();
-                let mut start = record.position().map_or(counted_to, |p| p.byte() as usize);
-                // With CRLF endings csv reports a record as starting at the `\n`.
-                while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
-                    start += 1;
-                }
-                line += bytes[counted_to..start]
-                    .iter()
-                    .filter(|b| **b == b'\n')
-                    .count();
-                counted_to = start;
-                let number = line;
-                let cells = record
-                    .iter()
-                    .map(|f| {
-                        if f.is_empty() {
-                            Cell::Empty
-                        } else {
-                            Cell::Text(f.to_string())
-                        }
-                    })
-                    .collect();
-                rows.push(RawRow { number, cells });
-            }
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or_default();
-                return Err(Error::File(format!(
-                    "cannot split the CSV at line {line}: {}",
-                    csv_reason(&e)
-                )));
-            }
-        }
-    }
+    let rows = CsvRows::new(bytes, encoding, delimiter)?.collect::<Result<Vec<_>>>()?;
     Ok(RawSheet { sheet: None, rows })
 }
 
-fn csv_reason(e: &csv::Error) -> String {
-    match e.kind() {
-        csv::ErrorKind::Utf8 { .. } => {
-            "text that is not UTF-8 (is the file Windows-1252? set `encoding: windows-1252`)".into()
+/// The rows of a CSV, read one at a time from any reader, so that a file of
+/// any size is read in bounded memory. Quoted fields may hold newlines; row
+/// numbers are the line on which each record starts. Ragged rows are kept as
+/// they are, for the mapper to report. A UTF-8 byte-order mark is dropped
+/// (and, as a browser would, taken to mean the file is UTF-8).
+pub struct CsvRows<R: Read> {
+    reader: csv::Reader<LineEnds<R>>,
+    record: csv::ByteRecord,
+    encoding: Encoding,
+    /// The line the next record is counted from, and the byte it starts at.
+    line: usize,
+    first: bool,
+}
+
+impl<R: Read> CsvRows<R> {
+    pub fn new(reader: R, encoding: Encoding, delimiter: char) -> Result<CsvRows<R>> {
+        let delimiter = u8::try_from(delimiter)
+            .map_err(|_| Error::File("the delimiter must be a single-byte character".into()))?;
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .buffer_capacity(64 * 1024)
+            .from_reader(LineEnds::new(reader));
+        Ok(CsvRows {
+            reader,
+            record: csv::ByteRecord::new(),
+            encoding,
+            line: 1,
+            first: true,
+        })
+    }
+
+    fn next_row(&mut self) -> Result<Option<RawRow>> {
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => return Ok(None),
+            Ok(true) => {}
+            Err(e) => {
+                if let csv::ErrorKind::Io(io) = e.kind() {
+                    return Err(Error::File(format!("cannot read the file: {io}")));
+                }
+                let line = e.position().map(|p| p.line()).unwrap_or_default();
+                return Err(Error::File(format!(
+                    "cannot split the CSV at line {line}: unreadable CSV"
+                )));
+            }
         }
-        _ => "unreadable CSV".into(),
+        let start = self.record.position().map_or(0, |p| p.byte());
+        // The csv crate's line numbers skip blank lines and newlines inside
+        // quotes; people count every line, so count line ends up to each
+        // record's start.
+        self.line += self.reader.get_mut().newlines_before(start);
+        let number = self.line;
+        let mut cells = Vec::with_capacity(self.record.len());
+        for (i, field) in self.record.iter().enumerate() {
+            let field = if self.first && i == 0 {
+                match field.strip_prefix(b"\xEF\xBB\xBF") {
+                    Some(rest) => {
+                        self.encoding = Encoding::Utf8;
+                        rest
+                    }
+                    None => field,
+                }
+            } else {
+                field
+            };
+            if field.is_empty() {
+                cells.push(Cell::Empty);
+                continue;
+            }
+            let text = match self.encoding {
+                Encoding::Utf8 => std::str::from_utf8(field)
+                    .map_err(|_| {
+                        // The bad byte may be on a later line of a quoted field.
+                        let at = std::str::from_utf8(field).err().map_or(0, |e| e.valid_up_to());
+                        let line = number + field[..at].iter().filter(|b| **b == b'\n').count();
+                        Error::File(format!(
+                            "line {line} is not UTF-8 text; if the file was saved from Excel as CSV, set `encoding: windows-1252` in the feed"
+                        ))
+                    })?
+                    .to_string(),
+                Encoding::Windows1252 => encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(field)
+                    .0
+                    .into_owned(),
+            };
+            cells.push(Cell::Text(text));
+        }
+        self.first = false;
+        Ok(Some(RawRow { number, cells }))
     }
 }
 
-/// UTF-8 (a byte-order mark is dropped) or Windows-1252.
-fn decode(bytes: &[u8], encoding: Encoding) -> Result<String> {
-    match encoding {
-        Encoding::Utf8 => {
-            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-            String::from_utf8(bytes.to_vec()).map_err(|e| {
-                let at = e.utf8_error().valid_up_to();
-                let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
-                Error::File(format!(
-                    "line {line} is not UTF-8 text; if the file was saved from Excel as CSV, set `encoding: windows-1252` in the feed"
-                ))
-            })
+impl<R: Read> Iterator for CsvRows<R> {
+    type Item = Result<RawRow>;
+
+    fn next(&mut self) -> Option<Result<RawRow>> {
+        self.next_row().transpose()
+    }
+}
+
+/// A reader that notes where each line-end byte (`\r` or `\n`) passes, so
+/// that records can be given the line they start on without keeping the text.
+/// It holds only the positions the CSV reader has read ahead of the records
+/// handed out: bounded by the CSV reader's buffer.
+struct LineEnds<R> {
+    inner: R,
+    offset: u64,
+    /// (byte offset, whether it is a `\n`) of line-end bytes not yet counted.
+    ends: std::collections::VecDeque<(u64, bool)>,
+}
+
+impl<R: Read> LineEnds<R> {
+    fn new(inner: R) -> LineEnds<R> {
+        LineEnds {
+            inner,
+            offset: 0,
+            ends: std::collections::VecDeque::new(),
         }
-        Encoding::Windows1252 => {
-            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
-            Ok(text.into_owned())
+    }
+
+    /// Newlines before a record starting at `start`, and in the run of line
+    /// ends at `start` itself (with CRLF endings csv reports a record as
+    /// starting at the line end before it; blank lines are such runs too).
+    fn newlines_before(&mut self, start: u64) -> usize {
+        let mut newlines = 0;
+        let mut next = start;
+        while let Some(&(at, newline)) = self.ends.front() {
+            if at < start || at == next {
+                newlines += usize::from(newline);
+                if at == next {
+                    next += 1;
+                }
+                self.ends.pop_front();
+            } else {
+                break;
+            }
         }
+        newlines
+    }
+}
+
+impl<R: Read> Read for LineEnds<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for i in memchr::memchr2_iter(b'\r', b'\n', &buf[..n]) {
+            self.ends
+                .push_back((self.offset + i as u64, buf[i] == b'\n'));
+        }
+        self.offset += n as u64;
+        Ok(n)
     }
 }
 
@@ -307,6 +381,55 @@ mod tests {
         let sheet = read_csv(b"a,b\n1\n1,2,3\n", Encoding::Utf8, ',').unwrap();
         assert_eq!(sheet.rows[1].cells.len(), 1);
         assert_eq!(sheet.rows[2].cells.len(), 3);
+    }
+
+    /// Hands out one byte per read, so every record and line end straddles
+    /// the CSV reader's buffer.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match self.0.split_first() {
+                Some((b, rest)) if !buf.is_empty() => {
+                    buf[0] = *b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn streamed_rows_keep_line_numbers_across_crlf_blank_lines_and_quotes() {
+        let text = b"a,b\r\n\r\n1,\"x\r\ny\"\r\n\n\n2,z\r\n3,w";
+        let rows = CsvRows::new(Trickle(text), Encoding::Utf8, ',').unwrap();
+        let numbers: Vec<usize> = rows.map(|r| r.unwrap().number).collect();
+        assert_eq!(numbers, vec![1, 3, 7, 8]);
+        let whole: Vec<usize> = read_csv(text, Encoding::Utf8, ',')
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| r.number)
+            .collect();
+        assert_eq!(whole, vec![1, 3, 7, 8]);
+    }
+
+    #[test]
+    fn streamed_rows_hold_only_what_the_reader_has_read_ahead() {
+        let mut text = b"a,b\n".to_vec();
+        for i in 0..200_000 {
+            text.extend_from_slice(format!("{i},x\n").as_bytes());
+        }
+        let mut rows = CsvRows::new(text.as_slice(), Encoding::Utf8, ',').unwrap();
+        let (mut last, mut most_held) = (0, 0);
+        while let Some(row) = rows.next() {
+            last = row.unwrap().number;
+            most_held = most_held.max(rows.reader.get_ref().ends.len());
+        }
+        assert_eq!(last, 200_001);
+        // Line ends are forgotten once counted: at most a buffer's worth is held.
+        assert!(most_held < 20_000, "{most_held} line ends held");
     }
 
     #[test]

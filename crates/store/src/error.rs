@@ -12,6 +12,9 @@ pub enum Error {
     /// Rows did not fit their table.
     #[error("warehouse rows: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
+    /// A staged file could not be written.
+    #[error("staging rows: {0}")]
+    Parquet(#[from] deltalake::parquet::errors::ParquetError),
     /// The warehouse location cannot be used.
     #[error("warehouse location: {0}")]
     Location(String),

@@ -4,9 +4,11 @@
 
 pub mod error;
 pub mod records;
+pub mod stage;
 pub mod warehouse;
 
 pub use deltalake::DeltaTable;
 pub use error::{Error, Result};
 pub use records::{RejectRecord, RunRecord, SubmissionRecord};
+pub use stage::{StagedFile, StagedWriter, Staging};
 pub use warehouse::{DatasetWrite, REJECTS, RUNS, RunPlan, SUBMISSIONS, Warehouse};

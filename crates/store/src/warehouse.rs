@@ -9,10 +9,12 @@
 //! moved past its recorded version.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use arrow::array::RecordBatch;
 use chrono::{DateTime, Utc};
-use deltalake::datafusion::prelude::SessionContext;
+use deltalake::datafusion::prelude::{ParquetReadOptions, SessionContext};
+use deltalake::operations::write::WriteBuilder;
 use deltalake::protocol::SaveMode;
 use deltalake::{DeltaTable, DeltaTableBuilder};
 use tracing::{debug, info, warn};
@@ -32,7 +34,8 @@ pub const REJECTS: &str = "rejects";
 #[derive(Debug, Clone)]
 pub struct DatasetWrite {
     pub dataset: String,
-    pub batches: Vec<RecordBatch>,
+    /// The accepted rows, staged as Parquet files (see [`crate::stage`]).
+    pub files: Vec<PathBuf>,
     /// (feed, period) pairs whose earlier rows these replace.
     pub replaces: Vec<(String, String)>,
 }
@@ -113,6 +116,16 @@ impl Warehouse {
                 .map_err(|e| Error::Location(format!("cannot create {}: {e}", path.display())))?;
         }
         Ok(DeltaTableBuilder::from_url(url)?.build()?)
+    }
+
+    /// Where a run stages its accepted rows before committing them: inside a
+    /// local warehouse (the same disk the tables are on), else in the
+    /// system's temporary folder.
+    pub fn staging_dir(&self, run_id: &str) -> PathBuf {
+        match self.root.to_file_path() {
+            Ok(root) => root.join("_staging").join(run_id),
+            Err(()) => std::env::temp_dir().join(format!("pqa-staging-{run_id}")),
+        }
     }
 
     /// A table at a given version.
@@ -202,7 +215,7 @@ impl Warehouse {
             let version = self
                 .write(
                     &write.dataset,
-                    write.batches.clone(),
+                    Rows::Staged(write.files.clone()),
                     versions.get(&write.dataset).copied(),
                     Some(predicate),
                 )
@@ -217,7 +230,7 @@ impl Warehouse {
             let version = self
                 .write(
                     REJECTS,
-                    vec![batch],
+                    Rows::Batches(vec![batch]),
                     versions.get(REJECTS).copied(),
                     Some(predicate),
                 )
@@ -229,7 +242,7 @@ impl Warehouse {
         let version = self
             .write(
                 SUBMISSIONS,
-                vec![batch],
+                Rows::Batches(vec![batch]),
                 versions.get(SUBMISSIONS).copied(),
                 None,
             )
@@ -245,8 +258,13 @@ impl Warehouse {
             tables: versions,
         };
         let runs_version = self.latest(RUNS).await?.and_then(|t| t.version());
-        self.write(RUNS, vec![record.to_batch()?], runs_version, None)
-            .await?;
+        self.write(
+            RUNS,
+            Rows::Batches(vec![record.to_batch()?]),
+            runs_version,
+            None,
+        )
+        .await?;
         info!(run = record.run_number, "run committed");
         Ok(Some(record))
     }
@@ -266,7 +284,7 @@ impl Warehouse {
     async fn write(
         &self,
         name: &str,
-        batches: Vec<RecordBatch>,
+        rows: Rows,
         recorded: Option<u64>,
         replace: Option<String>,
     ) -> Result<u64> {
@@ -284,8 +302,8 @@ impl Warehouse {
                     table = name,
                     latest, "overwriting a table no completed run recorded"
                 );
-                let table = table
-                    .write(batches)
+                let table = write_builder(table, rows)
+                    .await?
                     .with_save_mode(SaveMode::Overwrite)
                     .await?;
                 return version_of(&table);
@@ -293,7 +311,7 @@ impl Warehouse {
             _ => {}
         }
         let exists = table.version().is_some();
-        let builder = table.write(batches);
+        let builder = write_builder(table, rows).await?;
         let table = match replace {
             Some(predicate) if exists => {
                 debug!(table = name, %predicate, "replacing rows");
@@ -305,6 +323,31 @@ impl Warehouse {
             _ => builder.with_save_mode(SaveMode::Append).await?,
         };
         version_of(&table)
+    }
+}
+
+/// What a table write takes: batches in memory (pqa's own small tables) or
+/// staged Parquet files, which are streamed into the table.
+enum Rows {
+    Batches(Vec<RecordBatch>),
+    Staged(Vec<PathBuf>),
+}
+
+async fn write_builder(table: DeltaTable, rows: Rows) -> Result<WriteBuilder> {
+    match rows {
+        Rows::Batches(batches) => Ok(table.write(batches)),
+        Rows::Staged(files) => {
+            let ctx = SessionContext::new();
+            let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+            let staged = ctx
+                .read_parquet(paths, ParquetReadOptions::default())
+                .await?;
+            // Delta plans and runs the write in its own session (which knows
+            // its write nodes); the scan of local files needs nothing more.
+            Ok(table
+                .write(Vec::<RecordBatch>::new())
+                .with_input_plan(staged.logical_plan().clone()))
+        }
     }
 }
 
