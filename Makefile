@@ -30,12 +30,13 @@ lint: ## Clippy with warnings as errors, and rustfmt in check mode
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-bench: ## Time a fresh ingest and report of the sample data (release build)
+bench: ## National-size benchmarks against DuckDB, then memory against file size (release; see BENCHMARKS.md)
 	$(CARGO) build --workspace --release
-	@rm -rf target/bench-warehouse target/bench-out
-	@echo "== pqa ingest (fresh warehouse)"; time ./target/release/pqa --warehouse target/bench-warehouse ingest > /dev/null
-	@echo "== pqa report"; time ./target/release/pqa --warehouse target/bench-warehouse report --out target/bench-out > /dev/null
-	@echo "== pqa ingest again (nothing new)"; time ./target/release/pqa --warehouse target/bench-warehouse ingest > /dev/null
+	bench/run.sh $(BENCH_ROWS)
+	bench/memory.sh
+	@echo "== pqa run on the sample data (fresh warehouse)"
+	@rm -rf target/bench/sample-warehouse
+	@/usr/bin/time -f "%e s, peak %M KB" ./target/release/pqa --warehouse target/bench/sample-warehouse run > /dev/null
 
 sample-data: ## Regenerate the synthetic sample data (byte-identical unless the generator changed)
 	$(CARGO) build --workspace

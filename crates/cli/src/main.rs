@@ -76,6 +76,10 @@ enum Command {
         /// Read the warehouse as this run left it (see `pqa history`).
         #[arg(long, value_name = "RUN")]
         as_of: Option<i64>,
+        /// Run the query this many times and print each run's time in
+        /// milliseconds to stderr (for benchmarks); the result is printed once.
+        #[arg(long, value_name = "N")]
+        repeat: Option<u32>,
     },
     /// Write the PQA report (HTML and Markdown) for a half year.
     Report {
@@ -221,9 +225,12 @@ async fn run(cli: Cli) -> Result<()> {
             let inbox = inbox.unwrap_or_else(|| project.path(&project.file.inbox));
             ingest::run(&project, &warehouse, &inbox).await?;
         }
-        Command::Query { sql, format, as_of } => {
-            output::query(&project, &warehouse, &sql, format, as_of).await?
-        }
+        Command::Query {
+            sql,
+            format,
+            as_of,
+            repeat,
+        } => output::query(&project, &warehouse, &sql, format, as_of, repeat).await?,
         Command::Report { period, out, as_of } => {
             let out = out.unwrap_or_else(|| project.path(&project.file.out));
             report::write(&project, &warehouse, period, &out, as_of).await?;

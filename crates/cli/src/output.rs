@@ -15,9 +15,18 @@ pub async fn query(
     sql: &str,
     format: Format,
     as_of: Option<i64>,
+    repeat: Option<u32>,
 ) -> Result<()> {
     let layer = QueryLayer::open(warehouse, project, as_of).await?;
-    let batches = layer.sql(sql).await?;
+    let mut batches = layer.sql(sql).await?;
+    if let Some(times) = repeat {
+        // The first run above warms the caches; these are the timed ones.
+        for _ in 0..times {
+            let started = std::time::Instant::now();
+            batches = layer.sql(sql).await?;
+            eprintln!("time_ms {:.1}", started.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
     let mut stdout = std::io::stdout().lock();
     print_batches(&mut stdout, &batches, format)
 }

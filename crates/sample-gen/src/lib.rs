@@ -17,6 +17,7 @@ mod conferences;
 mod education;
 pub mod fixtures;
 mod front_door;
+pub mod national;
 mod responses;
 mod returns;
 

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# `make bench`: national-size benchmarks of pqa against DuckDB on the same files
+# and the same questions. Release build; never part of the tests.
+#
+#   bench/run.sh [ROWS ...]      attendance rows per size (default: 10000000 100000000)
+#
+# For each size: generate attendance (ROWS pupils over three terms) and CAMHS
+# referrals (ROWS/10 over four quarters); time `pqa ingest` of them into a fresh
+# warehouse (rows/s, peak resident memory) against DuckDB's COPY ... TO parquet
+# of the same CSVs; then time the report's attendance and CAMHS metric queries
+# in pqa and in DuckDB over the same Parquet files (best of three, warm).
+# Results go to stdout and target/bench/results.txt. Needs python3 and ~14 GB
+# of disk for the 100M size; DuckDB is installed into target/bench/venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZES=("$@")
+if [ ${#SIZES[@]} -eq 0 ]; then SIZES=(10000000 100000000); fi
+METRICS=(edu_persistent_absence_pct edu_severe_absence_pct camhs_open_caseload
+         camhs_weeks_referral_to_assessment camhs_weeks_assessment_to_first_appointment)
+BENCH=target/bench
+# BENCH_PROFILE=debug runs the script on a debug build (to try the script, not to measure).
+PQA="$PWD/target/${BENCH_PROFILE:-release}/pqa"
+GEN="$PWD/target/${BENCH_PROFILE:-release}/pqa-sample-gen"
+mkdir -p "$BENCH"
+RESULTS="$BENCH/results.txt"
+
+if [ ! -x "$BENCH/venv/bin/python" ]; then
+    python3 -m venv "$BENCH/venv"
+    "$BENCH/venv/bin/pip" install -q duckdb pyyaml
+fi
+PY="$BENCH/venv/bin/python"
+
+{
+echo "# pqa vs DuckDB $("$PY" -c 'import duckdb; print(duckdb.__version__)'), $(date -u +%Y-%m-%d)"
+echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+} | tee "$RESULTS"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+for rows in "${SIZES[@]}"; do
+    dir="$BENCH/n$rows"
+    rm -rf "$dir" && mkdir -p "$dir"
+    camhs=$((rows / 10))
+    "$GEN" --national "$dir" "$rows" "$camhs" > /dev/null
+    csv_bytes=$(du -cb "$dir"/inbox/*/*.csv | tail -1 | cut -f1)
+    # A project that reads only the bench inbox, with the repository's feeds.
+    for d in pipelines schemas metrics; do ln -s "$PWD/$d" "$dir/$d"; done
+    cat > "$dir/pqa.yaml" <<YAML
+partnership: Benchmark
+inbox: inbox
+warehouse: warehouse
+out: out
+privacy: { key_env: PQA_PSEUDONYM_KEY, sample_key: true }
+YAML
+    echo | tee -a "$RESULTS"
+    echo "## $rows attendance rows + $camhs CAMHS referrals ($((csv_bytes / 1000000)) MB of CSV)" | tee -a "$RESULTS"
+
+    /usr/bin/time -f "%e %M" -o "$dir/pqa.time" "$PQA" --project "$dir/pqa.yaml" ingest > "$dir/ingest.log"
+    read -r pqa_s pqa_kb < "$dir/pqa.time"
+    /usr/bin/time -f "%e %M" -o "$dir/duck.time" "$PY" bench/duckdb_side.py copy "$dir" > "$dir/duck-copy.log"
+    read -r duck_s duck_kb < "$dir/duck.time"
+    total=$((rows + camhs))
+    printf "ingest  pqa %7.1f s (%4.2f M rows/s, peak %5d MB)  duckdb %6.1f s (peak %5d MB)  pqa/duckdb %s\n" \
+        "$pqa_s" "$(awk -v r=$total -v s="$pqa_s" 'BEGIN { print r / s / 1e6 }')" $((pqa_kb / 1024)) \
+        "$duck_s" $((duck_kb / 1024)) "$(ratio "$pqa_s" "$duck_s")" | tee -a "$RESULTS"
+
+    "$PQA" --project "$dir/pqa.yaml" query "SELECT * FROM periods" --format csv > "$dir/periods.csv"
+    "$PY" bench/duckdb_side.py query "$dir" "${METRICS[@]}" > "$dir/duck-query.log"
+    for metric in "${METRICS[@]}"; do
+        sql=$("$PY" -c "import yaml,sys; print(yaml.safe_load(open('metrics/$metric.yaml'))['sql'])")
+        best=$("$PQA" --project "$dir/pqa.yaml" query "$sql" --repeat 3 2>&1 >/dev/null \
+            | awk '/^time_ms/ { if (min == "" || $2 < min) min = $2 } END { print min / 1000 }')
+        duck=$(awk -v m="$metric" '$1 == m { print $2 }' "$dir/duck-query.log")
+        printf "query   %-44s pqa %7.3f s  duckdb %7.3f s  pqa/duckdb %s\n" \
+            "$metric" "$best" "$duck" "$(ratio "$best" "$duck")" | tee -a "$RESULTS"
+    done
+done
