@@ -199,3 +199,35 @@ fn each_run_writes_a_validation_report_with_every_file_and_reason() {
         "{md}"
     );
 }
+
+/// A file larger than one batch is streamed through staging into the
+/// warehouse: every row arrives once, rejects keep their true line numbers,
+/// and the staging folder is gone after the run.
+#[test]
+fn a_file_of_many_batches_streams_into_the_warehouse_whole() {
+    let p = TestProject::new();
+    let rows = 140_000; // more than two of pqa's 65,536-row batches
+    let mut csv = String::from(
+        "UPN,Term,Possible Sessions,Sessions Attended,Authorised Absence,Unauthorised Absence\r\n",
+    );
+    for i in 0..rows {
+        // Row 100,002 of the file (the 100,001st pupil) attended more than possible.
+        let attended = if i == 100_000 { 150 } else { 130 };
+        csv.push_str(&format!("N{i:012},Autumn,140,{attended},5,5\r\n"));
+    }
+    p.add_file("education/attendance_2024-25_Q3_autumn.csv", csv.as_bytes());
+    let out = p.ok(&["ingest"]);
+    assert!(out.contains(&format!("Rows read {rows} = accepted {} + rejected 1", rows - 1)), "{out}");
+    assert!(out.contains("row 100002, column attended"), "{out}");
+    assert_eq!(p.count("SELECT count(*) FROM attendance", &[]), rows - 1);
+    assert_eq!(
+        p.count("SELECT count(DISTINCT _source_row) FROM attendance", &[]),
+        rows - 1
+    );
+    assert_eq!(p.count("SELECT max(_source_row) FROM attendance", &[]), rows + 1);
+    let staging = p.path().join("warehouse/_staging");
+    let left: Vec<_> = std::fs::read_dir(&staging)
+        .map(|d| d.collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "staged files left behind: {left:?}");
+}
