@@ -217,14 +217,23 @@ fn a_file_of_many_batches_streams_into_the_warehouse_whole() {
     }
     p.add_file("education/attendance_2024-25_Q3_autumn.csv", csv.as_bytes());
     let out = p.ok(&["ingest"]);
-    assert!(out.contains(&format!("Rows read {rows} = accepted {} + rejected 1", rows - 1)), "{out}");
+    assert!(
+        out.contains(&format!(
+            "Rows read {rows} = accepted {} + rejected 1",
+            rows - 1
+        )),
+        "{out}"
+    );
     assert!(out.contains("row 100002, column attended"), "{out}");
     assert_eq!(p.count("SELECT count(*) FROM attendance", &[]), rows - 1);
     assert_eq!(
         p.count("SELECT count(DISTINCT _source_row) FROM attendance", &[]),
         rows - 1
     );
-    assert_eq!(p.count("SELECT max(_source_row) FROM attendance", &[]), rows + 1);
+    assert_eq!(
+        p.count("SELECT max(_source_row) FROM attendance", &[]),
+        rows + 1
+    );
     let staging = p.path().join("warehouse/_staging");
     let left: Vec<_> = std::fs::read_dir(&staging)
         .map(|d| d.collect())
