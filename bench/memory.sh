@@ -10,16 +10,12 @@ cd "$(dirname "$0")/.."
 SIZES=("$@")
 if [ ${#SIZES[@]} -eq 0 ]; then SIZES=(1000000 10000000); fi
 BENCH=target/bench
-PQA="$PWD/target/${BENCH_PROFILE:-release}/pqa"
-GEN="$PWD/target/${BENCH_PROFILE:-release}/pqa-sample-gen"
+source bench/project.sh
 
 for rows in "${SIZES[@]}"; do
     dir="$BENCH/memory-$rows"
-    rm -rf "$dir" && mkdir -p "$dir"
-    "$GEN" --national "$dir" "$rows" 0 1 > /dev/null
-    bytes=$(du -cb "$dir"/inbox/*/*.csv | tail -1 | cut -f1)
-    for d in pipelines schemas metrics; do ln -s "$PWD/$d" "$dir/$d"; done
-    printf 'partnership: Benchmark\ninbox: inbox\nwarehouse: warehouse\nout: out\nprivacy: { key_env: PQA_PSEUDONYM_KEY, sample_key: true }\n' > "$dir/pqa.yaml"
+    bench_project "$dir" "$rows" 0 1
+    bytes=$(csv_bytes "$dir")
     /usr/bin/time -f "%e %M" -o "$dir/pqa.time" "$PQA" --project "$dir/pqa.yaml" ingest > "$dir/ingest.log" 2>&1
     read -r seconds kb < "$dir/pqa.time"
     printf "memory  one file of %6d MB (%d rows): pqa ingest %7.1f s, peak resident %5d MB\n" \

@@ -20,8 +20,7 @@ METRICS=(edu_persistent_absence_pct edu_severe_absence_pct camhs_open_caseload
          camhs_weeks_referral_to_assessment camhs_weeks_assessment_to_first_appointment)
 BENCH=target/bench
 # BENCH_PROFILE=debug runs the script on a debug build (to try the script, not to measure).
-PQA="$PWD/target/${BENCH_PROFILE:-release}/pqa"
-GEN="$PWD/target/${BENCH_PROFILE:-release}/pqa-sample-gen"
+source bench/project.sh
 mkdir -p "$BENCH"
 RESULTS="$BENCH/results.txt"
 
@@ -40,19 +39,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 for rows in "${SIZES[@]}"; do
     dir="$BENCH/n$rows"
-    rm -rf "$dir" && mkdir -p "$dir"
     camhs=$((rows / 10))
-    "$GEN" --national "$dir" "$rows" "$camhs" > /dev/null
-    csv_bytes=$(du -cb "$dir"/inbox/*/*.csv | tail -1 | cut -f1)
-    # A project that reads only the bench inbox, with the repository's feeds.
-    for d in pipelines schemas metrics; do ln -s "$PWD/$d" "$dir/$d"; done
-    cat > "$dir/pqa.yaml" <<YAML
-partnership: Benchmark
-inbox: inbox
-warehouse: warehouse
-out: out
-privacy: { key_env: PQA_PSEUDONYM_KEY, sample_key: true }
-YAML
+    bench_project "$dir" "$rows" "$camhs" 3
+    csv_bytes=$(csv_bytes "$dir")
     echo | tee -a "$RESULTS"
     echo "## $rows attendance rows + $camhs CAMHS referrals ($((csv_bytes / 1000000)) MB of CSV)" | tee -a "$RESULTS"
 

@@ -145,16 +145,20 @@ impl<R: Read> CsvRows<R> {
                 continue;
             }
             let text = match self.encoding {
-                Encoding::Utf8 => std::str::from_utf8(field)
-                    .map_err(|_| {
+                Encoding::Utf8 => match std::str::from_utf8(field) {
+                    Ok(text) => text.to_string(),
+                    Err(e) => {
                         // The bad byte may be on a later line of a quoted field.
-                        let at = std::str::from_utf8(field).err().map_or(0, |e| e.valid_up_to());
-                        let line = number + field[..at].iter().filter(|b| **b == b'\n').count();
-                        Error::File(format!(
+                        let line = number
+                            + field[..e.valid_up_to()]
+                                .iter()
+                                .filter(|b| **b == b'\n')
+                                .count();
+                        return Err(Error::File(format!(
                             "line {line} is not UTF-8 text; if the file was saved from Excel as CSV, set `encoding: windows-1252` in the feed"
-                        ))
-                    })?
-                    .to_string(),
+                        )));
+                    }
+                },
                 Encoding::Windows1252 => encoding_rs::WINDOWS_1252
                     .decode_without_bom_handling(field)
                     .0
