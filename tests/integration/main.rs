@@ -11,6 +11,7 @@ mod feeds;
 mod findings;
 mod independent;
 mod ingest;
+mod object_store;
 mod outputs;
 mod report;
 mod warehouse;

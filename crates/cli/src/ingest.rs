@@ -7,7 +7,7 @@
 //! header) are reported and tried again next run; they are not stored.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use chrono::Utc;
@@ -44,16 +44,30 @@ enum Status {
     Refused(String),
 }
 
-/// Ingests the inbox and prints the summary.
-pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &Path) -> Result<()> {
+/// Ingests the inbox (a folder, or an az:// or gs:// URL) and prints the summary.
+pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &str) -> Result<()> {
     let started_at = Utc::now();
     let run_id = uuid::Uuid::new_v4().to_string();
     let key = PseudonymKey::from_settings(&project.file.privacy, &project.root)?;
     if key.as_ref().is_some_and(|k| k.is_sample) {
         warn!("using the public sample pseudonymisation key: for synthetic sample data only");
     }
+    // Accepted rows go to disk as they are read, not to memory; the folder
+    // goes when the run ends, committed or not. An inbox in an object store
+    // is first copied there too, so it is read like a local one.
+    let mut staging = Staging::create(warehouse.staging_dir(&run_id))?;
+    let local_inbox = if pqa_store::is_url(inbox) {
+        let copy = staging.dir().join("inbox");
+        let copied = pqa_store::download_inbox(inbox, &copy)
+            .await
+            .with_context(|| format!("copying the inbox {inbox}"))?;
+        info!(files = copied, "copied the inbox from its object store");
+        copy
+    } else {
+        PathBuf::from(inbox)
+    };
     let claims = Claims::new(&project.feeds)?;
-    let files = files_to_read(project, inbox, &claims)?;
+    let files = files_to_read(project, &local_inbox, &claims)?;
     // One read of what earlier runs took (only files taken are recorded): by
     // (feed, SHA-256), so the same file adds nothing, and by (feed, period), so
     // a new file for a period already loaded is a resubmission.
@@ -67,9 +81,6 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &Path) -> Resu
         .filter_map(|s| Some((s.feed?, s.period?)))
         .collect();
 
-    // Accepted rows go to disk as they are read, not to memory; the folder
-    // goes when the run ends, committed or not.
-    let mut staging = Staging::create(warehouse.staging_dir(&run_id))?;
     let progress = ProgressBar::new(files.len() as u64).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} files {msg}").expect("valid template"),
     );
@@ -232,7 +243,7 @@ fn write_validation(
     dir: &Path,
     outcomes: &[FileOutcome],
     record: Option<&pqa_store::RunRecord>,
-    inbox: &Path,
+    inbox: &str,
 ) -> Result<std::path::PathBuf> {
     let files = outcomes
         .iter()
@@ -282,12 +293,11 @@ fn write_validation(
     let title = match record {
         Some(r) => format!(
             "Validation report: ingest run {} of {}",
-            r.run_number,
-            inbox.display()
+            r.run_number, inbox
         ),
         None => format!(
             "Validation report: ingest of {} (nothing new committed)",
-            inbox.display()
+            inbox
         ),
     };
     let validation = Validation { title, files };
@@ -455,8 +465,8 @@ fn describe_reject(r: &pqa_ingest::Reject) -> String {
     }
 }
 
-fn print_summary(inbox: &Path, outcomes: &[FileOutcome], record: Option<&pqa_store::RunRecord>) {
-    println!("Ingest of {}", inbox.display());
+fn print_summary(inbox: &str, outcomes: &[FileOutcome], record: Option<&pqa_store::RunRecord>) {
+    println!("Ingest of {}", inbox);
     println!();
     let width = outcomes
         .iter()

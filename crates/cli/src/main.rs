@@ -29,7 +29,7 @@ struct Cli {
     #[arg(long, global = true, default_value = "pqa.yaml", value_name = "FILE")]
     project: PathBuf,
 
-    /// Use this warehouse (a folder or s3://, az://, gs:// URL) instead of the
+    /// Use this warehouse (a folder or az://, gs:// URL) instead of the
     /// one named in pqa.yaml.
     #[arg(long, global = true, value_name = "LOCATION")]
     warehouse: Option<String>,
@@ -61,9 +61,9 @@ enum Command {
     /// Load new files from the inbox into the warehouse and print what was
     /// accepted and rejected (file, sheet, row, column, reason).
     Ingest {
-        /// Read this folder instead of the inbox named in pqa.yaml.
+        /// Read this folder (or az://, gs:// URL) instead of the inbox named in pqa.yaml.
         #[arg(long, value_name = "DIR")]
-        inbox: Option<PathBuf>,
+        inbox: Option<String>,
     },
     /// Run SQL over the warehouse. Tables: every dataset (schemas/*.yaml),
     /// `rejects`, `submissions`, `runs` and the `periods` calendar.
@@ -222,7 +222,7 @@ async fn run(cli: Cli) -> Result<()> {
     let warehouse = open_warehouse(&project, cli.warehouse.as_deref())?;
     match cli.command {
         Command::Ingest { inbox } => {
-            let inbox = inbox.unwrap_or_else(|| project.path(&project.file.inbox));
+            let inbox = inbox.unwrap_or_else(|| location(&project, &project.file.inbox));
             ingest::run(&project, &warehouse, &inbox).await?;
         }
         Command::Query {
@@ -236,7 +236,8 @@ async fn run(cli: Cli) -> Result<()> {
             report::write(&project, &warehouse, period, &out, as_of).await?;
         }
         Command::Run { period } => {
-            ingest::run(&project, &warehouse, &project.path(&project.file.inbox)).await?;
+            let inbox = location(&project, &project.file.inbox);
+            ingest::run(&project, &warehouse, &inbox).await?;
             report::write(
                 &project,
                 &warehouse,
@@ -252,16 +253,21 @@ async fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
-/// The warehouse from `--warehouse` (as given) or pqa.yaml (a path there is
-/// relative to the project file; a URL such as s3://… is used as it is).
+/// A location named in pqa.yaml: a path there is relative to the project
+/// file; a URL such as az://… is used as it is.
+fn location(project: &Project, named: &str) -> String {
+    if pqa_store::is_url(named) {
+        named.to_string()
+    } else {
+        project.path(named).to_string_lossy().into_owned()
+    }
+}
+
+/// The warehouse from `--warehouse` (as given) or pqa.yaml.
 fn open_warehouse(project: &Project, from_cli: Option<&str>) -> Result<Warehouse> {
     let location = match from_cli {
         Some(given) => given.to_string(),
-        None if project.file.warehouse.contains("://") => project.file.warehouse.clone(),
-        None => project
-            .path(&project.file.warehouse)
-            .to_string_lossy()
-            .into_owned(),
+        None => location(project, &project.file.warehouse),
     };
     let fault = std::env::var("PQA_FAULT_AFTER_COMMITS")
         .ok()

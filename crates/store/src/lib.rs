@@ -4,11 +4,13 @@
 
 pub mod error;
 pub mod records;
+pub mod remote;
 pub mod stage;
 pub mod warehouse;
 
 pub use deltalake::DeltaTable;
 pub use error::{Error, Result};
 pub use records::{RejectRecord, RunRecord, SubmissionRecord};
+pub use remote::{download_inbox, is_url, register_object_stores};
 pub use stage::{StagedFile, StagedWriter, Staging};
 pub use warehouse::{DatasetWrite, REJECTS, RUNS, RunPlan, SUBMISSIONS, Warehouse};

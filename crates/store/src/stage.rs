@@ -33,6 +33,11 @@ impl Staging {
         Ok(Staging { dir, next: 0 })
     }
 
+    /// The folder itself: what else is put in it goes with it.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// A writer for one file's accepted rows.
     pub fn writer(&mut self, schema: SchemaRef) -> Result<StagedWriter> {
         self.next += 1;

@@ -63,6 +63,10 @@ impl Warehouse {
     /// Opens (creating, if it is a local folder) the warehouse at `location`:
     /// a path or a URL.
     pub fn open(location: &str) -> Result<Warehouse> {
+        crate::remote::register_object_stores();
+        if crate::remote::is_url(location) && !location.starts_with("file://") {
+            crate::remote::parse_url(location)?;
+        }
         let root = deltalake::ensure_table_uri(location)?;
         let root = if root.path().ends_with('/') {
             root
