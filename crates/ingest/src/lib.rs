@@ -4,12 +4,14 @@
 //! (types, codes, checks, pseudonymisation, lineage) and rejects, `claim`
 //! decides which feed a file belongs to. Nothing here writes anywhere.
 
+mod batch;
 pub mod claim;
 pub mod coerce;
 pub mod error;
 pub mod map;
 pub mod privacy;
 pub mod read;
+mod row;
 
 pub use claim::{Claim, Claims, InboxFile, list_inbox};
 pub use error::{Error, Result};
@@ -30,9 +32,9 @@ pub fn ingest_bytes(bytes: &[u8], submission: &Submission) -> Result<Mapped> {
 }
 
 /// Reads a file and maps it through the submission's feed, handing accepted
-/// rows to `sink` batch by batch. A CSV is streamed, so its size does not
-/// bound memory; a workbook or Parquet file is read whole (an XLSX sheet
-/// holds at most about a million rows).
+/// rows to `sink` batch by batch. A CSV or Parquet file is streamed, so its
+/// size does not bound memory; a workbook is read whole (an XLSX sheet holds
+/// at most about a million rows).
 pub fn ingest_file(
     path: &Path,
     submission: &Submission,
@@ -53,7 +55,11 @@ pub fn ingest_file(
             )?;
             map::map_rows(rows, None, submission, sink)
         }
-        FileFormat::Xlsx | FileFormat::Parquet => {
+        FileFormat::Parquet => {
+            let file = std::fs::File::open(path).map_err(io)?;
+            map::map_rows(read::ParquetRows::new(file)?, None, submission, sink)
+        }
+        FileFormat::Xlsx => {
             let bytes = std::fs::read(path).map_err(io)?;
             let sheet = read::read(&bytes, source)?;
             map::map_rows(

@@ -2,26 +2,19 @@
 //! for every row that cannot be taken as it is. Rows read = rows accepted +
 //! rows rejected, always; blank rows are not data and are not counted.
 
-use std::cmp::Ordering;
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Array, Int64Builder, RecordBatch,
-    StringArray, StringBuilder, TimestampMicrosecondArray,
-};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use pqa_core::check::{Operand, RowCheck};
-use pqa_core::config::{ColumnSpec, Fill, OneOrMany, Percent, Privacy, Unpivot, did_you_mean};
-use pqa_core::schema::{ColumnDef, ColumnType};
+use arrow::array::RecordBatch;
+use chrono::{DateTime, Utc};
+use pqa_core::check::RowCheck;
+use pqa_core::config::{ColumnSpec, Fill, OneOrMany, Unpivot, did_you_mean};
 use pqa_core::{DatasetSchema, FeedSpec, Period};
 
-use crate::coerce::{
-    Value, normalise, suppression_status, to_boolean, to_date, to_integer, to_number,
-};
+use crate::batch::BatchBuilder;
+use crate::coerce::normalise;
 use crate::error::{Error, Result};
 use crate::privacy::PseudonymKey;
 use crate::read::{Cell, RawRow, RawSheet};
+use crate::row::{RowPlan, Source};
+use pqa_core::config::Privacy;
 
 /// Rows of the first this many are searched for the header row.
 const HEADER_SEARCH_ROWS: usize = 30;
@@ -99,15 +92,6 @@ impl std::ops::Deref for Mapped {
 /// memory does not grow with the size of the file.
 pub const BATCH_ROWS: usize = 64 * 1024;
 
-/// Where each feed column's value comes from in this particular file.
-#[derive(Clone)]
-enum Source<'a> {
-    Cell(usize),
-    Constant(&'a str),
-    Filled(String),
-    Unmapped,
-}
-
 /// Maps a sheet held in memory through the feed. An `Err` rejects the whole
 /// file (no header row, a required header missing, no key for a
 /// pseudonymised column).
@@ -173,53 +157,55 @@ where
         .iter()
         .filter_map(|c| RowCheck::parse(c).ok())
         .collect();
-    let check_shape = sheet.is_none();
+    // CSV rows must be as wide as the header row; a sheet's cells are where they are.
+    let shape = sheet.is_none().then_some(headers.len());
+    let plans: Vec<RowPlan> = variants
+        .iter()
+        .map(|sources| RowPlan::new(sources, &checks, sub, shape))
+        .collect();
+    let skip_rows: Vec<String> = feed
+        .skip_rows
+        .iter()
+        .map(|w| w.trim().to_lowercase())
+        .collect();
 
     let mut summary = MapSummary {
         sheet,
         ..MapSummary::default()
     };
-    let mut columns: Vec<Vec<Option<Value>>> = vec![Vec::new(); sub.schema.columns.len()];
-    let mut source_rows: Vec<i64> = Vec::new();
+    let mut batch = BatchBuilder::new(sub.schema);
+    let mut values = Vec::with_capacity(sub.schema.columns.len());
     let below_header = head.split_off(header_at + 1);
     for row in below_header.into_iter().map(Ok).chain(rows) {
         let row = row?;
-        if row.cells.iter().all(Cell::is_blank) {
+        let Some(first) = row.cells.iter().find(|c| !c.is_blank()) else {
             continue;
+        };
+        if !skip_rows.is_empty() {
+            let first = first.as_text();
+            if skip_rows.iter().any(|w| starts_with_word(&first, w)) {
+                summary.skipped.push((row.number, first));
+                continue;
+            }
         }
-        if let Some(first) = row.cells.iter().find(|c| !c.is_blank()).map(Cell::as_text)
-            && feed.skip_rows.iter().any(|w| starts_with_word(&first, w))
-        {
-            summary.skipped.push((row.number, first));
-            continue;
-        }
-        for sources in &variants {
+        for plan in &plans {
             summary.rows_read += 1;
-            match map_row(&row, headers.len(), check_shape, sources, &checks, sub) {
-                Ok(values) => {
-                    for (column, value) in columns.iter_mut().zip(values) {
-                        column.push(value);
-                    }
-                    source_rows.push(row.number as i64);
-                }
+            match plan.map_row(&row, sub.key, &mut values) {
+                Ok(()) => batch.push(values.drain(..), row.number),
                 Err(row_rejects) => {
                     summary.rows_rejected += 1;
                     summary.rejects.extend(row_rejects);
                 }
             }
         }
-        if source_rows.len() >= BATCH_ROWS {
-            summary.rows_accepted += source_rows.len();
-            sink(build_batch(
-                sub,
-                &mut columns,
-                std::mem::take(&mut source_rows),
-            )?)?;
+        if batch.len() >= BATCH_ROWS {
+            summary.rows_accepted += batch.len();
+            sink(batch.finish(sub)?)?;
         }
     }
-    if !source_rows.is_empty() {
-        summary.rows_accepted += source_rows.len();
-        sink(build_batch(sub, &mut columns, source_rows)?)?;
+    if batch.len() > 0 {
+        summary.rows_accepted += batch.len();
+        sink(batch.finish(sub)?)?;
     }
     let used: Vec<usize> = used_columns(&variants);
     let dropped: Vec<String> = feed.drop.iter().map(|d| normalise(d)).collect();
@@ -430,348 +416,6 @@ fn locate_columns<'a>(
     }
 }
 
-/// One row's values in schema order, or every reason it is rejected.
-fn map_row(
-    row: &RawRow,
-    header_len: usize,
-    check_shape: bool,
-    sources: &[(String, Source)],
-    checks: &[RowCheck],
-    sub: &Submission,
-) -> std::result::Result<Vec<Option<Value>>, Vec<Reject>> {
-    let reject = |column: Option<&str>, rule: &str, message: String| Reject {
-        row: row.number,
-        column: column.map(str::to_string),
-        rule: rule.to_string(),
-        message,
-    };
-    let filled = row
-        .cells
-        .iter()
-        .rposition(|c| !c.is_blank())
-        .map_or(0, |i| i + 1);
-    if check_shape && (row.cells.len() < header_len || filled > header_len) {
-        return Err(vec![reject(
-            None,
-            "shape",
-            format!(
-                "the row has {} fields but the header row has {header_len}: a delimiter or quote is probably missing",
-                row.cells.len()
-            ),
-        )]);
-    }
-    let mut values: Vec<Option<Value>> = Vec::with_capacity(sources.len());
-    let mut statuses: HashMap<String, &'static str> = HashMap::new();
-    let mut rejects = Vec::new();
-    for (name, source) in sources {
-        let def = &sub.schema.columns[name];
-        let spec = sub.feed.columns.get(name);
-        let cell = match source {
-            Source::Cell(index) => row.cells.get(*index).cloned().unwrap_or(Cell::Empty),
-            Source::Constant(v) => Cell::Text(v.to_string()),
-            Source::Filled(v) => Cell::Text(v.clone()),
-            Source::Unmapped => Cell::Empty,
-        };
-        match cell_value(&cell, def, spec, sub.key) {
-            Ok(CellValue::Value(v)) => values.push(Some(v)),
-            Ok(CellValue::Missing) if def.required => {
-                rejects.push(reject(
-                    Some(name),
-                    "required",
-                    "a value is required here".into(),
-                ));
-                values.push(None);
-            }
-            Ok(CellValue::Missing) => values.push(None),
-            Ok(CellValue::Suppressed(status)) => {
-                statuses.insert(format!("{name}_status"), status);
-                values.push(None);
-            }
-            Err(reason) => {
-                // A column given privacy treatment is identifying, whatever the schema says.
-                let private = def.identifying || spec.is_some_and(|s| s.privacy.is_some());
-                let shown = if private {
-                    reason
-                } else {
-                    format!("\"{}\": {reason}", cell.as_text())
-                };
-                let rule = if reason_is_code(spec, def) {
-                    "code"
-                } else {
-                    "type"
-                };
-                rejects.push(reject(Some(name), rule, shown));
-                values.push(None);
-            }
-        }
-    }
-    // Status columns left unmapped take the markers found in their value column.
-    for (i, (name, source)) in sources.iter().enumerate() {
-        if matches!(source, Source::Unmapped)
-            && let Some(status) = statuses.get(name)
-        {
-            values[i] = Some(Value::Text((*status).to_string()));
-        }
-    }
-    for (name, status) in &statuses {
-        if !sources.iter().any(|(n, _)| n == name) {
-            let column = name.trim_end_matches("_status");
-            rejects.push(reject(Some(column), "type", format!(
-                "a suppression marker ({status}) where the dataset has no `{name}` column to record it"
-            )));
-        }
-    }
-    for check in checks {
-        let index = |c: &str| sources.iter().position(|(n, _)| n == c);
-        let left = index(&check.left).and_then(|i| values[i].as_ref());
-        let right = match &check.right {
-            Operand::Column(c) => index(c).and_then(|i| values[i].clone()),
-            Operand::Number(n) => Some(Value::Number(*n)),
-        };
-        if let (Some(l), Some(r)) = (left, right.as_ref()) {
-            match compare(l, r) {
-                Some(ordering) if check.op.holds(ordering) => {}
-                Some(_) => rejects.push(reject(
-                    Some(&check.left),
-                    &check.text,
-                    format!("fails the check `{}`", check.text),
-                )),
-                None => rejects.push(reject(
-                    Some(&check.left),
-                    &check.text,
-                    format!(
-                        "the check `{}` compares values of different kinds",
-                        check.text
-                    ),
-                )),
-            }
-        }
-    }
-    if rejects.is_empty() {
-        Ok(values)
-    } else {
-        Err(rejects)
-    }
-}
-
-fn reason_is_code(spec: Option<&ColumnSpec>, def: &ColumnDef) -> bool {
-    spec.is_some_and(|s| !s.codes.is_empty()) || def.codes.is_some()
-}
-
-enum CellValue {
-    Value(Value),
-    Missing,
-    Suppressed(&'static str),
-}
-
-/// Interprets one cell for its column: type, codes, suppression markers, privacy.
-fn cell_value(
-    cell: &Cell,
-    def: &ColumnDef,
-    spec: Option<&ColumnSpec>,
-    key: Option<&PseudonymKey>,
-) -> std::result::Result<CellValue, String> {
-    if cell.is_blank() {
-        return Ok(CellValue::Missing);
-    }
-    let numeric = matches!(def.kind, ColumnType::Integer | ColumnType::Number);
-    if numeric
-        && let Cell::Text(t) = cell
-        && let Some(status) = suppression_status(t)
-    {
-        return Ok(CellValue::Suppressed(status));
-    }
-    let formats = spec.map(|s| s.formats.as_slice()).unwrap_or_default();
-    let value = match def.kind {
-        ColumnType::String => Value::Text(code_of(&cell.as_text(), def, spec)?),
-        ColumnType::Integer => Value::Integer(to_integer(cell)?),
-        ColumnType::Number => match spec.and_then(|s| s.percent) {
-            Some(percent) => Value::Number(to_percent(cell, percent)?),
-            None => Value::Number(to_number(cell)?),
-        },
-        ColumnType::Date => Value::Date(to_date(cell, formats)?),
-        ColumnType::Boolean => Value::Boolean(to_boolean(cell)?),
-    };
-    let value = match (value, spec.and_then(|s| s.privacy)) {
-        (Value::Text(t), Some(Privacy::Pseudonymise)) => {
-            Value::Text(key.ok_or("no pseudonymisation key")?.pseudonymise(&t))
-        }
-        (Value::Text(t), Some(Privacy::GeneraliseToSector)) => Value::Text(postcode_sector(&t)?),
-        (Value::Date(d), Some(Privacy::GeneraliseToMonth)) => {
-            Value::Date(d.with_day(1).expect("every month has a first day"))
-        }
-        (v, _) => v,
-    };
-    Ok(CellValue::Value(value))
-}
-
-/// A percentage in points: "41.6%" and 41.6 are 41.6; with `fraction`, a bare
-/// 0.416 (how Excel stores a percentage cell) is 41.6 too.
-fn to_percent(cell: &Cell, percent: Percent) -> std::result::Result<f64, String> {
-    if let Cell::Text(t) = cell
-        && let Some(points) = t.trim().strip_suffix('%')
-    {
-        return to_number(&Cell::Text(points.to_string()))
-            .map_err(|_| "not a percentage".to_string());
-    }
-    let n = to_number(cell)?;
-    Ok(match percent {
-        Percent::Points => n,
-        Percent::Fraction => n * 100.0,
-    })
-}
-
-/// The sector of a UK postcode: outward code, space, first digit of the
-/// inward code ("eg19 7tt" → "EG19 7").
-fn postcode_sector(text: &str) -> std::result::Result<String, String> {
-    let compact: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_uppercase)
-        .collect();
-    let ok = (5..=7).contains(&compact.len())
-        && compact.chars().all(|c| c.is_ascii_alphanumeric())
-        && compact[compact.len() - 3..]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_digit());
-    if !ok {
-        return Err("not a UK postcode".into());
-    }
-    let (outward, inward) = compact.split_at(compact.len() - 3);
-    Ok(format!("{outward} {}", &inward[..1]))
-}
-
-/// Maps a spelling to its code through the feed's code map, or checks it
-/// against the dataset's code list.
-fn code_of(
-    text: &str,
-    def: &ColumnDef,
-    spec: Option<&ColumnSpec>,
-) -> std::result::Result<String, String> {
-    let wanted = normalise(text);
-    if let Some(spec) = spec.filter(|s| !s.codes.is_empty()) {
-        for (code, spellings) in &spec.codes {
-            if normalise(code) == wanted || spellings.iter().any(|s| normalise(s) == wanted) {
-                return Ok(code.clone());
-            }
-        }
-        let known: Vec<&str> = spec.codes.keys().map(String::as_str).collect();
-        return Err(format!(
-            "not a known code; known codes: {}",
-            known.join(", ")
-        ));
-    }
-    match &def.codes {
-        Some(codes) => codes
-            .iter()
-            .find(|c| normalise(c) == wanted)
-            .cloned()
-            .ok_or_else(|| format!("not a known code; known codes: {}", codes.join(", "))),
-        None => Ok(text.to_string()),
-    }
-}
-
-fn compare(l: &Value, r: &Value) -> Option<Ordering> {
-    let number = |v: &Value| match v {
-        Value::Integer(i) => Some(*i as f64),
-        Value::Number(n) => Some(*n),
-        _ => None,
-    };
-    match (l, r) {
-        (Value::Date(a), Value::Date(b)) => Some(a.cmp(b)),
-        (Value::Text(a), Value::Text(b)) => Some(a.cmp(b)),
-        (Value::Boolean(a), Value::Boolean(b)) => Some(a.cmp(b)),
-        _ => number(l)?.partial_cmp(&number(r)?),
-    }
-}
-
-/// Builds one batch: dataset columns then lineage. The columns are emptied
-/// for the next batch.
-fn build_batch(
-    sub: &Submission,
-    columns: &mut [Vec<Option<Value>>],
-    source_rows: Vec<i64>,
-) -> Result<RecordBatch> {
-    let n = source_rows.len();
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid");
-    let mut arrays: Vec<ArrayRef> = Vec::new();
-    for ((_, def), values) in sub.schema.columns.iter().zip(columns.iter_mut()) {
-        let values = std::mem::take(values);
-        let array: ArrayRef = match def.kind {
-            ColumnType::String => {
-                let mut b = StringBuilder::new();
-                values.iter().for_each(|v| {
-                    b.append_option(if let Some(Value::Text(t)) = v {
-                        Some(t)
-                    } else {
-                        None
-                    })
-                });
-                Arc::new(b.finish())
-            }
-            ColumnType::Integer => {
-                let mut b = Int64Builder::new();
-                values.iter().for_each(|v| {
-                    b.append_option(if let Some(Value::Integer(i)) = v {
-                        Some(*i)
-                    } else {
-                        None
-                    })
-                });
-                Arc::new(b.finish())
-            }
-            ColumnType::Number => {
-                let mut b = Float64Builder::new();
-                values.iter().for_each(|v| {
-                    b.append_option(match v {
-                        Some(Value::Number(x)) => Some(*x),
-                        Some(Value::Integer(i)) => Some(*i as f64),
-                        _ => None,
-                    })
-                });
-                Arc::new(b.finish())
-            }
-            ColumnType::Date => {
-                let mut b = Date32Builder::new();
-                values.iter().for_each(|v| {
-                    b.append_option(if let Some(Value::Date(d)) = v {
-                        Some((*d - epoch).num_days() as i32)
-                    } else {
-                        None
-                    })
-                });
-                Arc::new(b.finish())
-            }
-            ColumnType::Boolean => {
-                let mut b = BooleanBuilder::new();
-                values.iter().for_each(|v| {
-                    b.append_option(if let Some(Value::Boolean(x)) = v {
-                        Some(*x)
-                    } else {
-                        None
-                    })
-                });
-                Arc::new(b.finish())
-            }
-        };
-        arrays.push(array);
-    }
-    let repeat = |s: &str| Arc::new(StringArray::from(vec![s; n])) as ArrayRef;
-    arrays.push(repeat(&sub.feed.feed));
-    arrays.push(repeat(&sub.period.to_string()));
-    arrays.push(repeat(&sub.file));
-    arrays.push(repeat(&sub.sha256));
-    arrays.push(Arc::new(Int64Array::from(source_rows)));
-    arrays.push(repeat(&sub.run_id));
-    arrays.push(Arc::new(
-        TimestampMicrosecondArray::from(vec![sub.ingested_at.timestamp_micros(); n])
-            .with_timezone("UTC"),
-    ));
-    RecordBatch::try_new(sub.schema.arrow_schema(), arrays)
-        .map_err(|e| Error::Internal(e.to_string()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -961,29 +605,6 @@ checks:
             "{}",
             m.rejects[0].message
         );
-    }
-
-    #[test]
-    fn postcodes_become_sectors_and_bad_ones_are_refused() {
-        assert_eq!(postcode_sector("eg19 7tt"), Ok("EG19 7".into()));
-        assert_eq!(postcode_sector("W1A1AA"), Ok("W1A 1".into()));
-        assert!(postcode_sector("not one").is_err());
-        assert!(postcode_sector("AB1").is_err());
-    }
-
-    #[test]
-    fn percentages_in_points_or_fractions() {
-        assert_eq!(
-            to_percent(&Cell::Text("41.6%".into()), Percent::Points),
-            Ok(41.6)
-        );
-        assert_eq!(
-            to_percent(&Cell::Text("41.6%".into()), Percent::Fraction),
-            Ok(41.6)
-        );
-        assert_eq!(to_percent(&Cell::Number(41.6), Percent::Points), Ok(41.6));
-        assert!((to_percent(&Cell::Number(0.416), Percent::Fraction).unwrap() - 41.6).abs() < 1e-9);
-        assert!(to_percent(&Cell::Text("lots%".into()), Percent::Points).is_err());
     }
 
     #[test]

@@ -16,7 +16,8 @@ pub const SAMPLE_KEY: &str = "pqa-sample-data-key-NOT-SECRET";
 /// A pseudonymisation key.
 #[derive(Clone)]
 pub struct PseudonymKey {
-    key: Vec<u8>,
+    /// The HMAC keyed once; each identifier starts from a copy of it.
+    keyed: Hmac<Sha256>,
     /// Whether this is the public sample key.
     pub is_sample: bool,
 }
@@ -38,10 +39,7 @@ impl PseudonymKey {
                 "the pseudonymisation key must be at least 16 characters".into(),
             ));
         }
-        Ok(PseudonymKey {
-            key: key.as_bytes().to_vec(),
-            is_sample: false,
-        })
+        Ok(PseudonymKey::keyed(key.as_bytes(), false))
     }
 
     /// The key from the environment variable, else the key file, else the
@@ -61,26 +59,48 @@ impl PseudonymKey {
             return PseudonymKey::new(&key).map(Some);
         }
         if settings.sample_key {
-            return Ok(Some(PseudonymKey {
-                key: SAMPLE_KEY.as_bytes().to_vec(),
-                is_sample: true,
-            }));
+            return Ok(Some(PseudonymKey::keyed(SAMPLE_KEY.as_bytes(), true)));
         }
         Ok(None)
+    }
+
+    fn keyed(key: &[u8], is_sample: bool) -> PseudonymKey {
+        PseudonymKey {
+            keyed: Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length"),
+            is_sample,
+        }
     }
 
     /// The pseudonym of an identifier: spaces removed and case folded first, so
     /// "943 476 5919" and "9434765919" give the same pseudonym.
     pub fn pseudonymise(&self, identifier: &str) -> String {
-        let canonical: String = identifier
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .flat_map(char::to_uppercase)
-            .collect();
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
-        mac.update(canonical.as_bytes());
-        hex::encode(&mac.finalize().into_bytes()[..16])
+        let mut mac = self.keyed.clone();
+        if identifier.is_ascii() {
+            // The usual case, without copying: the pieces between spaces,
+            // upper-cased only when they need it.
+            for piece in identifier.split(|c: char| c.is_whitespace()) {
+                if piece.bytes().any(|b| b.is_ascii_lowercase()) {
+                    mac.update(piece.to_ascii_uppercase().as_bytes());
+                } else {
+                    mac.update(piece.as_bytes());
+                }
+            }
+        } else {
+            let canonical: String = identifier
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .flat_map(char::to_uppercase)
+                .collect();
+            mac.update(canonical.as_bytes());
+        }
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let digest = mac.finalize().into_bytes();
+        let mut pseudonym = String::with_capacity(32);
+        for byte in &digest[..16] {
+            pseudonym.push(HEX[usize::from(byte >> 4)] as char);
+            pseudonym.push(HEX[usize::from(byte & 15)] as char);
+        }
+        pseudonym
     }
 }
 
@@ -100,6 +120,19 @@ mod tests {
             key.pseudonymise("9434765918")
         );
         assert_eq!(key.pseudonymise("x").len(), 32);
+    }
+
+    #[test]
+    fn pseudonyms_are_the_keyed_hash_of_the_canonical_identifier() {
+        let key = PseudonymKey::new("a-test-key-of-some-length").unwrap();
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"a-test-key-of-some-length").unwrap();
+        mac.update(b"AB1234C");
+        let expected = hex::encode(&mac.finalize().into_bytes()[..16]);
+        for spelling in ["AB1234C", "ab 1234 c", " Ab1234c\t", "AB\u{0B}1234C"] {
+            assert_eq!(key.pseudonymise(spelling), expected, "{spelling:?}");
+        }
+        // Outside ASCII, case is folded the Unicode way.
+        assert_eq!(key.pseudonymise("é 1"), key.pseudonymise("É1"));
     }
 
     #[test]

@@ -283,55 +283,104 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&SheetRef>) -> Result<RawSheet> {
     })
 }
 
-/// Reads a Parquet file: its column names become the header row (row 1) and
-/// every value is taken as text, so mapping treats it like any other file
-/// (published statistics keep symbols such as `c` and `x` in value columns).
+/// Reads a Parquet file held in memory (see [`ParquetRows`]).
 pub fn read_parquet(bytes: &[u8]) -> Result<RawSheet> {
-    use arrow::array::{Array, AsArray};
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-        bytes::Bytes::copy_from_slice(bytes),
-    )
-    .map_err(|e| Error::File(format!("not a readable Parquet file: {e}")))?;
-    let header = reader
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| Cell::Text(f.name().clone()))
-        .collect();
-    let mut rows = vec![RawRow {
-        number: 1,
-        cells: header,
-    }];
-    let batches = reader
-        .build()
-        .map_err(|e| Error::File(format!("not a readable Parquet file: {e}")))?;
-    for batch in batches {
+    let rows =
+        ParquetRows::new(bytes::Bytes::copy_from_slice(bytes))?.collect::<Result<Vec<_>>>()?;
+    Ok(RawSheet { sheet: None, rows })
+}
+
+/// A Parquet file's rows, one record batch in memory at a time: its column
+/// names become the header row (row 1) and every value is taken as text, so
+/// mapping treats it like any other file (published statistics keep symbols
+/// such as `c` and `x` in value columns).
+pub struct ParquetRows {
+    batches: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
+    header: Option<RawRow>,
+    /// The current batch's columns, as text.
+    columns: Vec<arrow::array::ArrayRef>,
+    at: usize,
+    number: usize,
+}
+
+impl ParquetRows {
+    /// Opens a Parquet file (a `File`, or bytes in memory).
+    pub fn new<T: parquet::file::reader::ChunkReader + 'static>(file: T) -> Result<ParquetRows> {
+        let unreadable = |e: parquet::errors::ParquetError| {
+            Error::File(format!("not a readable Parquet file: {e}"))
+        };
+        let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .map_err(unreadable)?;
+        let header = builder
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| Cell::Text(f.name().clone()))
+            .collect();
+        Ok(ParquetRows {
+            batches: builder.build().map_err(unreadable)?,
+            header: Some(RawRow {
+                number: 1,
+                cells: header,
+            }),
+            columns: Vec::new(),
+            at: 0,
+            number: 1,
+        })
+    }
+
+    /// Moves to the next batch; `false` at the end of the file.
+    fn next_batch(&mut self) -> Result<bool> {
+        let Some(batch) = self.batches.next() else {
+            return Ok(false);
+        };
         let batch = batch.map_err(|e| Error::File(format!("cannot read the Parquet data: {e}")))?;
-        let columns = batch
+        self.columns = batch
             .columns()
             .iter()
             .map(|c| arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8))
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| Error::File(format!("a Parquet column cannot be read as text: {e}")))?;
-        for i in 0..batch.num_rows() {
-            let cells = columns
-                .iter()
-                .map(|c| {
-                    let c = c.as_string::<i32>();
-                    if c.is_null(i) {
-                        Cell::Empty
-                    } else {
-                        Cell::Text(c.value(i).to_string())
-                    }
-                })
-                .collect();
-            rows.push(RawRow {
-                number: rows.len() + 1,
-                cells,
-            });
-        }
+        self.at = 0;
+        Ok(true)
     }
-    Ok(RawSheet { sheet: None, rows })
+}
+
+impl Iterator for ParquetRows {
+    type Item = Result<RawRow>;
+
+    fn next(&mut self) -> Option<Result<RawRow>> {
+        use arrow::array::{Array, AsArray};
+        if let Some(header) = self.header.take() {
+            return Some(Ok(header));
+        }
+        while self.columns.first().is_none_or(|c| self.at >= c.len()) {
+            match self.next_batch() {
+                Ok(true) => {}
+                Ok(false) => return None,
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        let i = self.at;
+        let cells = self
+            .columns
+            .iter()
+            .map(|c| {
+                let c = c.as_string::<i32>();
+                if c.is_null(i) {
+                    Cell::Empty
+                } else {
+                    Cell::Text(c.value(i).to_string())
+                }
+            })
+            .collect();
+        self.at += 1;
+        self.number += 1;
+        Some(Ok(RawRow {
+            number: self.number,
+            cells,
+        }))
+    }
 }
 
 fn cell_of(data: &Data) -> Cell {

@@ -1,0 +1,117 @@
+//! Accepted rows → an Arrow batch in the dataset's schema: the dataset's
+//! columns, then the lineage columns every row carries.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayBuilder, ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Array,
+    Int64Builder, RecordBatch, StringArray, StringBuilder, TimestampMicrosecondArray,
+};
+use chrono::NaiveDate;
+use pqa_core::DatasetSchema;
+use pqa_core::schema::ColumnType;
+
+use crate::coerce::Value;
+use crate::error::{Error, Result};
+use crate::map::Submission;
+
+/// Rows being gathered into the next batch, one Arrow builder per column.
+pub(crate) struct BatchBuilder {
+    columns: Vec<Column>,
+    source_rows: Vec<i64>,
+}
+
+enum Column {
+    Text(StringBuilder),
+    Integer(Int64Builder),
+    Number(Float64Builder),
+    Date(Date32Builder),
+    Boolean(BooleanBuilder),
+}
+
+impl BatchBuilder {
+    pub(crate) fn new(schema: &DatasetSchema) -> BatchBuilder {
+        let columns = schema
+            .columns
+            .values()
+            .map(|def| match def.kind {
+                ColumnType::String => Column::Text(StringBuilder::new()),
+                ColumnType::Integer => Column::Integer(Int64Builder::new()),
+                ColumnType::Number => Column::Number(Float64Builder::new()),
+                ColumnType::Date => Column::Date(Date32Builder::new()),
+                ColumnType::Boolean => Column::Boolean(BooleanBuilder::new()),
+            })
+            .collect();
+        BatchBuilder {
+            columns,
+            source_rows: Vec::new(),
+        }
+    }
+
+    /// Rows gathered so far.
+    pub(crate) fn len(&self) -> usize {
+        self.source_rows.len()
+    }
+
+    /// Adds one accepted row (values in schema order) read from `source_row`.
+    pub(crate) fn push(&mut self, values: impl Iterator<Item = Option<Value>>, source_row: usize) {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid");
+        for (column, value) in self.columns.iter_mut().zip(values) {
+            match column {
+                Column::Text(b) => match value {
+                    Some(Value::Text(t)) => b.append_value(t),
+                    _ => b.append_null(),
+                },
+                Column::Integer(b) => b.append_option(match value {
+                    Some(Value::Integer(i)) => Some(i),
+                    _ => None,
+                }),
+                Column::Number(b) => b.append_option(match value {
+                    Some(Value::Number(x)) => Some(x),
+                    Some(Value::Integer(i)) => Some(i as f64),
+                    _ => None,
+                }),
+                Column::Date(b) => b.append_option(match value {
+                    Some(Value::Date(d)) => Some((d - epoch).num_days() as i32),
+                    _ => None,
+                }),
+                Column::Boolean(b) => b.append_option(match value {
+                    Some(Value::Boolean(x)) => Some(x),
+                    _ => None,
+                }),
+            }
+        }
+        self.source_rows.push(source_row as i64);
+    }
+
+    /// The rows gathered, with their lineage, as one batch; the builder is
+    /// left empty for the next.
+    pub(crate) fn finish(&mut self, sub: &Submission) -> Result<RecordBatch> {
+        let source_rows = std::mem::take(&mut self.source_rows);
+        let n = source_rows.len();
+        let mut arrays: Vec<ArrayRef> = self
+            .columns
+            .iter_mut()
+            .map(|column| match column {
+                Column::Text(b) => ArrayBuilder::finish(b),
+                Column::Integer(b) => ArrayBuilder::finish(b),
+                Column::Number(b) => ArrayBuilder::finish(b),
+                Column::Date(b) => ArrayBuilder::finish(b),
+                Column::Boolean(b) => ArrayBuilder::finish(b),
+            })
+            .collect();
+        let repeat = |s: &str| Arc::new(StringArray::from(vec![s; n])) as ArrayRef;
+        arrays.push(repeat(&sub.feed.feed));
+        arrays.push(repeat(&sub.period.to_string()));
+        arrays.push(repeat(&sub.file));
+        arrays.push(repeat(&sub.sha256));
+        arrays.push(Arc::new(Int64Array::from(source_rows)));
+        arrays.push(repeat(&sub.run_id));
+        arrays.push(Arc::new(
+            TimestampMicrosecondArray::from(vec![sub.ingested_at.timestamp_micros(); n])
+                .with_timezone("UTC"),
+        ));
+        RecordBatch::try_new(sub.schema.arrow_schema(), arrays)
+            .map_err(|e| Error::Internal(e.to_string()))
+    }
+}

@@ -1,0 +1,465 @@
+//! One row of cells → the dataset's values, or every reason it is refused.
+//!
+//! What each column needs (its definition and feed spec, where its cell is,
+//! its codes by every accepted spelling, where a suppression marker goes) is
+//! resolved once per file into a [`RowPlan`], so the work done per row looks
+//! nothing up by name. At national sizes those lookups were a large part of
+//! mapping (BENCHMARKS.md, "where the time goes").
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use chrono::Datelike;
+use pqa_core::check::{Operand, RowCheck};
+use pqa_core::config::{Percent, Privacy};
+use pqa_core::schema::{ColumnDef, ColumnType};
+
+use crate::coerce::{
+    Value, normalise, suppression_status, to_boolean, to_date, to_integer, to_number,
+};
+use crate::map::{Reject, Submission};
+use crate::privacy::PseudonymKey;
+use crate::read::{Cell, RawRow};
+
+/// Where each dataset column's value comes from in one particular file.
+#[derive(Clone)]
+pub(crate) enum Source<'a> {
+    Cell(usize),
+    Constant(&'a str),
+    Filled(String),
+    Unmapped,
+}
+
+/// How one file's rows are mapped: one entry per dataset column, in schema
+/// order, and the feed's row checks with their columns found.
+pub(crate) struct RowPlan<'a> {
+    columns: Vec<PlannedColumn<'a>>,
+    checks: Vec<PlannedCheck>,
+    /// The header row's width, when rows must match it (CSV).
+    shape: Option<usize>,
+}
+
+struct PlannedColumn<'a> {
+    name: &'a str,
+    def: &'a ColumnDef,
+    /// The cell read, by position; `fixed` when the feed gives the value.
+    cell: Option<usize>,
+    fixed: Option<Cell>,
+    codes: Option<Codes>,
+    formats: &'a [String],
+    percent: Option<Percent>,
+    privacy: Option<Privacy>,
+    /// Values are never shown in messages (identifying, or given privacy treatment).
+    private: bool,
+    /// Where a suppression marker in this column is recorded.
+    status: StatusColumn,
+}
+
+enum StatusColumn {
+    /// The `<name>_status` column, left unmapped, takes the marker.
+    Fill(usize),
+    /// The `<name>_status` column is mapped from the file: its own value stands.
+    Mapped,
+    /// The dataset has no `<name>_status` column: a marker is refused.
+    None(String),
+}
+
+/// A column's codes by every spelling the feed accepts, normalised, and by
+/// each spelling exactly as the feed lists it (so the usual cells need no
+/// normalising).
+struct Codes {
+    by_spelling: HashMap<String, String>,
+    as_listed: HashMap<String, String>,
+    unknown: String,
+}
+
+impl Codes {
+    /// The first code (in the order listed) any of whose spellings matches.
+    fn new<'s>(codes: impl Iterator<Item = (&'s String, Vec<&'s String>)>) -> Codes {
+        let mut by_spelling: HashMap<String, String> = HashMap::new();
+        let mut spelt = Vec::new();
+        let mut listed = Vec::new();
+        for (code, spellings) in codes {
+            listed.push(code.as_str());
+            for spelling in std::iter::once(code).chain(spellings) {
+                by_spelling
+                    .entry(normalise(spelling))
+                    .or_insert_with(|| code.clone());
+                spelt.push(spelling);
+            }
+        }
+        // A spelling means the code its normalised form means, so the first
+        // code listed still wins when two share a spelling.
+        let as_listed = spelt
+            .into_iter()
+            .map(|s| (s.trim().to_string(), by_spelling[&normalise(s)].clone()))
+            .collect();
+        Codes {
+            by_spelling,
+            as_listed,
+            unknown: format!("not a known code; known codes: {}", listed.join(", ")),
+        }
+    }
+
+    fn code(&self, text: &str) -> Result<String, String> {
+        self.as_listed
+            .get(text)
+            .or_else(|| self.by_spelling.get(&normalise(text)))
+            .cloned()
+            .ok_or_else(|| self.unknown.clone())
+    }
+}
+
+struct PlannedCheck {
+    check: RowCheck,
+    left: Option<usize>,
+    right: Option<PlannedOperand>,
+}
+
+enum PlannedOperand {
+    Column(usize),
+    Number(f64),
+}
+
+impl<'a> RowPlan<'a> {
+    /// Resolves `sources` (one per schema column, in schema order) for `sub`.
+    /// `shape` is the header row's width when every row must match it.
+    pub(crate) fn new(
+        sources: &[(String, Source<'_>)],
+        checks: &[RowCheck],
+        sub: &Submission<'a>,
+        shape: Option<usize>,
+    ) -> RowPlan<'a> {
+        let position = |name: &str| sources.iter().position(|(n, _)| n == name);
+        let columns = sub
+            .schema
+            .columns
+            .iter()
+            .zip(sources)
+            .map(|((name, def), (_, source))| {
+                let spec = sub.feed.columns.get(name);
+                let (cell, fixed) = match source {
+                    Source::Cell(index) => (Some(*index), None),
+                    Source::Constant(v) => (None, Some(Cell::Text(v.to_string()))),
+                    Source::Filled(v) => (None, Some(Cell::Text(v.clone()))),
+                    Source::Unmapped => (None, None),
+                };
+                let codes = match (spec.filter(|s| !s.codes.is_empty()), &def.codes) {
+                    (Some(spec), _) => Some(Codes::new(
+                        spec.codes.iter().map(|(c, s)| (c, s.iter().collect())),
+                    )),
+                    (None, Some(list)) => Some(Codes::new(list.iter().map(|c| (c, vec![])))),
+                    (None, None) => None,
+                };
+                let status_name = format!("{name}_status");
+                let status = match position(&status_name) {
+                    Some(i) if matches!(sources[i].1, Source::Unmapped) => StatusColumn::Fill(i),
+                    Some(_) => StatusColumn::Mapped,
+                    None => StatusColumn::None(status_name),
+                };
+                PlannedColumn {
+                    name,
+                    def,
+                    cell,
+                    fixed,
+                    codes,
+                    formats: spec.map(|s| s.formats.as_slice()).unwrap_or_default(),
+                    percent: spec.and_then(|s| s.percent),
+                    privacy: spec.and_then(|s| s.privacy),
+                    private: def.identifying || spec.is_some_and(|s| s.privacy.is_some()),
+                    status,
+                }
+            })
+            .collect();
+        let checks = checks
+            .iter()
+            .map(|check| PlannedCheck {
+                left: position(&check.left),
+                right: match &check.right {
+                    Operand::Column(c) => position(c).map(PlannedOperand::Column),
+                    Operand::Number(n) => Some(PlannedOperand::Number(*n)),
+                },
+                check: check.clone(),
+            })
+            .collect();
+        RowPlan {
+            columns,
+            checks,
+            shape,
+        }
+    }
+
+    /// Maps one row into `values` (emptied first; one per schema column), or
+    /// says every reason the row is refused.
+    pub(crate) fn map_row(
+        &self,
+        row: &RawRow,
+        key: Option<&PseudonymKey>,
+        values: &mut Vec<Option<Value>>,
+    ) -> Result<(), Vec<Reject>> {
+        let reject = |column: Option<&str>, rule: &str, message: String| Reject {
+            row: row.number,
+            column: column.map(str::to_string),
+            rule: rule.to_string(),
+            message,
+        };
+        if let Some(width) = self.shape {
+            let filled = row
+                .cells
+                .iter()
+                .rposition(|c| !c.is_blank())
+                .map_or(0, |i| i + 1);
+            if row.cells.len() < width || filled > width {
+                return Err(vec![reject(
+                    None,
+                    "shape",
+                    format!(
+                        "the row has {} fields but the header row has {width}: a delimiter or quote is probably missing",
+                        row.cells.len()
+                    ),
+                )]);
+            }
+        }
+        values.clear();
+        let mut rejects = Vec::new();
+        let mut markers: Vec<(&PlannedColumn, &'static str)> = Vec::new();
+        for column in &self.columns {
+            let cell = match (column.cell, &column.fixed) {
+                (Some(index), _) => row.cells.get(index).unwrap_or(&Cell::Empty),
+                (None, Some(fixed)) => fixed,
+                (None, None) => &Cell::Empty,
+            };
+            match column.value(cell, key) {
+                Ok(CellValue::Value(v)) => values.push(Some(v)),
+                Ok(CellValue::Missing) => {
+                    if column.def.required {
+                        rejects.push(reject(
+                            Some(column.name),
+                            "required",
+                            "a value is required here".into(),
+                        ));
+                    }
+                    values.push(None);
+                }
+                Ok(CellValue::Suppressed(status)) => {
+                    markers.push((column, status));
+                    values.push(None);
+                }
+                Err(reason) => {
+                    let shown = if column.private {
+                        reason
+                    } else {
+                        format!("\"{}\": {reason}", cell.as_text())
+                    };
+                    let rule = if column.codes.is_some() {
+                        "code"
+                    } else {
+                        "type"
+                    };
+                    rejects.push(reject(Some(column.name), rule, shown));
+                    values.push(None);
+                }
+            }
+        }
+        for (column, status) in markers {
+            match &column.status {
+                StatusColumn::Fill(i) => values[*i] = Some(Value::Text(status.to_string())),
+                StatusColumn::Mapped => {}
+                StatusColumn::None(status_name) => rejects.push(reject(
+                    Some(column.name),
+                    "type",
+                    format!(
+                        "a suppression marker ({status}) where the dataset has no `{status_name}` column to record it"
+                    ),
+                )),
+            }
+        }
+        for planned in &self.checks {
+            let check = &planned.check;
+            let left = planned.left.and_then(|i| values[i].as_ref());
+            let right = match planned.right {
+                Some(PlannedOperand::Column(i)) => values[i].clone(),
+                Some(PlannedOperand::Number(n)) => Some(Value::Number(n)),
+                None => None,
+            };
+            if let (Some(l), Some(r)) = (left, right.as_ref()) {
+                match compare(l, r) {
+                    Some(ordering) if check.op.holds(ordering) => {}
+                    Some(_) => rejects.push(reject(
+                        Some(&check.left),
+                        &check.text,
+                        format!("fails the check `{}`", check.text),
+                    )),
+                    None => rejects.push(reject(
+                        Some(&check.left),
+                        &check.text,
+                        format!(
+                            "the check `{}` compares values of different kinds",
+                            check.text
+                        ),
+                    )),
+                }
+            }
+        }
+        if rejects.is_empty() {
+            Ok(())
+        } else {
+            Err(rejects)
+        }
+    }
+}
+
+enum CellValue {
+    Value(Value),
+    Missing,
+    Suppressed(&'static str),
+}
+
+impl PlannedColumn<'_> {
+    /// Interprets one cell for this column: type, codes, suppression markers, privacy.
+    fn value(&self, cell: &Cell, key: Option<&PseudonymKey>) -> Result<CellValue, String> {
+        if cell.is_blank() {
+            return Ok(CellValue::Missing);
+        }
+        let numeric = matches!(self.def.kind, ColumnType::Integer | ColumnType::Number);
+        if numeric
+            && let Cell::Text(t) = cell
+            && let Some(status) = suppression_status(t)
+        {
+            return Ok(CellValue::Suppressed(status));
+        }
+        let value = match self.def.kind {
+            ColumnType::String => {
+                let text = cell_text(cell);
+                Value::Text(match &self.codes {
+                    Some(codes) => codes.code(&text)?,
+                    None => text.into_owned(),
+                })
+            }
+            ColumnType::Integer => Value::Integer(to_integer(cell)?),
+            ColumnType::Number => match self.percent {
+                Some(percent) => Value::Number(to_percent(cell, percent)?),
+                None => Value::Number(to_number(cell)?),
+            },
+            ColumnType::Date => Value::Date(to_date(cell, self.formats)?),
+            ColumnType::Boolean => Value::Boolean(to_boolean(cell)?),
+        };
+        let value = match (value, self.privacy) {
+            (Value::Text(t), Some(Privacy::Pseudonymise)) => {
+                Value::Text(key.ok_or("no pseudonymisation key")?.pseudonymise(&t))
+            }
+            (Value::Text(t), Some(Privacy::GeneraliseToSector)) => {
+                Value::Text(postcode_sector(&t)?)
+            }
+            (Value::Date(d), Some(Privacy::GeneraliseToMonth)) => {
+                Value::Date(d.with_day(1).expect("every month has a first day"))
+            }
+            (v, _) => v,
+        };
+        Ok(CellValue::Value(value))
+    }
+}
+
+/// A cell's text, trimmed, without copying when it is text already.
+fn cell_text(cell: &Cell) -> Cow<'_, str> {
+    match cell {
+        Cell::Text(t) => Cow::Borrowed(t.trim()),
+        other => Cow::Owned(other.as_text()),
+    }
+}
+
+/// A percentage in points: "41.6%" and 41.6 are 41.6; with `fraction`, a bare
+/// 0.416 (how Excel stores a percentage cell) is 41.6 too.
+pub(crate) fn to_percent(cell: &Cell, percent: Percent) -> Result<f64, String> {
+    if let Cell::Text(t) = cell
+        && let Some(points) = t.trim().strip_suffix('%')
+    {
+        return to_number(&Cell::Text(points.to_string()))
+            .map_err(|_| "not a percentage".to_string());
+    }
+    let n = to_number(cell)?;
+    Ok(match percent {
+        Percent::Points => n,
+        Percent::Fraction => n * 100.0,
+    })
+}
+
+/// The sector of a UK postcode: outward code, space, first digit of the
+/// inward code ("eg19 7tt" → "EG19 7").
+pub(crate) fn postcode_sector(text: &str) -> Result<String, String> {
+    let compact: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect();
+    let ok = (5..=7).contains(&compact.len())
+        && compact.chars().all(|c| c.is_ascii_alphanumeric())
+        && compact[compact.len() - 3..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit());
+    if !ok {
+        return Err("not a UK postcode".into());
+    }
+    let (outward, inward) = compact.split_at(compact.len() - 3);
+    Ok(format!("{outward} {}", &inward[..1]))
+}
+
+fn compare(l: &Value, r: &Value) -> Option<Ordering> {
+    let number = |v: &Value| match v {
+        Value::Integer(i) => Some(*i as f64),
+        Value::Number(n) => Some(*n),
+        _ => None,
+    };
+    match (l, r) {
+        (Value::Date(a), Value::Date(b)) => Some(a.cmp(b)),
+        (Value::Text(a), Value::Text(b)) => Some(a.cmp(b)),
+        (Value::Boolean(a), Value::Boolean(b)) => Some(a.cmp(b)),
+        _ => number(l)?.partial_cmp(&number(r)?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_match_any_listed_spelling_and_the_first_code_listed_wins() {
+        let (a, b) = ("neglect".to_string(), "multiple".to_string());
+        let (n1, n2) = ("Cat N".to_string(), "Neglect/Emotional".to_string());
+        let codes = Codes::new([(&a, vec![&n1, &n2]), (&b, vec![&n2])].into_iter());
+        assert_eq!(codes.code("neglect"), Ok("neglect".into()));
+        assert_eq!(codes.code("Cat N"), Ok("neglect".into()));
+        assert_eq!(codes.code("Neglect/Emotional"), Ok("neglect".into()));
+        assert_eq!(codes.code("CAT-N"), Ok("neglect".into()));
+        assert_eq!(codes.code("neglect / emotional"), Ok("neglect".into()));
+        assert_eq!(
+            codes.code("financial"),
+            Err("not a known code; known codes: neglect, multiple".into())
+        );
+    }
+
+    #[test]
+    fn postcodes_become_sectors_and_bad_ones_are_refused() {
+        assert_eq!(postcode_sector("eg19 7tt"), Ok("EG19 7".into()));
+        assert_eq!(postcode_sector("W1A1AA"), Ok("W1A 1".into()));
+        assert!(postcode_sector("not one").is_err());
+        assert!(postcode_sector("AB1").is_err());
+    }
+
+    #[test]
+    fn percentages_in_points_or_fractions() {
+        assert_eq!(
+            to_percent(&Cell::Text("41.6%".into()), Percent::Points),
+            Ok(41.6)
+        );
+        assert_eq!(
+            to_percent(&Cell::Text("41.6%".into()), Percent::Fraction),
+            Ok(41.6)
+        );
+        assert_eq!(to_percent(&Cell::Number(41.6), Percent::Points), Ok(41.6));
+        assert!((to_percent(&Cell::Number(0.416), Percent::Fraction).unwrap() - 41.6).abs() < 1e-9);
+        assert!(to_percent(&Cell::Text("lots%".into()), Percent::Points).is_err());
+    }
+}
