@@ -5,6 +5,11 @@
 
 CARGO ?= cargo
 PQA := target/debug/pqa
+# Optional cargo features, e.g. `make test FEATURES=ballista` for the
+# distributed engine and its test. CI sets FEATURES=ballista for every target,
+# so lint, demo and test share one build.
+FEATURES ?=
+FEATURE_FLAGS := $(if $(FEATURES),--features $(FEATURES),)
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test lint fmt bench sample-data fixtures clean-demo
@@ -13,18 +18,18 @@ help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 demo: ## Run pqa on the bundled sample data: ingest into ./warehouse, report into ./out
-	$(CARGO) build --workspace
+	$(CARGO) build --workspace $(FEATURE_FLAGS)
 	$(PQA) run
 
 test: ## Run every test (unit, integration on the real binary, golden report)
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
-		$(CARGO) nextest run --workspace --no-fail-fast; \
+		$(CARGO) nextest run --workspace $(FEATURE_FLAGS) --no-fail-fast; \
 	else \
-		$(CARGO) test --workspace --no-fail-fast; \
+		$(CARGO) test --workspace $(FEATURE_FLAGS) --no-fail-fast; \
 	fi
 
 lint: ## Clippy with warnings as errors, and rustfmt in check mode
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets $(FEATURE_FLAGS) -- -D warnings
 	$(CARGO) fmt --all -- --check
 
 fmt: ## Format the code

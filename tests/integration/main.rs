@@ -5,6 +5,8 @@
 //! tests never touch ./warehouse and can run in parallel.
 
 mod bad_inputs;
+#[cfg(feature = "ballista")]
+mod ballista;
 mod benchmarks;
 mod config_errors;
 mod feeds;

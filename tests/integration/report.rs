@@ -100,3 +100,34 @@ fn as_of_rebuilds_a_past_report_exactly() {
     let rebuilt = std::fs::read_to_string(&report).unwrap();
     assert_eq!(rebuilt, first);
 }
+
+/// Without the `ballista` feature, asking for a cluster says how to get one.
+#[cfg(not(feature = "ballista"))]
+#[test]
+fn a_cluster_engine_without_the_ballista_build_says_how_to_build_it() {
+    let p = crate::TestProject::new();
+    let out = p
+        .cmd(&[
+            "query",
+            "SELECT 1",
+            "--engine",
+            "ballista://127.0.0.1:50050",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--features ballista"), "{stderr}");
+}
+
+#[test]
+fn an_engine_that_is_not_one_is_refused_with_the_forms_accepted() {
+    let p = crate::TestProject::new();
+    let out = p
+        .cmd(&["query", "SELECT 1", "--engine", "spark://h:1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ballista://host:port"), "{stderr}");
+}

@@ -3,6 +3,8 @@
 //! A thin binary: it parses arguments, sets up logging and progress, and wires
 //! the libraries together (pqa-ingest → pqa-store → pqa-query → pqa-report).
 
+#[cfg(feature = "ballista")]
+mod cluster;
 mod feeds;
 mod ingest;
 mod output;
@@ -14,6 +16,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use pqa_core::{Period, Project};
+use pqa_query::Engine;
 use pqa_store::Warehouse;
 use tracing_subscriber::EnvFilter;
 
@@ -33,6 +36,11 @@ struct Cli {
     /// one named in pqa.yaml.
     #[arg(long, global = true, value_name = "LOCATION")]
     warehouse: Option<String>,
+
+    /// Where queries run: `local`, or `ballista://host:port` for a Ballista
+    /// scheduler (`pqa cluster`; needs the `ballista` build feature).
+    #[arg(long, global = true, default_value = "local", value_name = "ENGINE")]
+    engine: Engine,
 
     /// Show more of what is happening (-v: steps, -vv: detail). Values from
     /// agency files are never logged.
@@ -107,6 +115,46 @@ enum Command {
         #[command(subcommand)]
         command: FeedsCommand,
     },
+    /// Run a Ballista scheduler or executor, for `--engine ballista://host:port`.
+    #[cfg(feature = "ballista")]
+    Cluster {
+        #[command(subcommand)]
+        command: ClusterCommand,
+    },
+}
+
+#[cfg(feature = "ballista")]
+#[derive(Debug, Subcommand)]
+enum ClusterCommand {
+    /// Start a scheduler: send it queries with `--engine ballista://HOST:PORT`.
+    Scheduler {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        #[arg(long, default_value_t = 50050)]
+        port: u16,
+    },
+    /// Start an executor that runs the scheduler's tasks.
+    Executor {
+        /// The scheduler's host:port.
+        #[arg(long, default_value = "127.0.0.1:50050")]
+        scheduler: String,
+        /// The address to listen on (other executors fetch results from it).
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        /// The Arrow Flight port (results are fetched from it).
+        #[arg(long, default_value_t = 50051)]
+        port: u16,
+        /// The gRPC port (the scheduler sends tasks to it).
+        #[arg(long, default_value_t = 50052)]
+        grpc_port: u16,
+        /// Tasks run at once (default: the number of cores).
+        #[arg(long)]
+        tasks: Option<usize>,
+        /// Where intermediate results are kept (default: a temporary folder).
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -149,15 +197,23 @@ enum Format {
 }
 
 fn main() -> ExitCode {
-    // `pqa query … | head` should stop quietly when `head` has seen enough,
-    // as Unix tools do, not panic on the closed pipe.
-    #[cfg(unix)]
-    // SAFETY: restoring the default action for SIGPIPE before any thread
-    // starts; no handler is involved.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     let cli = Cli::parse();
+    // `pqa query … | head` should stop quietly when `head` has seen enough,
+    // as Unix tools do, not panic on the closed pipe. Cluster processes are
+    // servers: a peer closing a connection must not kill them, so they keep
+    // Rust's default of ignoring SIGPIPE.
+    #[cfg(feature = "ballista")]
+    let server = matches!(cli.command, Command::Cluster { .. });
+    #[cfg(not(feature = "ballista"))]
+    let server = false;
+    #[cfg(unix)]
+    if !server {
+        // SAFETY: restoring the default action for SIGPIPE before any thread
+        // starts; no handler is involved.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     init_logging(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -204,6 +260,31 @@ async fn run(cli: Cli) -> Result<()> {
     {
         return feeds::new(from, sheet.as_deref());
     }
+    // Cluster processes serve whichever projects query them.
+    #[cfg(feature = "ballista")]
+    if let Command::Cluster { command } = cli.command {
+        return match command {
+            ClusterCommand::Scheduler { bind, port } => cluster::scheduler(&bind, port).await,
+            ClusterCommand::Executor {
+                scheduler,
+                bind,
+                port,
+                grpc_port,
+                tasks,
+                work_dir,
+            } => {
+                cluster::executor(cluster::ExecutorOptions {
+                    scheduler,
+                    bind,
+                    port,
+                    grpc_port,
+                    tasks,
+                    work_dir,
+                })
+                .await
+            }
+        };
+    }
     let project = Project::load(&cli.project)
         .with_context(|| format!("reading the project {}", cli.project.display()))?;
     if let Command::Feeds { command } = &cli.command {
@@ -230,10 +311,21 @@ async fn run(cli: Cli) -> Result<()> {
             format,
             as_of,
             repeat,
-        } => output::query(&project, &warehouse, &sql, format, as_of, repeat).await?,
+        } => {
+            output::query(
+                &project,
+                &warehouse,
+                &cli.engine,
+                &sql,
+                format,
+                as_of,
+                repeat,
+            )
+            .await?
+        }
         Command::Report { period, out, as_of } => {
             let out = out.unwrap_or_else(|| project.path(&project.file.out));
-            report::write(&project, &warehouse, period, &out, as_of).await?;
+            report::write(&project, &warehouse, &cli.engine, period, &out, as_of).await?;
         }
         Command::Run { period } => {
             let inbox = location(&project, &project.file.inbox);
@@ -241,6 +333,7 @@ async fn run(cli: Cli) -> Result<()> {
             report::write(
                 &project,
                 &warehouse,
+                &cli.engine,
                 period,
                 &project.path(&project.file.out),
                 None,
@@ -249,6 +342,8 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::History => output::history(&warehouse).await?,
         Command::Feeds { .. } => unreachable!("handled above"),
+        #[cfg(feature = "ballista")]
+        Command::Cluster { .. } => unreachable!("handled above"),
     }
     Ok(())
 }

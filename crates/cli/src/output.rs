@@ -3,7 +3,7 @@
 use anyhow::Result;
 use arrow::array::RecordBatch;
 use pqa_core::Project;
-use pqa_query::QueryLayer;
+use pqa_query::{Engine, QueryLayer};
 use pqa_store::Warehouse;
 
 use crate::Format;
@@ -12,12 +12,13 @@ use crate::Format;
 pub async fn query(
     project: &Project,
     warehouse: &Warehouse,
+    engine: &Engine,
     sql: &str,
     format: Format,
     as_of: Option<i64>,
     repeat: Option<u32>,
 ) -> Result<()> {
-    let layer = QueryLayer::open(warehouse, project, as_of).await?;
+    let layer = QueryLayer::open(warehouse, project, as_of, engine).await?;
     let mut batches = layer.sql(sql).await?;
     if let Some(times) = repeat {
         // The first run above warms the caches; these are the timed ones.

@@ -9,7 +9,7 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use pqa_core::config::BenchmarkKind;
 use pqa_core::{Period, Project};
-use pqa_query::QueryLayer;
+use pqa_query::{Engine, QueryLayer};
 use pqa_report::{Disclosure, FeedQuality, ReportInput, Response, RunInfo};
 use pqa_store::{REJECTS, Warehouse};
 use pqa_trends::BenchmarkPosition;
@@ -19,11 +19,12 @@ use pqa_trends::BenchmarkPosition;
 pub async fn write(
     project: &Project,
     warehouse: &Warehouse,
+    engine: &Engine,
     period: Option<Period>,
     out: &Path,
     as_of: Option<i64>,
 ) -> Result<()> {
-    let layer = QueryLayer::open(warehouse, project, as_of).await?;
+    let layer = QueryLayer::open(warehouse, project, as_of, engine).await?;
     let period = match period {
         Some(p) => p,
         None => latest_half(&layer)

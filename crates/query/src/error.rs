@@ -15,6 +15,9 @@ pub enum Error {
     /// Result columns had unexpected types.
     #[error("{0}")]
     Arrow(#[from] arrow::error::ArrowError),
+    /// The query engine cannot be used.
+    #[error("engine: {0}")]
+    Engine(String),
     /// A metric's SQL failed or returned the wrong shape.
     #[error("metric `{metric}`: {message}")]
     Metric { metric: String, message: String },

@@ -2,6 +2,7 @@
 //! every dataset registered by name, plus pqa's own tables (`runs`,
 //! `submissions`, `rejects`) and a `periods` calendar. Metrics are SQL over it.
 
+pub mod engine;
 pub mod error;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use pqa_core::{MetricSpec, Period, Point, Project, Series};
 use pqa_store::{RunRecord, Warehouse};
 use tracing::{debug, warn};
 
+pub use engine::Engine;
 pub use error::{Error, Result};
 
 /// Memory the query engine may use before it spills or fails (bounded, so a
@@ -29,47 +31,45 @@ const CALENDAR_LAST_YEAR: i32 = 2040;
 /// A DataFusion session over one state of the warehouse.
 pub struct QueryLayer {
     ctx: SessionContext,
+    /// On a cluster: the folder of small tables the executors read.
+    #[cfg(feature = "ballista")]
+    _scratch: Option<engine::cluster::Scratch>,
     /// The run whose table versions are read; `None` for an empty warehouse.
     pub run: Option<RunRecord>,
 }
 
 impl QueryLayer {
-    /// Opens the warehouse as the run `as_of` left it (the last run when `None`).
-    /// Datasets with no data yet are registered empty, so SQL over them works.
+    /// Opens the warehouse as the run `as_of` left it (the last run when `None`),
+    /// with queries run by `engine`. Datasets with no data yet are registered
+    /// empty, so SQL over them works.
     pub async fn open(
         warehouse: &Warehouse,
         project: &Project,
         as_of: Option<i64>,
+        engine: &Engine,
     ) -> Result<QueryLayer> {
-        let runtime = RuntimeEnvBuilder::new()
-            .with_memory_limit(MEMORY_LIMIT_BYTES, 1.0)
-            .build_arc()?;
-        let ctx = SessionContext::new_with_config_rt(
-            SessionConfig::new().with_information_schema(true),
-            runtime,
-        );
+        let tables = Tables::open(warehouse, engine).await?;
         let run = warehouse.run(as_of).await?;
-        let tables = match &run {
+        let datasets = match &run {
             Some(run) => warehouse.snapshot(run).await?,
             None => vec![],
         };
-        for (name, table) in &tables {
-            table.update_datafusion_session(&ctx.state())?;
-            ctx.register_table(name.as_str(), table.table_provider().await?)?;
+        for (name, table) in &datasets {
+            tables.register_delta(name, table).await?;
             debug!(table = %name, version = ?table.version(), "registered");
         }
         if let Some(runs) = warehouse.runs_table().await? {
-            runs.update_datafusion_session(&ctx.state())?;
-            ctx.register_table(pqa_store::RUNS, runs.table_provider().await?)?;
+            tables.register_delta(pqa_store::RUNS, &runs).await?;
         }
         for schema in &project.schemas {
-            if !tables.iter().any(|(n, _)| *n == schema.dataset) {
-                let empty = MemTable::try_new(schema.arrow_schema(), vec![vec![]])?;
-                ctx.register_table(schema.dataset.as_str(), Arc::new(empty))?;
+            if !datasets.iter().any(|(n, _)| *n == schema.dataset) {
+                let empty = RecordBatch::new_empty(schema.arrow_schema());
+                tables.register_batch(&schema.dataset, empty)?;
             }
         }
-        ctx.register_batch("periods", periods_batch()?)?;
-        ctx.register_batch("partnership", partnership_batch(project)?)?;
+        tables.register_batch("periods", periods_batch()?)?;
+        tables.register_batch("partnership", partnership_batch(project)?)?;
+        let ctx = tables.ctx;
         // Each metric is a view named after it, so `SELECT * FROM
         // cp_children_with_plan` answers in `pqa query`. A metric whose SQL
         // does not plan is left out here and reported when it is used.
@@ -79,7 +79,12 @@ impl QueryLayer {
                 warn!(metric = %metric.metric, error = %e, "metric SQL does not plan");
             }
         }
-        Ok(QueryLayer { ctx, run })
+        Ok(QueryLayer {
+            ctx,
+            #[cfg(feature = "ballista")]
+            _scratch: tables.scratch,
+            run,
+        })
     }
 
     /// Runs SQL and collects the result.
@@ -95,6 +100,81 @@ impl QueryLayer {
         })?;
         series_from(&metric.metric, &batches)
     }
+}
+
+/// A session being given its tables, locally or for a cluster.
+struct Tables {
+    ctx: SessionContext,
+    /// For a cluster: where small tables are written for the executors.
+    #[cfg(feature = "ballista")]
+    scratch: Option<engine::cluster::Scratch>,
+}
+
+impl Tables {
+    async fn open(warehouse: &Warehouse, engine: &Engine) -> Result<Tables> {
+        match engine {
+            Engine::Local => {
+                let runtime = RuntimeEnvBuilder::new()
+                    .with_memory_limit(MEMORY_LIMIT_BYTES, 1.0)
+                    .build_arc()?;
+                Ok(Tables {
+                    ctx: SessionContext::new_with_config_rt(
+                        SessionConfig::new().with_information_schema(true),
+                        runtime,
+                    ),
+                    #[cfg(feature = "ballista")]
+                    scratch: None,
+                })
+            }
+            #[cfg(feature = "ballista")]
+            Engine::Ballista(address) => {
+                let id = uuid_like();
+                Ok(Tables {
+                    ctx: engine::cluster::session(address).await?,
+                    scratch: Some(engine::cluster::Scratch::create(
+                        warehouse.staging_dir(&format!("query-{id}")),
+                    )?),
+                })
+            }
+            #[cfg(not(feature = "ballista"))]
+            Engine::Ballista(_) => {
+                let _ = warehouse;
+                Err(Error::Engine(
+                    "this pqa was built without Ballista: build it with `cargo build --features ballista`".into(),
+                ))
+            }
+        }
+    }
+
+    async fn register_delta(&self, name: &str, table: &pqa_store::DeltaTable) -> Result<()> {
+        #[cfg(feature = "ballista")]
+        if let Some(scratch) = &self.scratch {
+            return engine::cluster::register_delta(&self.ctx, name, table, scratch).await;
+        }
+        table.update_datafusion_session(&self.ctx.state())?;
+        self.ctx
+            .register_table(name, table.table_provider().await?)?;
+        Ok(())
+    }
+
+    fn register_batch(&self, name: &str, batch: RecordBatch) -> Result<()> {
+        #[cfg(feature = "ballista")]
+        if let Some(scratch) = &self.scratch {
+            return engine::cluster::register_batch(&self.ctx, name, &batch, scratch);
+        }
+        let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
+        self.ctx.register_table(name, Arc::new(table))?;
+        Ok(())
+    }
+}
+
+/// A name for a session's scratch folder that no other session shares.
+#[cfg(feature = "ballista")]
+fn uuid_like() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{}-{nanos}", std::process::id())
 }
 
 /// Reads `period` and `value` columns into a series, oldest first.
