@@ -37,13 +37,26 @@ pub async fn scheduler(bind: &str, port: u16) -> Result<()> {
 }
 
 /// What an executor is told on the command line.
+#[derive(Debug, clap::Args)]
 pub struct ExecutorOptions {
-    pub scheduler: String,
-    pub bind: String,
-    pub port: u16,
-    pub grpc_port: u16,
-    pub tasks: Option<usize>,
-    pub work_dir: Option<PathBuf>,
+    /// The scheduler's host:port.
+    #[arg(long, default_value = "127.0.0.1:50050")]
+    scheduler: String,
+    /// The address to listen on (other executors fetch results from it).
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: String,
+    /// The Arrow Flight port (results are fetched from it).
+    #[arg(long, default_value_t = 50051)]
+    port: u16,
+    /// The gRPC port (the scheduler sends tasks to it).
+    #[arg(long, default_value_t = 50052)]
+    grpc_port: u16,
+    /// Tasks run at once (default: the number of cores).
+    #[arg(long)]
+    tasks: Option<usize>,
+    /// Where intermediate results are kept (default: a temporary folder).
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
 }
 
 /// Runs an executor that takes work from the scheduler until stopped.

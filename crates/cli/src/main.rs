@@ -131,30 +131,12 @@ enum ClusterCommand {
         /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1")]
         bind: String,
+        /// The port to listen on.
         #[arg(long, default_value_t = 50050)]
         port: u16,
     },
     /// Start an executor that runs the scheduler's tasks.
-    Executor {
-        /// The scheduler's host:port.
-        #[arg(long, default_value = "127.0.0.1:50050")]
-        scheduler: String,
-        /// The address to listen on (other executors fetch results from it).
-        #[arg(long, default_value = "127.0.0.1")]
-        bind: String,
-        /// The Arrow Flight port (results are fetched from it).
-        #[arg(long, default_value_t = 50051)]
-        port: u16,
-        /// The gRPC port (the scheduler sends tasks to it).
-        #[arg(long, default_value_t = 50052)]
-        grpc_port: u16,
-        /// Tasks run at once (default: the number of cores).
-        #[arg(long)]
-        tasks: Option<usize>,
-        /// Where intermediate results are kept (default: a temporary folder).
-        #[arg(long)]
-        work_dir: Option<PathBuf>,
-    },
+    Executor(cluster::ExecutorOptions),
 }
 
 #[derive(Debug, Subcommand)]
@@ -265,24 +247,7 @@ async fn run(cli: Cli) -> Result<()> {
     if let Command::Cluster { command } = cli.command {
         return match command {
             ClusterCommand::Scheduler { bind, port } => cluster::scheduler(&bind, port).await,
-            ClusterCommand::Executor {
-                scheduler,
-                bind,
-                port,
-                grpc_port,
-                tasks,
-                work_dir,
-            } => {
-                cluster::executor(cluster::ExecutorOptions {
-                    scheduler,
-                    bind,
-                    port,
-                    grpc_port,
-                    tasks,
-                    work_dir,
-                })
-                .await
-            }
+            ClusterCommand::Executor(options) => cluster::executor(options).await,
         };
     }
     let project = Project::load(&cli.project)
