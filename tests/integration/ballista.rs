@@ -4,11 +4,10 @@
 //! the whole report — equal to the local engine's. Built and run with the
 //! `ballista` feature (CI turns it on).
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::process::Child;
-use std::time::{Duration, Instant};
 
-use crate::TestProject;
+use crate::{TestProject, wait_for_port};
 
 /// A child process, stopped when dropped.
 struct Running(Child);
@@ -34,13 +33,6 @@ fn free_ports(n: usize) -> Vec<u16> {
         .collect()
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
 /// Starts `pqa cluster …` with its output in `<project>/<name>.log`, and
 /// waits until it listens on `port`.
 fn start(p: &TestProject, name: &str, port: u16, args: &[&str]) -> Running {
@@ -53,15 +45,9 @@ fn start(p: &TestProject, name: &str, port: u16, args: &[&str]) -> Running {
             .spawn()
             .expect("pqa cluster starts"),
     );
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the {name} did not listen on port {port} within a minute:\n{}",
-            std::fs::read_to_string(&log_path).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_port(port, name, || {
+        std::fs::read_to_string(&log_path).unwrap_or_default()
+    });
     running
 }
 
@@ -75,13 +61,7 @@ const QUESTIONS: &[&str] = &[
 
 #[test]
 fn the_report_on_a_ballista_cluster_says_what_the_local_engine_says() {
-    let p = TestProject::new();
-    for quarter in ["2023-24_Q2", "2023-24_Q3", "2024-25_Q1", "2024-25_Q3"] {
-        p.add_sample(&format!("csc/cp_plans_{quarter}.csv"));
-    }
-    for quarter in ["2024-25_Q1", "2024-25_Q2", "2024-25_Q3", "2024-25_Q4"] {
-        p.add_sample(&format!("camhs/camhs_referrals_{quarter}.csv"));
-    }
+    let p = TestProject::with_plans_and_referrals();
     p.ok(&["ingest"]);
 
     // One port for the scheduler, two per executor.
@@ -153,7 +133,7 @@ fn an_unreachable_scheduler_is_named_in_the_error() {
     let p = TestProject::new();
     p.add_sample("csc/cp_plans_2024-25_Q1.csv");
     p.ok(&["ingest"]);
-    let port = free_port();
+    let port = free_ports(1)[0];
     let out = p
         .cmd(&[
             "query",

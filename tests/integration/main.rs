@@ -66,6 +66,19 @@ impl TestProject {
         p
     }
 
+    /// A project over a few agencies' files: child protection plans (with a
+    /// bad date and a failed check) and CAMHS referrals (with a failed check).
+    pub fn with_plans_and_referrals() -> TestProject {
+        let p = TestProject::new();
+        for quarter in ["2023-24_Q2", "2023-24_Q3", "2024-25_Q1", "2024-25_Q3"] {
+            p.add_sample(&format!("csc/cp_plans_{quarter}.csv"));
+        }
+        for quarter in ["2024-25_Q1", "2024-25_Q2", "2024-25_Q3", "2024-25_Q4"] {
+            p.add_sample(&format!("camhs/camhs_referrals_{quarter}.csv"));
+        }
+        p
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -134,6 +147,20 @@ impl TestProject {
             .trim()
             .parse()
             .unwrap_or_else(|_| panic!("not a number from {sql}: {out}"))
+    }
+}
+
+/// Waits until something listens on loopback `port`; after a minute, fails
+/// with `what` and whatever `log` says.
+pub fn wait_for_port(port: u16, what: &str, log: impl Fn() -> String) {
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the {what} did not listen on port {port} within a minute:\n{}",
+            log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
 

@@ -8,12 +8,11 @@
 //! machine without it the test says so and passes, except in CI (`CI` set),
 //! where it must run.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-use crate::{TestProject, assert_success, repo};
+use crate::{TestProject, assert_success, repo, wait_for_port};
 
 /// Azurite's development account: public by design, the same in every copy.
 const ACCOUNT: &str = "devstoreaccount1";
@@ -56,14 +55,7 @@ impl Azurite {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
         };
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "Azurite did not listen on port {port} within a minute"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_for_port(port, "Azurite server", String::new);
         Some(azurite)
     }
 
@@ -106,20 +98,6 @@ impl Drop for Azurite {
     }
 }
 
-/// A project over a few agencies' files: child protection plans (with a bad
-/// date and a failed check), CAMHS referrals (with a failed check) and
-/// attendance.
-fn project() -> TestProject {
-    let p = TestProject::new();
-    for quarter in ["2023-24_Q2", "2023-24_Q3", "2024-25_Q1", "2024-25_Q3"] {
-        p.add_sample(&format!("csc/cp_plans_{quarter}.csv"));
-    }
-    for quarter in ["2024-25_Q1", "2024-25_Q2", "2024-25_Q3", "2024-25_Q4"] {
-        p.add_sample(&format!("camhs/camhs_referrals_{quarter}.csv"));
-    }
-    p
-}
-
 const QUESTIONS: &[&str] = &[
     "SELECT _period, count(*) AS plans, count(DISTINCT child_id) AS children, min(plan_start) AS first FROM cp_plans GROUP BY 1 ORDER BY 1",
     "SELECT _period, count(*) AS referrals, avg(CAST(assessment_date - referral_date AS BIGINT)) AS wait FROM camhs_referrals GROUP BY 1 ORDER BY 1",
@@ -131,10 +109,10 @@ fn the_warehouse_and_inbox_can_live_in_azure_blob_storage() {
     let Some(azurite) = Azurite::start() else {
         return;
     };
-    let local = project();
+    let local = TestProject::with_plans_and_referrals();
     local.ok(&["ingest"]);
 
-    let remote = project();
+    let remote = TestProject::with_plans_and_referrals();
     azurite.upload(&remote.inbox(), "pqa", "inbox");
     std::fs::remove_dir_all(remote.inbox()).unwrap();
     let project_file = remote.path().join("pqa.yaml");

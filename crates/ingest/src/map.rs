@@ -163,11 +163,6 @@ where
         .iter()
         .map(|sources| RowPlan::new(sources, &checks, sub, shape))
         .collect();
-    let skip_rows: Vec<String> = feed
-        .skip_rows
-        .iter()
-        .map(|w| w.trim().to_lowercase())
-        .collect();
 
     let mut summary = MapSummary {
         sheet,
@@ -181,9 +176,9 @@ where
         let Some(first) = row.cells.iter().find(|c| !c.is_blank()) else {
             continue;
         };
-        if !skip_rows.is_empty() {
+        if !feed.skip_rows.is_empty() {
             let first = first.as_text();
-            if skip_rows.iter().any(|w| starts_with_word(&first, w)) {
+            if feed.skip_rows.iter().any(|w| starts_with_word(&first, w)) {
                 summary.skipped.push((row.number, first));
                 continue;
             }

@@ -128,7 +128,7 @@ impl Tables {
             }
             #[cfg(feature = "ballista")]
             Engine::Ballista(address) => {
-                let id = uuid_like();
+                let id = uuid::Uuid::new_v4();
                 Ok(Tables {
                     ctx: engine::cluster::session(address).await?,
                     scratch: Some(engine::cluster::Scratch::create(
@@ -166,15 +166,6 @@ impl Tables {
         self.ctx.register_table(name, Arc::new(table))?;
         Ok(())
     }
-}
-
-/// A name for a session's scratch folder that no other session shares.
-#[cfg(feature = "ballista")]
-fn uuid_like() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("{}-{nanos}", std::process::id())
 }
 
 /// Reads `period` and `value` columns into a series, oldest first.
