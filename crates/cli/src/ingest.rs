@@ -44,7 +44,7 @@ enum Status {
     Refused(String),
 }
 
-/// Ingests the inbox (a folder, or an az:// or gs:// URL) and prints the summary.
+/// Ingests the inbox (a folder, or an s3://, az:// or gs:// URL) and prints the summary.
 pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &str) -> Result<()> {
     let started_at = Utc::now();
     let run_id = uuid::Uuid::new_v4().to_string();

@@ -32,7 +32,7 @@ struct Cli {
     #[arg(long, global = true, default_value = "pqa.yaml", value_name = "FILE")]
     project: PathBuf,
 
-    /// Use this warehouse (a folder or az://, gs:// URL) instead of the
+    /// Use this warehouse (a folder or s3://, az://, gs:// URL) instead of the
     /// one named in pqa.yaml.
     #[arg(long, global = true, value_name = "LOCATION")]
     warehouse: Option<String>,
@@ -69,7 +69,7 @@ enum Command {
     /// Load new files from the inbox into the warehouse and print what was
     /// accepted and rejected (file, sheet, row, column, reason).
     Ingest {
-        /// Read this folder (or az://, gs:// URL) instead of the inbox named in pqa.yaml.
+        /// Read this folder (or s3://, az://, gs:// URL) instead of the inbox named in pqa.yaml.
         #[arg(long, value_name = "DIR")]
         inbox: Option<String>,
     },

@@ -15,7 +15,7 @@ pub enum Error {
     /// A staged file could not be written.
     #[error("staging rows: {0}")]
     Parquet(#[from] deltalake::parquet::errors::ParquetError),
-    /// An object store (az://, gs://) refused or failed a request.
+    /// An object store (s3://, az://, gs://) refused or failed a request.
     #[error("object store: {0}")]
     ObjectStore(#[from] object_store::Error),
     /// The warehouse location cannot be used.

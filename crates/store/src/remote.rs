@@ -1,17 +1,25 @@
-//! Object stores: the warehouse and the inbox may live at `az://` (Azure Blob
-//! Storage) or `gs://` (Google Cloud Storage) URLs instead of local folders.
+//! Object stores: the warehouse and the inbox may live at `s3://` (Amazon S3
+//! or an S3-compatible store), `az://` (Azure Blob Storage) or `gs://` (Google
+//! Cloud Storage) URLs instead of local folders.
 //!
 //! Credentials come from the environment, the way each cloud's own tools read
-//! them: `AZURE_STORAGE_ACCOUNT_NAME` with `AZURE_STORAGE_ACCOUNT_KEY` (or a
+//! them: `AWS_ACCESS_KEY_ID` with `AWS_SECRET_ACCESS_KEY` (or a profile, or an
+//! instance role), `AWS_REGION`, and `AWS_ENDPOINT_URL` for a store that is not
+//! Amazon's; `AZURE_STORAGE_ACCOUNT_NAME` with `AZURE_STORAGE_ACCOUNT_KEY` (or a
 //! SAS token, or a service principal) for Azure; `GOOGLE_APPLICATION_CREDENTIALS`
 //! or `GOOGLE_SERVICE_ACCOUNT` for Google. `AZURE_STORAGE_USE_EMULATOR=true`
 //! with `AZURITE_BLOB_STORAGE_URL` points at a local Azurite server.
+//!
+//! Two runs writing one warehouse at once are safe on every store: Delta Lake
+//! commits with a conditional put (S3's `If-None-Match`), so the second writer
+//! of a table version fails and retries instead of overwriting.
 
 use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Once};
 
 use futures::StreamExt;
+use object_store::aws::AmazonS3Builder;
 use object_store::azure::MicrosoftAzureBuilder;
 use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::{ObjectStore, ObjectStoreExt};
@@ -20,12 +28,13 @@ use url::Url;
 use crate::error::{Error, Result};
 
 /// The URL schemes pqa can read and write.
-pub const SCHEMES: &[&str] = &["az", "azure", "abfs", "abfss", "adl", "gs"];
+pub const SCHEMES: &[&str] = &["s3", "s3a", "az", "azure", "abfs", "abfss", "adl", "gs"];
 
 /// Teaches Delta Lake the object-store schemes. Safe to call more than once.
 pub fn register_object_stores() {
     static REGISTER: Once = Once::new();
     REGISTER.call_once(|| {
+        deltalake::aws::register_handlers(None);
         deltalake::azure::register_handlers(None);
         deltalake::gcp::register_handlers(None);
     });
@@ -44,7 +53,7 @@ pub fn parse_url(location: &str) -> Result<Url> {
     let url = Url::parse(location).map_err(|e| Error::Location(format!("{location}: {e}")))?;
     if !SCHEMES.contains(&url.scheme()) {
         return Err(Error::Location(format!(
-            "{location}: pqa reads and writes az:// (Azure Blob Storage) and gs:// (Google Cloud Storage) URLs, or local folders; not {}://",
+            "{location}: pqa reads and writes s3:// (Amazon S3), az:// (Azure Blob Storage) and gs:// (Google Cloud Storage) URLs, or local folders; not {}://",
             url.scheme()
         )));
     }
@@ -55,6 +64,7 @@ pub fn parse_url(location: &str) -> Result<Url> {
 /// of `url` inside it.
 fn store_for(url: &Url) -> Result<(Arc<dyn ObjectStore>, object_store::path::Path)> {
     let store: Arc<dyn ObjectStore> = match url.scheme() {
+        "s3" | "s3a" => Arc::new(AmazonS3Builder::from_env().with_url(url.as_str()).build()?),
         "gs" => Arc::new(
             GoogleCloudStorageBuilder::from_env()
                 .with_url(url.as_str())
@@ -121,9 +131,10 @@ mod tests {
 
     #[test]
     fn unsupported_schemes_are_named_with_the_supported_ones() {
-        let err = parse_url("s3://bucket/inbox").unwrap_err().to_string();
-        assert!(err.contains("not s3://"), "{err}");
-        assert!(err.contains("az://"), "{err}");
+        let err = parse_url("ftp://host/inbox").unwrap_err().to_string();
+        assert!(err.contains("not ftp://"), "{err}");
+        assert!(err.contains("s3://") && err.contains("az://"), "{err}");
         assert!(parse_url("az://container/inbox").is_ok());
+        assert!(parse_url("s3://bucket/inbox").is_ok());
     }
 }
