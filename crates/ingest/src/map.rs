@@ -168,39 +168,27 @@ where
         sheet,
         ..MapSummary::default()
     };
-    let mut batch = BatchBuilder::new(sub.schema);
-    let mut values = Vec::with_capacity(sub.schema.columns.len());
     let below_header = head.split_off(header_at + 1);
-    for row in below_header.into_iter().map(Ok).chain(rows) {
-        let row = row?;
-        let Some(first) = row.cells.iter().find(|c| !c.is_blank()) else {
-            continue;
-        };
-        if !feed.skip_rows.is_empty() {
-            let first = first.as_text();
-            if feed.skip_rows.iter().any(|w| starts_with_word(&first, w)) {
-                summary.skipped.push((row.number, first));
-                continue;
-            }
+    let mut rows = below_header.into_iter().map(Ok).chain(rows);
+    let mapper = ChunkMapper { plans: &plans, sub };
+    let mut deliver = |mapped: Result<MappedChunk>| -> Result<()> {
+        let mapped = mapped?;
+        summary.rows_read += mapped.rows_read;
+        summary.rows_rejected += mapped.rows_rejected;
+        summary.rejects.extend(mapped.rejects);
+        summary.skipped.extend(mapped.skipped);
+        for batch in mapped.batches {
+            summary.rows_accepted += batch.num_rows();
+            sink(batch)?;
         }
-        for plan in &plans {
-            summary.rows_read += 1;
-            match plan.map_row(&row, sub.key, &mut values) {
-                Ok(()) => batch.push(values.drain(..), row.number),
-                Err(row_rejects) => {
-                    summary.rows_rejected += 1;
-                    summary.rejects.extend(row_rejects);
-                }
-            }
-        }
-        if batch.len() >= BATCH_ROWS {
-            summary.rows_accepted += batch.len();
-            sink(batch.finish(sub)?)?;
-        }
-    }
-    if batch.len() > 0 {
-        summary.rows_accepted += batch.len();
-        sink(batch.finish(sub)?)?;
+        Ok(())
+    };
+    let first = next_chunk(&mut rows)?;
+    if first.len() < CHUNK_ROWS {
+        // The whole file is one chunk: no threads for a few hundred rows.
+        deliver(mapper.map(first))?;
+    } else {
+        mapper.map_in_parallel(first, rows, &mut deliver)?;
     }
     let used: Vec<usize> = used_columns(&variants);
     let dropped: Vec<String> = feed.drop.iter().map(|d| normalise(d)).collect();
@@ -215,6 +203,139 @@ where
         .map(|(_, h)| format!("{h}{}", did_you_mean(h, &accepted)))
         .collect();
     Ok(summary)
+}
+
+/// Rows are mapped in chunks of this many; each chunk's accepted rows become
+/// one batch. Small enough that the chunks in flight (two per thread) stay a
+/// few megabytes, large enough that handing them over costs nothing.
+const CHUNK_ROWS: usize = 16 * 1024;
+
+/// The next rows read, up to [`CHUNK_ROWS`]; fewer only at the end.
+fn next_chunk(rows: &mut impl Iterator<Item = Result<RawRow>>) -> Result<Vec<RawRow>> {
+    rows.by_ref().take(CHUNK_ROWS).collect()
+}
+
+/// What mapping one chunk of rows found.
+struct MappedChunk {
+    /// Accepted rows, in batches of at most [`BATCH_ROWS`] (a wide return's
+    /// row yields a record per period column).
+    batches: Vec<RecordBatch>,
+    rows_read: usize,
+    rows_rejected: usize,
+    rejects: Vec<Reject>,
+    skipped: Vec<(usize, String)>,
+}
+
+/// Maps chunks of a file's rows: on the calling thread, or on a thread per
+/// core while the calling thread reads the next chunks.
+struct ChunkMapper<'p, 'a> {
+    plans: &'p [RowPlan<'a>],
+    sub: &'p Submission<'a>,
+}
+
+impl ChunkMapper<'_, '_> {
+    /// Maps one chunk: its accepted rows as a batch, its rejects and the
+    /// rows that are not data.
+    fn map(&self, rows: Vec<RawRow>) -> Result<MappedChunk> {
+        let feed = self.sub.feed;
+        let mut mapped = MappedChunk {
+            batches: Vec::new(),
+            rows_read: 0,
+            rows_rejected: 0,
+            rejects: Vec::new(),
+            skipped: Vec::new(),
+        };
+        let mut batch = BatchBuilder::new(self.sub.schema);
+        let mut values = Vec::with_capacity(self.sub.schema.columns.len());
+        for row in rows {
+            let Some(first) = row.cells.iter().find(|c| !c.is_blank()) else {
+                continue;
+            };
+            if !feed.skip_rows.is_empty() {
+                let first = first.as_text();
+                if feed.skip_rows.iter().any(|w| starts_with_word(&first, w)) {
+                    mapped.skipped.push((row.number, first));
+                    continue;
+                }
+            }
+            for plan in self.plans {
+                mapped.rows_read += 1;
+                match plan.map_row(&row, self.sub.key, &mut values) {
+                    Ok(()) => {
+                        batch.push(values.drain(..), row.number);
+                        if batch.len() == BATCH_ROWS {
+                            mapped.batches.push(batch.finish(self.sub)?);
+                        }
+                    }
+                    Err(row_rejects) => {
+                        mapped.rows_rejected += 1;
+                        mapped.rejects.extend(row_rejects);
+                    }
+                }
+            }
+        }
+        if batch.len() > 0 {
+            mapped.batches.push(batch.finish(self.sub)?);
+        }
+        Ok(mapped)
+    }
+
+    /// Maps `first` and then the rest of `rows` on one thread per core, while
+    /// this thread reads. Chunk `i` goes to thread `i % threads` and each
+    /// thread answers in the order it was asked, so results are taken back
+    /// round the threads in turn and reach `deliver` in file order. At most
+    /// two chunks per thread are in flight, so memory stays bounded.
+    fn map_in_parallel(
+        &self,
+        first: Vec<RawRow>,
+        mut rows: impl Iterator<Item = Result<RawRow>>,
+        deliver: &mut dyn FnMut(Result<MappedChunk>) -> Result<()>,
+    ) -> Result<()> {
+        use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        std::thread::scope(|scope| {
+            let mut work: Vec<SyncSender<Vec<RawRow>>> = Vec::new();
+            let mut results: Vec<Receiver<Result<MappedChunk>>> = Vec::new();
+            for _ in 0..threads {
+                let (work_tx, work_rx) = sync_channel::<Vec<RawRow>>(1);
+                let (result_tx, result_rx) = sync_channel(2);
+                scope.spawn(move || {
+                    for chunk in work_rx {
+                        // The reader has stopped if the result cannot be sent.
+                        if result_tx.send(self.map(chunk)).is_err() {
+                            break;
+                        }
+                    }
+                });
+                work.push(work_tx);
+                results.push(result_rx);
+            }
+            let received = |results: &[Receiver<Result<MappedChunk>>], i: usize| {
+                results[i % threads]
+                    .recv()
+                    .unwrap_or_else(|_| Err(Error::Internal("a mapping thread stopped".into())))
+            };
+            let (mut sent, mut delivered) = (0, 0);
+            let mut chunk = first;
+            while !chunk.is_empty() {
+                if sent - delivered == 2 * threads {
+                    deliver(received(&results, delivered))?;
+                    delivered += 1;
+                }
+                work[sent % threads]
+                    .send(chunk)
+                    .map_err(|_| Error::Internal("a mapping thread stopped".into()))?;
+                sent += 1;
+                chunk = next_chunk(&mut rows)?;
+            }
+            drop(work);
+            while delivered < sent {
+                deliver(received(&results, delivered))?;
+                delivered += 1;
+            }
+            Ok(())
+        })
+    }
 }
 
 /// Whether `text` begins with the word(s) `word`, ignoring case: "Total",
@@ -491,12 +612,16 @@ checks:
             csv.push_str(&format!("C{i},2024-01-01,{end},N,{i}\n"));
         }
         let mut sizes = Vec::new();
+        let mut counts = Vec::new();
         let summary = map_rows(
             crate::read::CsvRows::new(csv.as_bytes(), Encoding::Utf8, ',').unwrap(),
             None,
             &sub,
             &mut |batch| {
                 sizes.push(batch.num_rows());
+                let count = batch.column_by_name("count").unwrap();
+                let count = count.as_primitive::<arrow::datatypes::Int64Type>();
+                counts.extend(count.values().iter().map(|c| *c as usize));
                 Ok(())
             },
         )
@@ -510,6 +635,40 @@ checks:
             sizes.len() >= 2 && sizes.iter().all(|n| *n <= BATCH_ROWS),
             "{sizes:?}"
         );
+        // Mapped on several threads, the rows and rejects keep the file's order.
+        let accepted: Vec<usize> = (0..rows).filter(|i| i % 1000 != 0).collect();
+        assert!(counts == accepted, "accepted rows out of file order");
+        let rejected_rows: Vec<usize> = summary.rejects.iter().map(|r| r.row).collect();
+        let expected: Vec<usize> = (0..rows).step_by(1000).map(|i| i + 2).collect();
+        assert_eq!(rejected_rows, expected);
+    }
+
+    #[test]
+    fn a_sink_that_fails_stops_the_file_with_its_error() {
+        let feed: FeedSpec = serde_yaml::from_str(FEED).unwrap();
+        let schema: DatasetSchema = serde_yaml::from_str(SCHEMA).unwrap();
+        let key = PseudonymKey::new("a-test-key-of-some-length").unwrap();
+        let sub = submission(&feed, &schema, Some(&key));
+        let mut csv = String::from("Child ID,Start,End,Category,Count\n");
+        for i in 0..CHUNK_ROWS * 12 {
+            csv.push_str(&format!("C{i},2024-01-01,2025-01-01,N,{i}\n"));
+        }
+        let mut batches = 0;
+        let err = map_rows(
+            crate::read::CsvRows::new(csv.as_bytes(), Encoding::Utf8, ',').unwrap(),
+            None,
+            &sub,
+            &mut |_| {
+                batches += 1;
+                match batches {
+                    3 => Err(Error::Internal("the disk is full".into())),
+                    _ => Ok(()),
+                }
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("the disk is full"), "{err}");
+        assert_eq!(batches, 3, "no batch may reach the sink after it failed");
     }
 
     #[test]
