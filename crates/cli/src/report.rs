@@ -7,12 +7,16 @@ use anyhow::{Context, Result};
 use arrow::array::{Array, AsArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float64Type, Int64Type};
+use futures::{StreamExt, TryStreamExt};
 use pqa_core::config::BenchmarkKind;
 use pqa_core::{Period, Project};
 use pqa_query::{Engine, QueryLayer};
 use pqa_report::{Disclosure, FeedQuality, ReportInput, Response, RunInfo};
 use pqa_store::{REJECTS, Warehouse};
 use pqa_trends::BenchmarkPosition;
+
+/// Metric queries run at once while building a report.
+const METRICS_AT_ONCE: usize = 4;
 
 /// Builds the report for `period` (default: the half year of the latest
 /// data) and writes `pqa-report-<period>.html` and `.md` into `out`.
@@ -31,10 +35,16 @@ pub async fn write(
             .await?
             .context("the warehouse holds no data yet: run `pqa ingest` first, or give --period")?,
     };
-    let mut metrics = Vec::new();
-    for spec in &project.metrics {
-        metrics.push((spec, layer.series(spec).await?));
-    }
+    // Each metric's query is small and much of its time is planning and
+    // reading file footers, so a few at a time keep both cores busy.
+    let metrics: Vec<_> = futures::stream::iter(&project.metrics)
+        .map(|spec| {
+            let layer = &layer;
+            async move { Ok::<_, anyhow::Error>((spec, layer.series(spec).await?)) }
+        })
+        .buffered(METRICS_AT_ONCE)
+        .try_collect()
+        .await?;
     let quality = quality(project, &layer, period).await?;
     let benchmarks = benchmark_positions(project, &layer).await?;
     let responses = responses(&layer).await?;

@@ -64,8 +64,9 @@ impl Drop for Staging {
 }
 
 /// Batches queued for the writing thread: enough to keep it busy, few
-/// enough that the queue stays a small part of memory.
-const QUEUED_BATCHES: usize = 2;
+/// enough that the queue stays a small part of memory (ingest hands over
+/// batches of up to 16k rows, so a few megabytes).
+const QUEUED_BATCHES: usize = 8;
 
 /// Writes one file's accepted rows to a staged Parquet file. Encoding and
 /// compressing run on a thread of their own, so they overlap with reading
