@@ -20,6 +20,12 @@ use pqa_query::Engine;
 use pqa_store::Warehouse;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc instead of the system allocator: ingest allocates each cell's
+/// text on the reading thread and frees it on a mapping thread, and glibc's
+/// malloc spent a fifth of a national-size ingest doing that (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Performance and Quality Assurance data pipeline for a Safeguarding Children Partnership.
 ///
 /// Drop agencies' files in the inbox named in pqa.yaml, then `pqa run`: every
