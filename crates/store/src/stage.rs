@@ -48,7 +48,7 @@ impl Staging {
         let properties = WriterProperties::builder()
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             // Fast to write and read back: staged files live for one run
-            // (LZ4 costs a third of what Zstd did: BENCHMARKS.md). Dictionaries
+            // (LZ4: less CPU than Zstd, more disk; BENCHMARKS.md). Dictionaries
             // would be built again by the table's writer.
             .set_compression(Compression::LZ4_RAW)
             .set_dictionary_enabled(false)
