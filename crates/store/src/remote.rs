@@ -3,7 +3,7 @@
 //! Cloud Storage) URLs instead of local folders.
 //!
 //! Credentials come from the environment, the way each cloud's own tools read
-//! them: `AWS_ACCESS_KEY_ID` with `AWS_SECRET_ACCESS_KEY` (or a profile, or an
+//! them: `AWS_ACCESS_KEY_ID` with `AWS_SECRET_ACCESS_KEY` (or an
 //! instance role), `AWS_REGION`, and `AWS_ENDPOINT_URL` for a store that is not
 //! Amazon's; `AZURE_STORAGE_ACCOUNT_NAME` with `AZURE_STORAGE_ACCOUNT_KEY` (or a
 //! SAS token, or a service principal) for Azure; `GOOGLE_APPLICATION_CREDENTIALS`
