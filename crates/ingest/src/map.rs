@@ -218,6 +218,7 @@ fn next_chunk(rows: &mut impl Iterator<Item = Result<RawRow>>) -> Result<Vec<Raw
 }
 
 /// What mapping one chunk of rows found.
+#[derive(Default)]
 struct MappedChunk {
     /// Accepted rows, in batches of at most [`BATCH_ROWS`] (a wide return's
     /// row yields a record per period column).
@@ -236,17 +237,11 @@ struct ChunkMapper<'p, 'a> {
 }
 
 impl ChunkMapper<'_, '_> {
-    /// Maps one chunk: its accepted rows as a batch, its rejects and the
+    /// Maps one chunk: its accepted rows in batches, its rejects and the
     /// rows that are not data.
     fn map(&self, rows: Vec<RawRow>) -> Result<MappedChunk> {
         let feed = self.sub.feed;
-        let mut mapped = MappedChunk {
-            batches: Vec::new(),
-            rows_read: 0,
-            rows_rejected: 0,
-            rejects: Vec::new(),
-            skipped: Vec::new(),
-        };
+        let mut mapped = MappedChunk::default();
         let mut batch = BatchBuilder::new(self.sub.schema);
         let mut values = Vec::with_capacity(self.sub.schema.columns.len());
         for row in rows {
@@ -316,27 +311,26 @@ impl ChunkMapper<'_, '_> {
                 work.push(work_tx);
                 results.push(result_rx);
             }
-            let received = |results: &[Receiver<Result<MappedChunk>>], i: usize| {
+            let stopped = || Error::Internal("a mapping thread stopped".into());
+            let received = |i: usize| {
                 results[i % threads]
                     .recv()
-                    .unwrap_or_else(|_| Err(Error::Internal("a mapping thread stopped".into())))
+                    .unwrap_or_else(|_| Err(stopped()))
             };
             let (mut sent, mut delivered) = (0, 0);
             let mut chunk = first;
             while !chunk.is_empty() {
                 if sent - delivered == 2 * threads {
-                    deliver(received(&results, delivered))?;
+                    deliver(received(delivered))?;
                     delivered += 1;
                 }
-                work[sent % threads]
-                    .send(chunk)
-                    .map_err(|_| Error::Internal("a mapping thread stopped".into()))?;
+                work[sent % threads].send(chunk).map_err(|_| stopped())?;
                 sent += 1;
                 chunk = next_chunk(&mut rows)?;
             }
             drop(work);
             while delivered < sent {
-                deliver(received(&results, delivered))?;
+                deliver(received(delivered))?;
                 delivered += 1;
             }
             Ok(())
