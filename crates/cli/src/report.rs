@@ -15,8 +15,10 @@ use pqa_report::{Disclosure, FeedQuality, ReportInput, Response, RunInfo};
 use pqa_store::{REJECTS, Warehouse};
 use pqa_trends::BenchmarkPosition;
 
-/// Metric queries run at once while building a report.
-const METRICS_AT_ONCE: usize = 4;
+/// Queries run at once while building a report: each is small and much of
+/// its time is planning and reading file footers, so a few at a time keep
+/// both cores busy.
+const QUERIES_AT_ONCE: usize = 4;
 
 /// Builds the report for `period` (default: the half year of the latest
 /// data) and writes `pqa-report-<period>.html` and `.md` into `out`.
@@ -42,7 +44,7 @@ pub async fn write(
             let layer = &layer;
             async move { Ok::<_, anyhow::Error>((spec, layer.series(spec).await?)) }
         })
-        .buffered(METRICS_AT_ONCE)
+        .buffered(QUERIES_AT_ONCE)
         .try_collect()
         .await?;
     let quality = quality(project, &layer, period).await?;
@@ -93,22 +95,26 @@ async fn latest_half(layer: &QueryLayer) -> Result<Option<Period>> {
     let Some(run) = &layer.run else {
         return Ok(None);
     };
-    let mut latest: Option<Period> = None;
-    for table in run
+    let tables = run
         .tables
         .keys()
-        .filter(|t| !pqa_core::schema::RESERVED_TABLES.contains(&t.as_str()))
-    {
-        for batch in layer
-            .sql(&format!("SELECT DISTINCT _period FROM {table}"))
-            .await?
-        {
-            let column = cast(batch.column(0), &DataType::Utf8)?;
-            let column = column.as_string::<i32>();
-            for i in 0..column.len() {
-                if let Ok(p) = column.value(i).parse::<Period>() {
-                    latest = latest.max(Some(p));
-                }
+        .filter(|t| !pqa_core::schema::RESERVED_TABLES.contains(&t.as_str()));
+    let periods: Vec<Vec<_>> = futures::stream::iter(tables)
+        .map(|table| async move {
+            layer
+                .sql(&format!("SELECT DISTINCT _period FROM {table}"))
+                .await
+        })
+        .buffered(QUERIES_AT_ONCE)
+        .try_collect()
+        .await?;
+    let mut latest: Option<Period> = None;
+    for batch in periods.iter().flatten() {
+        let column = cast(batch.column(0), &DataType::Utf8)?;
+        let column = column.as_string::<i32>();
+        for i in 0..column.len() {
+            if let Ok(p) = column.value(i).parse::<Period>() {
+                latest = latest.max(Some(p));
             }
         }
     }
@@ -131,83 +137,94 @@ async fn quality(
     layer: &QueryLayer,
     period: Period,
 ) -> Result<Vec<FeedQuality>> {
+    // Three small queries a feed, a few feeds at a time.
+    let feeds: Vec<_> = futures::stream::iter(&project.feeds)
+        .map(|feed| feed_quality(layer, feed, period))
+        .buffered(QUERIES_AT_ONCE)
+        .try_collect()
+        .await?;
+    Ok(feeds.into_iter().flatten().collect())
+}
+
+/// One feed's quality, or `None` when nothing from it was due in the period.
+async fn feed_quality(
+    layer: &QueryLayer,
+    feed: &pqa_core::config::FeedSpec,
+    period: Period,
+) -> Result<Option<FeedQuality>> {
     let has_rejects = layer
         .run
         .as_ref()
         .is_some_and(|r| r.tables.contains_key(REJECTS));
-    let mut out = Vec::new();
-    for feed in &project.feeds {
-        let due: Vec<String> = feed
-            .frequency
-            .due_in(period)
-            .iter()
-            .map(|q| q.to_string())
-            .collect();
-        if due.is_empty() {
-            continue;
-        }
-        let in_list = due
-            .iter()
-            .map(|q| format!("'{q}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let accepted = counts(
+    let due: Vec<String> = feed
+        .frequency
+        .due_in(period)
+        .iter()
+        .map(|q| q.to_string())
+        .collect();
+    if due.is_empty() {
+        return Ok(None);
+    }
+    let in_list = due
+        .iter()
+        .map(|q| format!("'{q}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let accepted = counts(
+        layer,
+        &format!(
+            "SELECT _period AS period, count(*) AS n FROM {} WHERE _feed = '{}' AND _period IN ({in_list}) GROUP BY 1",
+            feed.dataset, feed.feed
+        ),
+    )
+    .await?;
+    let rejected = if has_rejects {
+        counts(
             layer,
             &format!(
-                "SELECT _period AS period, count(*) AS n FROM {} WHERE _feed = '{}' AND _period IN ({in_list}) GROUP BY 1",
-                feed.dataset, feed.feed
-            ),
-        )
-        .await?;
-        let rejected = if has_rejects {
-            counts(
-                layer,
-                &format!(
-                    "SELECT period, count(DISTINCT source_row) AS n FROM {REJECTS} WHERE feed = '{}' AND period IN ({in_list}) GROUP BY 1",
-                    feed.feed
-                ),
-            )
-            .await?
-        } else {
-            vec![]
-        };
-        let late = counts(
-            layer,
-            &format!(
-                "WITH s AS (
-                   SELECT s.feed, s.period, r.run_number FROM submissions s
-                   JOIN runs r ON s.run_id = r.run_id WHERE s.status = 'loaded'),
-                 quarter_run AS (SELECT period, min(run_number) AS run FROM s GROUP BY period),
-                 arrived AS (SELECT feed, period, min(run_number) AS run FROM s GROUP BY feed, period)
-                 SELECT a.period, a.run FROM arrived a JOIN quarter_run q ON a.period = q.period
-                 WHERE a.feed = '{}' AND a.period IN ({in_list}) AND a.run > q.run",
+                "SELECT period, count(DISTINCT source_row) AS n FROM {REJECTS} WHERE feed = '{}' AND period IN ({in_list}) GROUP BY 1",
                 feed.feed
             ),
         )
-        .await?;
-        let received: Vec<String> = due
+        .await?
+    } else {
+        vec![]
+    };
+    let late = counts(
+        layer,
+        &format!(
+            "WITH s AS (
+               SELECT s.feed, s.period, r.run_number FROM submissions s
+               JOIN runs r ON s.run_id = r.run_id WHERE s.status = 'loaded'),
+             quarter_run AS (SELECT period, min(run_number) AS run FROM s GROUP BY period),
+             arrived AS (SELECT feed, period, min(run_number) AS run FROM s GROUP BY feed, period)
+             SELECT a.period, a.run FROM arrived a JOIN quarter_run q ON a.period = q.period
+             WHERE a.feed = '{}' AND a.period IN ({in_list}) AND a.run > q.run",
+            feed.feed
+        ),
+    )
+    .await?;
+    let received: Vec<String> = due
+        .iter()
+        .filter(|q| accepted.iter().any(|(p, _)| p == *q))
+        .cloned()
+        .collect();
+    let rows_accepted: i64 = accepted.iter().map(|(_, n)| n).sum();
+    let rows_rejected: i64 = rejected.iter().map(|(_, n)| n).sum();
+    Ok(Some(FeedQuality {
+        feed: feed.feed.clone(),
+        agency: feed.agency.clone(),
+        missing: due
             .iter()
-            .filter(|q| accepted.iter().any(|(p, _)| p == *q))
+            .filter(|q| !received.contains(q))
             .cloned()
-            .collect();
-        let rows_accepted: i64 = accepted.iter().map(|(_, n)| n).sum();
-        let rows_rejected: i64 = rejected.iter().map(|(_, n)| n).sum();
-        out.push(FeedQuality {
-            feed: feed.feed.clone(),
-            agency: feed.agency.clone(),
-            missing: due
-                .iter()
-                .filter(|q| !received.contains(q))
-                .cloned()
-                .collect(),
-            received,
-            late: late.into_iter().map(|(period, _)| period).collect(),
-            rows_read: rows_accepted + rows_rejected,
-            rows_accepted,
-            rows_rejected,
-        });
-    }
-    Ok(out)
+            .collect(),
+        received,
+        late: late.into_iter().map(|(period, _)| period).collect(),
+        rows_read: rows_accepted + rows_rejected,
+        rows_accepted,
+        rows_rejected,
+    }))
 }
 
 /// For each metric with a published benchmark: the partnership's latest
@@ -228,61 +245,93 @@ async fn benchmark_positions(
     if !loaded("benchmarks") || !loaded("statistical_neighbours") {
         return Ok(out);
     }
+    // Only rates can be set against other areas: their sizes differ.
+    // measure -> the metrics compared with it
+    let mut rates: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for spec in &project.metrics {
-        // Only rates can be set against other areas: their sizes differ.
-        let Some(benchmark) = spec
-            .benchmark
-            .as_ref()
-            .filter(|b| b.kind == BenchmarkKind::Rate)
-        else {
-            continue;
-        };
-        let measure = benchmark.measure.replace('\'', "''");
-        let sql = format!(
-            "WITH sn AS (
-               SELECT unnest(make_array(sn_1, sn_2, sn_3, sn_4, sn_5, sn_6, sn_7, sn_8, sn_9, sn_10)) AS code
-               FROM statistical_neighbours WHERE la_number = {la}),
-             latest AS (
-               SELECT max(year) AS year FROM benchmarks
-               WHERE measure = '{measure}' AND area_code = {la} AND value IS NOT NULL)
-             SELECT b.year,
-                    CASE WHEN b.area_code = {la} THEN 'own' WHEN b.area = 'England' THEN 'england' ELSE 'neighbour' END,
-                    CAST(b.value AS DOUBLE),
-                    (SELECT max(measure_description) FROM benchmarks WHERE measure = '{measure}')
-             FROM benchmarks b JOIN latest ON b.year = latest.year
-             WHERE b.measure = '{measure}' AND b.value IS NOT NULL
-               AND (b.area_code = {la} OR b.area = 'England' OR b.area_code IN (SELECT code FROM sn))"
+        if let Some(b) = &spec.benchmark
+            && b.kind == BenchmarkKind::Rate
+        {
+            rates.entry(&b.measure).or_default().push(&spec.metric);
+        }
+    }
+    if rates.is_empty() {
+        return Ok(out);
+    }
+    let measures = rates
+        .keys()
+        .map(|m| format!("'{}'", m.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // One pass over the benchmarks for every measure at once: for each, the
+    // latest year the area has a figure for, and that year's figures for the
+    // area, its neighbours and England.
+    let sql = format!(
+        "WITH sn AS (
+           SELECT unnest(make_array(sn_1, sn_2, sn_3, sn_4, sn_5, sn_6, sn_7, sn_8, sn_9, sn_10)) AS code
+           FROM statistical_neighbours WHERE la_number = {la}),
+         measures AS (
+           SELECT measure, year, area, area_code, value, measure_description
+           FROM benchmarks WHERE measure IN ({measures})),
+         wanted AS (
+           SELECT * FROM measures
+           WHERE value IS NOT NULL
+             AND (area_code = {la} OR area = 'England' OR area_code IN (SELECT code FROM sn))),
+         latest AS (
+           SELECT measure, max(year) AS year FROM wanted WHERE area_code = {la} GROUP BY measure),
+         described AS (
+           SELECT measure, max(measure_description) AS description FROM measures GROUP BY measure)
+         SELECT w.measure, w.year,
+                CASE WHEN w.area_code = {la} THEN 'own' WHEN w.area = 'England' THEN 'england' ELSE 'neighbour' END,
+                CAST(w.value AS DOUBLE),
+                d.description
+         FROM wanted w
+         JOIN latest l ON w.measure = l.measure AND w.year = l.year
+         JOIN described d ON w.measure = d.measure"
+    );
+    let mut positions: BTreeMap<&str, BenchmarkPosition> = BTreeMap::new();
+    for batch in layer.sql(&sql).await? {
+        let text = |i: usize| cast(batch.column(i), &DataType::Utf8);
+        let (measure, year, role, description) = (text(0)?, text(1)?, text(2)?, text(4)?);
+        let (measure, year, role, description) = (
+            measure.as_string::<i32>(),
+            year.as_string::<i32>(),
+            role.as_string::<i32>(),
+            description.as_string::<i32>(),
         );
-        let mut position = BenchmarkPosition {
-            description: benchmark.measure.clone(),
-            year: String::new(),
-            own: f64::NAN,
-            neighbours: Vec::new(),
-            england: None,
-        };
-        for batch in layer.sql(&sql).await? {
-            let year = cast(batch.column(0), &DataType::Utf8)?;
-            let role = cast(batch.column(1), &DataType::Utf8)?;
-            let value = batch.column(2).as_primitive::<Float64Type>();
-            for i in 0..batch.num_rows() {
-                position.year = year.as_string::<i32>().value(i).to_string();
-                match role.as_string::<i32>().value(i) {
-                    "own" => {
-                        position.own = value.value(i);
-                        let description = cast(batch.column(3), &DataType::Utf8)?;
-                        let description = description.as_string::<i32>();
-                        if description.is_valid(i) && !description.value(i).is_empty() {
-                            position.description =
-                                pqa_trends::words::mid_sentence(description.value(i));
-                        }
+        let value = batch.column(3).as_primitive::<Float64Type>();
+        for i in 0..batch.num_rows() {
+            let Some((&measure, _)) = rates.get_key_value(measure.value(i)) else {
+                continue;
+            };
+            let position = positions
+                .entry(measure)
+                .or_insert_with(|| BenchmarkPosition {
+                    description: measure.to_string(),
+                    year: String::new(),
+                    own: f64::NAN,
+                    neighbours: Vec::new(),
+                    england: None,
+                });
+            position.year = year.value(i).to_string();
+            match role.value(i) {
+                "own" => {
+                    position.own = value.value(i);
+                    if description.is_valid(i) && !description.value(i).is_empty() {
+                        position.description =
+                            pqa_trends::words::mid_sentence(description.value(i));
                     }
-                    "england" => position.england = Some(value.value(i)),
-                    _ => position.neighbours.push(value.value(i)),
                 }
+                "england" => position.england = Some(value.value(i)),
+                _ => position.neighbours.push(value.value(i)),
             }
         }
+    }
+    for (measure, position) in positions {
         if position.own.is_finite() {
-            out.insert(spec.metric.clone(), position);
+            for metric in &rates[measure] {
+                out.insert(metric.to_string(), position.clone());
+            }
         }
     }
     Ok(out)
