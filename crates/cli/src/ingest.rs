@@ -438,7 +438,7 @@ fn plan(
                 files: vec![],
                 replaces: vec![],
             });
-        write.files.push(staged.path.clone());
+        write.files.push(staged.clone());
         write.replaces.push((feed.feed.clone(), period.to_string()));
         plan.rejects
             .extend(mapped.rejects.iter().map(|r| RejectRecord {

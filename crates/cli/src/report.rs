@@ -14,6 +14,7 @@ use pqa_query::{Engine, QueryLayer};
 use pqa_report::{Disclosure, FeedQuality, ReportInput, Response, RunInfo};
 use pqa_store::{REJECTS, Warehouse};
 use pqa_trends::BenchmarkPosition;
+use tracing::debug;
 
 /// Queries run at once while building a report: each is small and much of
 /// its time is planning and reading file footers, so a few at a time keep
@@ -30,13 +31,17 @@ pub async fn write(
     out: &Path,
     as_of: Option<i64>,
 ) -> Result<()> {
+    let started = std::time::Instant::now();
+    let step = |what: &str| debug!(ms = started.elapsed().as_millis() as u64, "report: {what}");
     let layer = QueryLayer::open(warehouse, project, as_of, engine).await?;
+    step("warehouse opened");
     let period = match period {
         Some(p) => p,
         None => latest_half(&layer)
             .await?
             .context("the warehouse holds no data yet: run `pqa ingest` first, or give --period")?,
     };
+    step("period chosen");
     // Each metric's query is small and much of its time is planning and
     // reading file footers, so a few at a time keep both cores busy.
     let metrics: Vec<_> = futures::stream::iter(&project.metrics)
@@ -47,8 +52,11 @@ pub async fn write(
         .buffered(QUERIES_AT_ONCE)
         .try_collect()
         .await?;
+    step("metrics queried");
     let quality = quality(project, &layer, period).await?;
+    step("feed quality counted");
     let benchmarks = benchmark_positions(project, &layer).await?;
+    step("benchmarks compared");
     let responses = responses(&layer).await?;
     let run = layer.run.as_ref().map(|r| RunInfo {
         number: r.run_number,
@@ -71,6 +79,7 @@ pub async fn write(
         },
     };
     let rendered = pqa_report::render(&input)?;
+    step("rendered");
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let stem = format!("pqa-report-{}", period.to_string().replace('/', "-"));
     let html = out.join(format!("{stem}.html"));

@@ -6,6 +6,7 @@ pub mod error;
 pub mod records;
 pub mod remote;
 pub mod stage;
+pub mod stats;
 pub mod warehouse;
 
 pub use deltalake::DeltaTable;

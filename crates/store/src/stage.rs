@@ -1,7 +1,11 @@
 //! Staging: the rows a run accepts are written to Parquet files as they are
-//! read, and the run's commit copies them into the tables. Holding them on
+//! read, and the run's commit adds those files to the tables. Holding them on
 //! disk instead of in memory is what lets a file of any size be ingested in
 //! bounded memory, while the run still commits all or nothing.
+//!
+//! A staged file is written as the table's own data file will be (Snappy,
+//! dictionaries, statistics), so committing it moves it into the table and
+//! records it in the Delta log, without reading it again.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -11,10 +15,12 @@ use std::thread::JoinHandle;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use deltalake::parquet::arrow::ArrowWriter;
+use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use deltalake::parquet::basic::Compression;
 use deltalake::parquet::file::properties::WriterProperties;
 
 use crate::error::{Error, Result};
+use crate::stats::FileStats;
 
 /// Rows per Parquet row group while staging: the writer holds one row group
 /// in memory, so this bounds what staging costs.
@@ -43,18 +49,7 @@ impl Staging {
     /// A writer for one file's accepted rows.
     pub fn writer(&mut self, schema: SchemaRef) -> Result<StagedWriter> {
         self.next += 1;
-        let path = self.dir.join(format!("{:05}.parquet", self.next));
-        let file = File::create(&path).map_err(|e| io_error(&path, e))?;
-        let properties = WriterProperties::builder()
-            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-            // Fast to write and read back: staged files live for one run
-            // (LZ4: less CPU than Zstd, more disk; BENCHMARKS.md). Dictionaries
-            // would be built again by the table's writer.
-            .set_compression(Compression::LZ4_RAW)
-            .set_dictionary_enabled(false)
-            .build();
-        let writer = ArrowWriter::try_new(file, schema, Some(properties))?;
-        Ok(StagedWriter::start(path, writer))
+        StagedWriter::create(self.dir.join(format!("{:05}.parquet", self.next)), schema)
     }
 }
 
@@ -74,26 +69,68 @@ const QUEUED_BATCHES: usize = 8;
 /// and mapping the next rows.
 pub struct StagedWriter {
     path: PathBuf,
+    schema: SchemaRef,
     queue: Option<SyncSender<RecordBatch>>,
-    thread: Option<JoinHandle<Result<()>>>,
+    thread: Option<JoinHandle<Result<FileStats>>>,
     rows: usize,
+    stats: FileStats,
+}
+
+/// Staged files with fewer rows than this are merged into one data file
+/// when a run commits several for one dataset: a report pays for every file
+/// it opens, and a first load of twelve small quarters should not cost
+/// twelve times what one does. Larger files are added as they are (merging
+/// would mean reading and writing them again).
+pub const SMALL_FILE_ROWS: usize = ROW_GROUP_ROWS;
+
+/// Merges staged files of one schema into a new staged file at `into`.
+pub fn merge(files: &[StagedFile], into: PathBuf) -> Result<StagedFile> {
+    let schema = files
+        .first()
+        .map(|f| f.schema.clone())
+        .ok_or_else(|| Error::Location("no staged files to merge".into()))?;
+    let mut writer = StagedWriter::create(into, schema)?;
+    for staged in files {
+        let file = File::open(&staged.path).map_err(|e| io_error(&staged.path, e))?;
+        for batch in ParquetRecordBatchReaderBuilder::try_new(file)?.build()? {
+            writer.write(&batch?)?;
+        }
+    }
+    writer.finish()
 }
 
 impl StagedWriter {
-    fn start(path: PathBuf, mut writer: ArrowWriter<File>) -> StagedWriter {
+    /// A writer for a new staged file at `path`.
+    fn create(path: PathBuf, schema: SchemaRef) -> Result<StagedWriter> {
+        let file = File::create(&path).map_err(|e| io_error(&path, e))?;
+        // As Delta Lake writes its data files (Snappy, dictionaries, column
+        // statistics): the staged file becomes one.
+        let properties = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .set_compression(Compression::SNAPPY)
+            .build();
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(properties))?;
+        Ok(StagedWriter::start(path, schema, writer))
+    }
+
+    fn start(path: PathBuf, schema: SchemaRef, mut writer: ArrowWriter<File>) -> StagedWriter {
         let (queue, batches) = sync_channel::<RecordBatch>(QUEUED_BATCHES);
         let thread = std::thread::spawn(move || {
+            let mut stats = FileStats::default();
             for batch in batches {
                 writer.write(&batch)?;
+                stats.add(&batch);
             }
             writer.close()?;
-            Ok(())
+            Ok(stats)
         });
         StagedWriter {
             path,
+            schema,
             queue: Some(queue),
             thread: Some(thread),
             rows: 0,
+            stats: FileStats::default(),
         }
     }
 
@@ -114,7 +151,10 @@ impl StagedWriter {
     fn join(&mut self) -> Result<()> {
         self.queue = None;
         match self.thread.take().map(JoinHandle::join) {
-            Some(Ok(result)) => result,
+            Some(Ok(result)) => {
+                self.stats = result?;
+                Ok(())
+            }
             Some(Err(_)) => Err(Error::Location(format!(
                 "{}: the writer failed",
                 self.path.display()
@@ -128,7 +168,9 @@ impl StagedWriter {
         self.join()?;
         Ok(StagedFile {
             path: std::mem::take(&mut self.path),
+            schema: self.schema.clone(),
             rows: self.rows,
+            stats: std::mem::take(&mut self.stats).to_json(),
         })
     }
 }
@@ -143,7 +185,10 @@ impl Drop for StagedWriter {
 #[derive(Debug, Clone)]
 pub struct StagedFile {
     pub path: PathBuf,
+    pub schema: SchemaRef,
     pub rows: usize,
+    /// Its Delta statistics (JSON), for the `add` action that commits it.
+    pub stats: String,
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
@@ -156,7 +201,6 @@ mod tests {
 
     use arrow::array::{Int64Array, StringArray};
     use arrow::datatypes::{DataType, Field, Schema};
-    use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
     use super::*;
 

@@ -9,19 +9,25 @@
 //! moved past its recorded version.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::PathBuf;
 
 use arrow::array::RecordBatch;
 use chrono::{DateTime, Utc};
 use deltalake::datafusion::prelude::{ParquetReadOptions, SessionContext};
+use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
+use deltalake::kernel::transaction::CommitBuilder;
+use deltalake::kernel::{Action, Add, StructType};
 use deltalake::operations::write::WriteBuilder;
-use deltalake::protocol::SaveMode;
+use deltalake::protocol::{DeltaOperation, SaveMode};
 use deltalake::{DeltaTable, DeltaTableBuilder};
+use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 use tracing::{debug, info, warn};
 use url::Url;
 
 use crate::error::{Error, Result};
 use crate::records::{RejectRecord, RunRecord, SubmissionRecord};
+use crate::stage::StagedFile;
 
 /// pqa's table of completed runs: the commit point.
 pub const RUNS: &str = "runs";
@@ -34,8 +40,9 @@ pub const REJECTS: &str = "rejects";
 #[derive(Debug, Clone)]
 pub struct DatasetWrite {
     pub dataset: String,
-    /// The accepted rows, staged as Parquet files (see [`crate::stage`]).
-    pub files: Vec<PathBuf>,
+    /// The accepted rows, staged as Parquet files (see [`crate::stage`]),
+    /// one per submission.
+    pub files: Vec<StagedFile>,
     /// (feed, period) pairs whose earlier rows these replace.
     pub replaces: Vec<(String, String)>,
 }
@@ -215,15 +222,16 @@ impl Warehouse {
         let mut replaced_keys: Vec<(String, String)> = Vec::new();
 
         for write in &plan.datasets {
-            let predicate = replace_predicate("_feed", "_period", &write.replaces);
+            let started = std::time::Instant::now();
             let version = self
-                .write(
-                    &write.dataset,
-                    Rows::Staged(write.files.clone()),
-                    versions.get(&write.dataset).copied(),
-                    Some(predicate),
-                )
+                .write_dataset(write, versions.get(&write.dataset).copied())
                 .await?;
+            debug!(
+                table = %write.dataset,
+                version,
+                ms = started.elapsed().as_millis() as u64,
+                "committed"
+            );
             versions.insert(write.dataset.clone(), version);
             replaced_keys.extend(write.replaces.iter().cloned());
             self.after_commit(&mut commits);
@@ -281,6 +289,181 @@ impl Warehouse {
         }
     }
 
+    /// Commits a dataset's staged files. Each holds one submission (feed,
+    /// period) and becomes one data file of the table: moved in, not copied,
+    /// and recorded in the Delta log in one commit that also removes the files
+    /// holding the submissions it replaces. Small files of one run are first
+    /// merged into one (see [`crate::stage::SMALL_FILE_ROWS`]). Replacing a
+    /// submission that shares a file with others is left to Delta's
+    /// replace-where, which rewrites that file.
+    async fn write_dataset(&self, write: &DatasetWrite, recorded: Option<u64>) -> Result<u64> {
+        let name = &write.dataset;
+        let predicate = replace_predicate("_feed", "_period", &write.replaces);
+        let table = match self.at_recorded(name, recorded).await? {
+            Recorded::Table(table) => table,
+            Recorded::Unrecorded => {
+                return self
+                    .write(name, Rows::Staged(write.paths()), None, Some(predicate))
+                    .await;
+            }
+        };
+        let removed = match table.version() {
+            None => vec![],
+            Some(version) => match files_holding(&table, &write.replaces)? {
+                Some(files) => files,
+                None => {
+                    debug!(table = %name, "a data file mixes submissions: replacing through Delta");
+                    let paths = Rows::Staged(write.paths());
+                    return self
+                        .write(name, paths, Some(version), Some(predicate))
+                        .await;
+                }
+            },
+        };
+        let (small, mut files): (Vec<_>, Vec<_>) = write
+            .files
+            .iter()
+            .cloned()
+            .partition(|f| f.rows < crate::stage::SMALL_FILE_ROWS);
+        match &small[..] {
+            [first, _, ..] => {
+                let into = first
+                    .path
+                    .with_file_name(format!("merged-{}.parquet", uuid::Uuid::new_v4()));
+                files.push(crate::stage::merge(&small, into)?);
+            }
+            _ => files.extend(small),
+        }
+        let store = table.log_store().object_store(None);
+        let mut added = Vec::new();
+        let mut moved = Vec::new();
+        for staged in &files {
+            let file = format!("part-00000-{}-c000.snappy.parquet", uuid::Uuid::new_v4());
+            let size = std::fs::metadata(&staged.path)
+                .map_err(|e| Error::Location(format!("{}: {e}", staged.path.display())))?
+                .len();
+            let outcome = self
+                .move_into(name, &staged.path, &file, store.as_ref())
+                .await;
+            moved.push(file.clone());
+            if let Err(e) = outcome {
+                forget(store.as_ref(), &moved).await;
+                return Err(e);
+            }
+            added.push(Action::Add(Add {
+                path: file,
+                size: size as i64,
+                partition_values: Default::default(),
+                modification_time: Utc::now().timestamp_millis(),
+                data_change: true,
+                stats: Some(staged.stats.clone()),
+                tags: None,
+                deletion_vector: None,
+                base_row_id: None,
+                default_row_commit_version: None,
+                clustering_provider: None,
+            }));
+        }
+        let committed = match table.version() {
+            None => {
+                let schema: StructType = files
+                    .first()
+                    .map(|f| f.schema.as_ref().try_into_kernel())
+                    .transpose()
+                    .map_err(deltalake::DeltaTableError::from)?
+                    .ok_or_else(|| Error::Corrupt(format!("{name}: nothing to write")))?;
+                table
+                    .create()
+                    .with_columns(schema.fields().cloned())
+                    .with_actions(added)
+                    .await
+                    .and_then(|t| {
+                        t.version()
+                            .ok_or(deltalake::DeltaTableError::NotATable(name.clone()))
+                    })
+            }
+            Some(_) => {
+                let operation = DeltaOperation::Write {
+                    mode: if removed.is_empty() {
+                        SaveMode::Append
+                    } else {
+                        SaveMode::Overwrite
+                    },
+                    partition_by: None,
+                    predicate: Some(predicate),
+                };
+                let mut actions = added;
+                actions.extend(removed.into_iter().map(Action::Remove));
+                CommitBuilder::default()
+                    .with_actions(actions)
+                    .build(Some(table.snapshot()?), table.log_store(), operation)
+                    .await
+                    .map(|c| c.version())
+            }
+        };
+        match committed {
+            Ok(version) => Ok(version),
+            Err(e) => {
+                forget(store.as_ref(), &moved).await;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Moves a staged file into a table as `file`: renamed within a local
+    /// warehouse (staging is on the same disk), uploaded to an object store.
+    async fn move_into(
+        &self,
+        table: &str,
+        staged: &std::path::Path,
+        file: &str,
+        store: &dyn ObjectStore,
+    ) -> Result<()> {
+        let failed = |e: std::io::Error| Error::Location(format!("{}: {e}", staged.display()));
+        if let Ok(dir) = self.table_url(table)?.to_file_path() {
+            let to = dir.join(file);
+            if std::fs::rename(staged, &to).is_err() {
+                std::fs::copy(staged, &to).map_err(failed)?;
+            }
+            return Ok(());
+        }
+        let upload = store
+            .put_multipart(&object_store::path::Path::from(file))
+            .await?;
+        let mut writer = WriteMultipart::new(upload);
+        let mut from = std::fs::File::open(staged).map_err(failed)?;
+        let mut chunk = vec![0; 8 << 20];
+        loop {
+            let n = from.read(&mut chunk).map_err(failed)?;
+            if n == 0 {
+                break;
+            }
+            writer.wait_for_capacity(4).await?;
+            writer.write(&chunk[..n]);
+        }
+        writer.finish().await?;
+        Ok(())
+    }
+
+    /// A table as the last completed run left it: one that has moved past
+    /// the recorded version (a broken run) is restored to it first.
+    async fn at_recorded(&self, name: &str, recorded: Option<u64>) -> Result<Recorded> {
+        let table = self.latest_or_new(name).await?;
+        match (table.version(), recorded) {
+            (Some(latest), Some(recorded)) if latest > recorded => {
+                warn!(
+                    table = name,
+                    latest, recorded, "undoing an incomplete run's commit"
+                );
+                Ok(Recorded::Table(
+                    table.restore().with_version_to_restore(recorded).await?.0,
+                ))
+            }
+            (Some(_), None) => Ok(Recorded::Unrecorded),
+            _ => Ok(Recorded::Table(table)),
+        }
+    }
+
     /// Writes rows to one table. `recorded` is the version the last completed
     /// run named: a table that has moved past it (a broken run) is restored
     /// first, and a table it does not name is overwritten whole.
@@ -327,6 +510,64 @@ impl Warehouse {
             _ => builder.with_save_mode(SaveMode::Append).await?,
         };
         version_of(&table)
+    }
+}
+
+/// A table as [`Warehouse::at_recorded`] finds it.
+enum Recorded {
+    /// At the version the last completed run recorded (or new).
+    Table(DeltaTable),
+    /// There, but no completed run recorded it: it is overwritten whole.
+    Unrecorded,
+}
+
+impl DatasetWrite {
+    fn paths(&self) -> Vec<PathBuf> {
+        self.files.iter().map(|f| f.path.clone()).collect()
+    }
+}
+
+/// The `remove` actions for the table's files that hold the replaced
+/// (feed, period) pairs, or `None` if a file holding several submissions
+/// might hold one of them among others (or has no statistics to say), so
+/// that only rewriting it would do.
+fn files_holding(
+    table: &DeltaTable,
+    replaces: &[(String, String)],
+) -> Result<Option<Vec<deltalake::kernel::Remove>>> {
+    let mut removed = Vec::new();
+    for file in table.snapshot()?.log_data().iter() {
+        let ranges = file.stats().and_then(|stats| {
+            Some((
+                crate::stats::text_range(&stats, "_feed")?,
+                crate::stats::text_range(&stats, "_period")?,
+            ))
+        });
+        let Some((feeds, periods)) = ranges else {
+            return Ok(None);
+        };
+        let within = |(low, high): &(String, String), value: &String| low <= value && value <= high;
+        let touched = replaces
+            .iter()
+            .any(|(feed, period)| within(&feeds, feed) && within(&periods, period));
+        if !touched {
+            continue;
+        }
+        if feeds.0 != feeds.1 || periods.0 != periods.1 {
+            return Ok(None);
+        }
+        removed.push(file.remove_action(true));
+    }
+    Ok(Some(removed))
+}
+
+/// Deletes files moved into a table for a commit that did not happen (they
+/// are not in its log, so no reader sees them; this only tidies).
+async fn forget(store: &dyn ObjectStore, files: &[String]) {
+    for file in files {
+        let _ = store
+            .delete(&object_store::path::Path::from(file.as_str()))
+            .await;
     }
 }
 
@@ -392,7 +633,161 @@ async fn read_all(table: &DeltaTable) -> Result<Vec<RecordBatch>> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{AsArray, Int64Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
+
     use super::*;
+    use crate::stage::Staging;
+
+    fn schema() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            Field::new("_feed", DataType::Utf8, false),
+            Field::new("_period", DataType::Utf8, false),
+            Field::new("n", DataType::Int64, true),
+        ]))
+    }
+
+    /// One submission's rows, staged.
+    fn staged(staging: &mut Staging, feed: &str, period: &str, n: &[i64]) -> StagedFile {
+        let batch = RecordBatch::try_new(
+            schema(),
+            vec![
+                Arc::new(StringArray::from(vec![feed; n.len()])),
+                Arc::new(StringArray::from(vec![period; n.len()])),
+                Arc::new(Int64Array::from(n.to_vec())),
+            ],
+        )
+        .unwrap();
+        let mut writer = staging.writer(schema()).unwrap();
+        writer.write(&batch).unwrap();
+        writer.finish().unwrap()
+    }
+
+    /// A run loading `submissions` ((feed, period, values)) into table `d`.
+    async fn commit(warehouse: &Warehouse, submissions: &[(&str, &str, &[i64])]) -> RunRecord {
+        let run_id = uuid::Uuid::new_v4().to_string();
+        let mut staging = Staging::create(warehouse.staging_dir(&run_id)).unwrap();
+        let files = submissions
+            .iter()
+            .map(|(feed, period, n)| staged(&mut staging, feed, period, n))
+            .collect();
+        let plan = RunPlan {
+            run_id: run_id.clone(),
+            started_at: Utc::now(),
+            datasets: vec![DatasetWrite {
+                dataset: "d".into(),
+                files,
+                replaces: submissions
+                    .iter()
+                    .map(|(f, p, _)| (f.to_string(), p.to_string()))
+                    .collect(),
+            }],
+            submissions: submissions
+                .iter()
+                .map(|(feed, period, n)| SubmissionRecord {
+                    run_id: run_id.clone(),
+                    file: format!("{feed}_{period}.csv"),
+                    sha256: format!("{feed}{period}{n:?}"),
+                    feed: Some(feed.to_string()),
+                    dataset: Some("d".into()),
+                    period: Some(period.to_string()),
+                    status: "loaded".into(),
+                    rows_read: n.len() as i64,
+                    rows_accepted: n.len() as i64,
+                    rows_rejected: 0,
+                    message: None,
+                })
+                .collect(),
+            rejects: vec![],
+        };
+        warehouse.commit_run(plan).await.unwrap().unwrap()
+    }
+
+    /// Table `d` as `run` left it: (feed, period, n), sorted.
+    async fn rows(warehouse: &Warehouse, run: &RunRecord) -> Vec<(String, String, i64)> {
+        let table = warehouse.table_at("d", run.tables["d"]).await.unwrap();
+        let mut out = Vec::new();
+        for batch in read_all(&table).await.unwrap() {
+            let text = |i: usize| {
+                let c = arrow::compute::cast(batch.column(i), &DataType::Utf8).unwrap();
+                (0..c.len())
+                    .map(|r| c.as_string::<i32>().value(r).to_string())
+                    .collect::<Vec<_>>()
+            };
+            let (feeds, periods) = (text(0), text(1));
+            let n = batch.column(2).as_primitive::<Int64Type>();
+            for r in 0..batch.num_rows() {
+                out.push((feeds[r].clone(), periods[r].clone(), n.value(r)));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// How many `add` and `remove` actions table `d`'s commit `version` holds.
+    fn actions(root: &std::path::Path, version: u64) -> (usize, usize) {
+        let log =
+            std::fs::read_to_string(root.join(format!("d/_delta_log/{version:020}.json"))).unwrap();
+        let count = |action: &str| {
+            log.lines()
+                .filter(|l| l.starts_with(&format!("{{\"{action}\"")))
+                .count()
+        };
+        (count("add"), count("remove"))
+    }
+
+    fn row(feed: &str, period: &str, n: i64) -> (String, String, i64) {
+        (feed.into(), period.into(), n)
+    }
+
+    #[tokio::test]
+    async fn resubmissions_remove_whole_files_and_rewrite_only_shared_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let warehouse = Warehouse::open(dir.path().to_str().unwrap()).unwrap();
+
+        // One submission: one data file, moved in whole.
+        let first = commit(&warehouse, &[("a", "Q1", &[1, 2])]).await;
+        assert_eq!(
+            rows(&warehouse, &first).await,
+            [row("a", "Q1", 1), row("a", "Q1", 2)]
+        );
+        assert_eq!(actions(dir.path(), 0), (1, 0));
+
+        // Q1 again, with Q2: Q1's file is removed (nothing rewritten) and the
+        // two small submissions share one new file.
+        let second = commit(&warehouse, &[("a", "Q1", &[3]), ("a", "Q2", &[4])]).await;
+        assert_eq!(
+            rows(&warehouse, &second).await,
+            [row("a", "Q1", 3), row("a", "Q2", 4)]
+        );
+        assert_eq!(actions(dir.path(), 1), (1, 1));
+
+        // Q2 again: it shares a file with Q1, so that file is rewritten
+        // keeping Q1's rows.
+        let third = commit(&warehouse, &[("a", "Q2", &[5])]).await;
+        assert_eq!(
+            rows(&warehouse, &third).await,
+            [row("a", "Q1", 3), row("a", "Q2", 5)]
+        );
+
+        // A new quarter is outside every file's range: added, nothing removed.
+        let fourth = commit(&warehouse, &[("a", "Q3", &[6])]).await;
+        assert_eq!(
+            rows(&warehouse, &fourth).await,
+            [row("a", "Q1", 3), row("a", "Q2", 5), row("a", "Q3", 6)]
+        );
+        assert_eq!(actions(dir.path(), fourth.tables["d"]), (1, 0));
+        // Earlier runs still read as they were.
+        assert_eq!(
+            rows(&warehouse, &second).await,
+            [row("a", "Q1", 3), row("a", "Q2", 4)]
+        );
+        // Nothing is left in staging.
+        let staged = std::fs::read_dir(dir.path().join("_staging")).unwrap();
+        assert_eq!(staged.count(), 0);
+    }
 
     #[test]
     fn predicate_groups_periods_by_feed_and_quotes() {

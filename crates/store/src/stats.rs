@@ -1,0 +1,201 @@
+//! Delta file statistics for a staged file, gathered from its batches as they
+//! are written: row count, nulls per column, and the smallest and largest
+//! value of the columns queries filter on. They go into the file's `add`
+//! action, where readers use them to skip files, and where a resubmission
+//! finds the files that hold the (feed, period) it replaces.
+
+use std::collections::BTreeMap;
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::compute::{max, max_string, min, min_string};
+use arrow::datatypes::{DataType, Date32Type, Int64Type};
+use chrono::{Days, NaiveDate};
+use serde_json::{Map, Value, json};
+
+/// Statistics of one file, built up batch by batch.
+#[derive(Debug, Clone, Default)]
+pub struct FileStats {
+    rows: usize,
+    nulls: BTreeMap<String, usize>,
+    min: BTreeMap<String, Bound>,
+    max: BTreeMap<String, Bound>,
+}
+
+/// Text columns given bounds: the submission's feed and period, which say
+/// which submissions a file holds. Comparing every value of every text column
+/// would cost more than skipping files on them saves.
+const BOUNDED_TEXT: [&str; 2] = ["_feed", "_period"];
+
+/// A smallest or largest value, of a type whose JSON form Delta readers
+/// parse without loss. Floats (NaN) and timestamps (kept to milliseconds in
+/// Delta statistics, which would understate a maximum) are left out: a
+/// column without bounds is never skipped, so leaving one out is safe.
+#[derive(Debug, Clone, PartialEq, PartialOrd)]
+enum Bound {
+    Text(String),
+    Integer(i64),
+    Date(i32),
+}
+
+impl FileStats {
+    /// Counts a batch in.
+    pub fn add(&mut self, batch: &RecordBatch) {
+        self.rows += batch.num_rows();
+        for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+            let name = field.name();
+            *self.nulls.entry(name.clone()).or_default() += column.null_count();
+            let (low, high) = match column.data_type() {
+                DataType::Utf8 if BOUNDED_TEXT.contains(&name.as_str()) => {
+                    let text = column.as_string::<i32>();
+                    (
+                        min_string(text).map(|s| Bound::Text(s.to_string())),
+                        max_string(text).map(|s| Bound::Text(s.to_string())),
+                    )
+                }
+                DataType::Int64 => {
+                    let n = column.as_primitive::<Int64Type>();
+                    (min(n).map(Bound::Integer), max(n).map(Bound::Integer))
+                }
+                DataType::Date32 => {
+                    let d = column.as_primitive::<Date32Type>();
+                    (min(d).map(Bound::Date), max(d).map(Bound::Date))
+                }
+                _ => (None, None),
+            };
+            if let Some(low) = low {
+                let kept = self.min.entry(name.clone()).or_insert_with(|| low.clone());
+                if low < *kept {
+                    *kept = low;
+                }
+            }
+            if let Some(high) = high {
+                let kept = self.max.entry(name.clone()).or_insert_with(|| high.clone());
+                if high > *kept {
+                    *kept = high;
+                }
+            }
+        }
+    }
+
+    /// Rows counted so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The statistics as Delta writes them in an `add` action.
+    pub fn to_json(&self) -> String {
+        let bounds = |values: &BTreeMap<String, Bound>| {
+            values
+                .iter()
+                .map(|(name, bound)| (name.clone(), bound.to_json()))
+                .collect::<Map<_, _>>()
+        };
+        json!({
+            "numRecords": self.rows,
+            "minValues": bounds(&self.min),
+            "maxValues": bounds(&self.max),
+            "nullCount": self.nulls,
+        })
+        .to_string()
+    }
+}
+
+impl Bound {
+    fn to_json(&self) -> Value {
+        match self {
+            Bound::Text(s) => Value::from(s.as_str()),
+            Bound::Integer(n) => Value::from(*n),
+            Bound::Date(days) => {
+                let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
+                let date = if *days >= 0 {
+                    epoch.checked_add_days(Days::new(*days as u64))
+                } else {
+                    epoch.checked_sub_days(Days::new(days.unsigned_abs() as u64))
+                };
+                Value::from(date.map(|d| d.to_string()).unwrap_or_default())
+            }
+        }
+    }
+}
+
+/// The smallest and largest value of a text column in a file, read from its
+/// Delta statistics (`stats` as an `add` action carries it); `None` when the
+/// statistics do not say.
+pub fn text_range(stats: &str, column: &str) -> Option<(String, String)> {
+    let stats: Value = serde_json::from_str(stats).ok()?;
+    let low = stats.get("minValues")?.get(column)?.as_str()?;
+    let high = stats.get("maxValues")?.get(column)?.as_str()?;
+    Some((low.to_string(), high.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{Date32Array, Float64Array, Int64Array, StringArray};
+    use arrow::datatypes::{Field, Schema};
+
+    use super::*;
+
+    fn batch(feed: &[Option<&str>], n: &[Option<i64>], day: &[i32]) -> RecordBatch {
+        let schema = Schema::new(vec![
+            Field::new("_feed", DataType::Utf8, true),
+            Field::new("n", DataType::Int64, true),
+            Field::new("day", DataType::Date32, true),
+            Field::new("rate", DataType::Float64, true),
+            Field::new("note", DataType::Utf8, true),
+        ]);
+        RecordBatch::try_new(
+            Arc::new(schema),
+            vec![
+                Arc::new(StringArray::from(feed.to_vec())),
+                Arc::new(Int64Array::from(n.to_vec())),
+                Arc::new(Date32Array::from(day.to_vec())),
+                Arc::new(Float64Array::from(vec![1.5; feed.len()])),
+                Arc::new(StringArray::from(vec!["x"; feed.len()])),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn bounds_and_nulls_cover_every_batch() {
+        let mut stats = FileStats::default();
+        stats.add(&batch(&[Some("b"), None], &[Some(5), Some(-2)], &[0, 1]));
+        stats.add(&batch(&[Some("a")], &[Some(9)], &[-1]));
+        let json: Value = serde_json::from_str(&stats.to_json()).unwrap();
+        assert_eq!(json["numRecords"], 3);
+        assert_eq!(json["minValues"]["_feed"], "a");
+        assert_eq!(json["maxValues"]["_feed"], "b");
+        assert_eq!(json["minValues"]["n"], -2);
+        assert_eq!(json["maxValues"]["n"], 9);
+        assert_eq!(json["minValues"]["day"], "1969-12-31");
+        assert_eq!(json["maxValues"]["day"], "1970-01-02");
+        assert_eq!(json["nullCount"]["_feed"], 1);
+        // Other text columns are counted, not bounded.
+        assert_eq!(json["nullCount"]["note"], 0);
+        assert!(json["minValues"].get("note").is_none());
+        assert_eq!(json["nullCount"]["n"], 0);
+        // Floats carry no bounds (NaN has no place in an order).
+        assert!(json["minValues"].get("rate").is_none());
+    }
+
+    #[test]
+    fn a_text_column_range_is_read_back_from_the_json() {
+        let mut stats = FileStats::default();
+        stats.add(&batch(
+            &[Some("cp_plans"), Some("contacts")],
+            &[None, None],
+            &[0, 0],
+        ));
+        let json = stats.to_json();
+        assert_eq!(
+            text_range(&json, "_feed"),
+            Some(("contacts".into(), "cp_plans".into()))
+        );
+        // Numbers are not text; unknown columns and bad JSON say nothing.
+        assert_eq!(text_range(&json, "n"), None);
+        assert_eq!(text_range(&json, "missing"), None);
+        assert_eq!(text_range("not json", "_feed"), None);
+    }
+}
