@@ -55,7 +55,7 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &str) -> Resul
     // Accepted rows go to disk as they are read, not to memory; the folder
     // goes when the run ends, committed or not. An inbox in an object store
     // is first copied there too, so it is read like a local one.
-    let mut staging = Staging::create(warehouse.staging_dir(&run_id))?;
+    let staging = Staging::create(warehouse.staging_dir(&run_id))?;
     let local_inbox = if pqa_store::is_url(inbox) {
         let copy = staging.dir().join("inbox");
         let copied = pqa_store::download_inbox(inbox, &copy)
@@ -84,13 +84,54 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &str) -> Resul
     let progress = ProgressBar::new(files.len() as u64).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} files {msg}").expect("valid template"),
     );
-    let mut outcomes = Vec::new();
-    for file in &files {
-        progress.set_message(file.name.clone());
+    let reading = Reading {
+        project,
+        claims: &claims,
+        known: &known,
+        loaded_before: &loaded_before,
+        staging: &staging,
+        run_id: &run_id,
+        started_at,
+        key: key.as_ref(),
+    };
+    let mut outcomes = read_all(&files, &progress, |file| reading.read(file))?;
+    progress.finish_and_clear();
+    mark_superseded(&mut outcomes);
+
+    let plan = plan(project, &outcomes, run_id, started_at);
+    let record = warehouse
+        .commit_run(plan)
+        .await
+        .context("committing the run to the warehouse")?;
+    drop(staging);
+    print_summary(inbox, &outcomes, record.as_ref());
+    let out = project.path(&project.file.out).join("validation");
+    let written = write_validation(&out, &outcomes, record.as_ref(), inbox)?;
+    println!("Validation report: {}", written.display());
+    Ok(())
+}
+
+/// What reading a file needs to know of the run.
+struct Reading<'a> {
+    project: &'a Project,
+    claims: &'a Claims<'a>,
+    /// (feed, SHA-256) of every file earlier runs took.
+    known: &'a HashSet<(String, String)>,
+    /// (feed, period) of every submission earlier runs took.
+    loaded_before: &'a HashSet<(String, String)>,
+    staging: &'a Staging,
+    run_id: &'a str,
+    started_at: chrono::DateTime<Utc>,
+    key: Option<&'a PseudonymKey>,
+}
+
+impl Reading<'_> {
+    /// Claims, reads, checks and stages one file.
+    fn read(&self, file: &FileToRead) -> Result<FileOutcome> {
         let claim = if file.published {
-            claims.claim_published(&file.matched_as)
+            self.claims.claim_published(&file.matched_as)
         } else {
-            claims.claim(&file.matched_as)
+            self.claims.claim(&file.matched_as)
         };
         let outcome = match claim {
             Claim::Unclaimed => refused(
@@ -116,9 +157,9 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &str) -> Resul
                         Some(&feed.feed),
                         None,
                         "no period in the file name: name it like cp_plans_2024-25_Q3.csv \
-                         (or set `period: { fixed: 2024/25 }` in the feed)",
+                     (or set `period: { fixed: 2024/25 }` in the feed)",
                     ),
-                    Some(_) if known.contains(&(feed.feed.clone(), sha256.clone())) => {
+                    Some(_) if self.known.contains(&(feed.feed.clone(), sha256.clone())) => {
                         FileOutcome {
                             file: file.name.clone(),
                             feed: Some(feed.feed.clone()),
@@ -127,7 +168,8 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &str) -> Resul
                         }
                     }
                     Some(period) => {
-                        let schema = project
+                        let schema = self
+                            .project
                             .schema(&feed.dataset)
                             .expect("feeds are validated against schemas");
                         let submission = Submission {
@@ -136,11 +178,11 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &str) -> Resul
                             file: file.name.clone(),
                             sha256: sha256.clone(),
                             period,
-                            run_id: run_id.clone(),
-                            ingested_at: started_at,
-                            key: key.as_ref(),
+                            run_id: self.run_id.to_string(),
+                            ingested_at: self.started_at,
+                            key: self.key,
                         };
-                        let mut writer = staging.writer(schema.arrow_schema())?;
+                        let mut writer = self.staging.writer(schema.arrow_schema())?;
                         let mapped = ingest_file(&file.path, &submission, &mut |batch| {
                             writer.write(&batch).map_err(|e| {
                                 pqa_ingest::Error::File(format!("cannot stage the rows: {e}"))
@@ -148,47 +190,76 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &str) -> Resul
                         });
                         let staged = writer.finish()?;
                         match mapped {
-                            Ok(mapped) if mapped.rows_accepted() == 0 => refused(&file.name, Some(&feed.feed), Some(period), &format!(
-                                "no rows accepted ({} read, {} rejected); the previous figures for this period are kept",
-                                mapped.rows_read, mapped.rows_rejected
-                            ))
-                            .with_rejects(mapped),
-                            Ok(mapped) => FileOutcome {
-                                file: file.name.clone(),
-                                feed: Some(feed.feed.clone()),
-                                period: Some(period),
-                                status: Status::Staged {
-                                    mapped,
-                                    staged,
-                                    sha256,
-                                    superseded: false,
-                                    replaces_earlier: loaded_before.contains(&(feed.feed.clone(), period.to_string())),
-                                },
+                        Ok(mapped) if mapped.rows_accepted() == 0 => refused(&file.name, Some(&feed.feed), Some(period), &format!(
+                            "no rows accepted ({} read, {} rejected); the previous figures for this period are kept",
+                            mapped.rows_read, mapped.rows_rejected
+                        ))
+                        .with_rejects(mapped),
+                        Ok(mapped) => FileOutcome {
+                            file: file.name.clone(),
+                            feed: Some(feed.feed.clone()),
+                            period: Some(period),
+                            status: Status::Staged {
+                                mapped,
+                                staged,
+                                sha256,
+                                superseded: false,
+                                replaces_earlier: self.loaded_before.contains(&(feed.feed.clone(), period.to_string())),
                             },
-                            Err(e) => refused(&file.name, Some(&feed.feed), Some(period), &e.to_string()),
-                        }
+                        },
+                        Err(e) => refused(&file.name, Some(&feed.feed), Some(period), &e.to_string()),
+                    }
                     }
                 }
             }
         };
         info!(file = %file.name, "read");
-        outcomes.push(outcome);
-        progress.inc(1);
+        Ok(outcome)
     }
-    progress.finish_and_clear();
-    mark_superseded(&mut outcomes);
+}
 
-    let plan = plan(project, &outcomes, run_id, started_at);
-    let record = warehouse
-        .commit_run(plan)
-        .await
-        .context("committing the run to the warehouse")?;
-    drop(staging);
-    print_summary(inbox, &outcomes, record.as_ref());
-    let out = project.path(&project.file.out).join("validation");
-    let written = write_validation(&out, &outcomes, record.as_ref(), inbox)?;
-    println!("Validation report: {}", written.display());
-    Ok(())
+/// Files are read a few at a time: most are small, and one thread per file
+/// leaves the other core idle (a large file also spreads its own rows over
+/// the cores). Outcomes come back in the files' order; the first error stops
+/// the reading.
+fn read_all(
+    files: &[FileToRead],
+    progress: &ProgressBar,
+    read: impl Fn(&FileToRead) -> Result<FileOutcome> + Sync,
+) -> Result<Vec<FileOutcome>> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let slots: Vec<std::sync::Mutex<Option<Result<FileOutcome>>>> =
+        files.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                use std::sync::atomic::Ordering::Relaxed;
+                while !failed.load(Relaxed) {
+                    let i = next.fetch_add(1, Relaxed);
+                    let Some(file) = files.get(i) else { break };
+                    progress.set_message(file.name.clone());
+                    let outcome = read(file);
+                    failed.fetch_or(outcome.is_err(), Relaxed);
+                    *slots[i].lock().expect("no reader panicked") = Some(outcome);
+                    progress.inc(1);
+                }
+            });
+        }
+    });
+    // Files are taken in order and each taken is finished, so every file
+    // before the first failure has its outcome: that failure is reported.
+    let mut outcomes = Vec::with_capacity(files.len());
+    for (slot, file) in slots.into_iter().zip(files) {
+        match slot.into_inner().expect("no reader panicked") {
+            Some(outcome) => outcomes.push(outcome?),
+            None => anyhow::bail!("{} was not read", file.name),
+        }
+    }
+    Ok(outcomes)
 }
 
 /// A file to read: from the inbox, or from the published-statistics folder.
@@ -579,5 +650,49 @@ fn print_summary(inbox: &str, outcomes: &[FileOutcome], record: Option<&pqa_stor
             );
         }
         None => println!("Warehouse: nothing new to commit"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(n: usize) -> Vec<FileToRead> {
+        (0..n)
+            .map(|i| FileToRead {
+                path: PathBuf::from(format!("f{i}.csv")),
+                name: format!("f{i}.csv"),
+                matched_as: format!("f{i}.csv"),
+                published: false,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn outcomes_come_back_in_the_files_order() {
+        let files = files(200);
+        let outcomes = read_all(&files, &ProgressBar::hidden(), |f| {
+            // Uneven work, so threads finish out of order.
+            std::thread::sleep(std::time::Duration::from_micros(
+                (f.name.len() % 3) as u64 * 50,
+            ));
+            Ok(refused(&f.name, None, None, "test"))
+        })
+        .unwrap();
+        let names: Vec<_> = outcomes.iter().map(|o| o.file.as_str()).collect();
+        let expected: Vec<_> = files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn the_first_failure_in_the_files_order_is_reported() {
+        let files = files(100);
+        let error = read_all(&files, &ProgressBar::hidden(), |f| match f.name.as_str() {
+            "f40.csv" | "f41.csv" => anyhow::bail!("cannot read {}", f.name),
+            _ => Ok(refused(&f.name, None, None, "test")),
+        })
+        .err()
+        .expect("a failure");
+        assert_eq!(error.to_string(), "cannot read f40.csv");
     }
 }

@@ -9,6 +9,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
@@ -31,14 +32,18 @@ const ROW_GROUP_ROWS: usize = 128 * 1024;
 #[derive(Debug)]
 pub struct Staging {
     dir: PathBuf,
-    next: usize,
+    /// Numbers the staged files; files are staged from several threads.
+    next: AtomicUsize,
 }
 
 impl Staging {
     /// Creates `dir` (it must not hold anything of value: it is removed).
     pub fn create(dir: PathBuf) -> Result<Staging> {
         std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
-        Ok(Staging { dir, next: 0 })
+        Ok(Staging {
+            dir,
+            next: AtomicUsize::new(0),
+        })
     }
 
     /// The folder itself: what else is put in it goes with it.
@@ -47,9 +52,9 @@ impl Staging {
     }
 
     /// A writer for one file's accepted rows.
-    pub fn writer(&mut self, schema: SchemaRef) -> Result<StagedWriter> {
-        self.next += 1;
-        StagedWriter::create(self.dir.join(format!("{:05}.parquet", self.next)), schema)
+    pub fn writer(&self, schema: SchemaRef) -> Result<StagedWriter> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        StagedWriter::create(self.dir.join(format!("{n:05}.parquet")), schema)
     }
 }
 
@@ -216,7 +221,7 @@ mod tests {
     #[test]
     fn staged_rows_are_all_written_in_order_and_the_folder_goes() {
         let dir = std::env::temp_dir().join(format!("pqa-stage-test-{}", std::process::id()));
-        let mut staging = Staging::create(dir.clone()).unwrap();
+        let staging = Staging::create(dir.clone()).unwrap();
         let mut writer = staging.writer(schema()).unwrap();
         for i in 0..10 {
             writer
@@ -248,7 +253,7 @@ mod tests {
     #[test]
     fn a_batch_the_file_cannot_take_is_an_error_not_a_hang() {
         let dir = std::env::temp_dir().join(format!("pqa-stage-bad-{}", std::process::id()));
-        let mut staging = Staging::create(dir).unwrap();
+        let staging = Staging::create(dir).unwrap();
         let mut writer = staging.writer(schema()).unwrap();
         let other = Arc::new(Schema::new(vec![Field::new("s", DataType::Utf8, false)]));
         let wrong =

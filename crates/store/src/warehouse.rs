@@ -650,7 +650,7 @@ mod tests {
     }
 
     /// One submission's rows, staged.
-    fn staged(staging: &mut Staging, feed: &str, period: &str, n: &[i64]) -> StagedFile {
+    fn staged(staging: &Staging, feed: &str, period: &str, n: &[i64]) -> StagedFile {
         let batch = RecordBatch::try_new(
             schema(),
             vec![
@@ -668,10 +668,10 @@ mod tests {
     /// A run loading `submissions` ((feed, period, values)) into table `d`.
     async fn commit(warehouse: &Warehouse, submissions: &[(&str, &str, &[i64])]) -> RunRecord {
         let run_id = uuid::Uuid::new_v4().to_string();
-        let mut staging = Staging::create(warehouse.staging_dir(&run_id)).unwrap();
+        let staging = Staging::create(warehouse.staging_dir(&run_id)).unwrap();
         let files = submissions
             .iter()
-            .map(|(feed, period, n)| staged(&mut staging, feed, period, n))
+            .map(|(feed, period, n)| staged(&staging, feed, period, n))
             .collect();
         let plan = RunPlan {
             run_id: run_id.clone(),
