@@ -88,8 +88,25 @@ pub struct StagedWriter {
 /// would mean reading and writing them again).
 pub const SMALL_FILE_ROWS: usize = ROW_GROUP_ROWS;
 
+/// A dataset's staged files for one commit, with those under
+/// [`SMALL_FILE_ROWS`] merged into one (when there are several).
+pub fn merge_small(files: &[StagedFile]) -> Result<Vec<StagedFile>> {
+    let (small, mut kept): (Vec<_>, Vec<_>) = files
+        .iter()
+        .cloned()
+        .partition(|f| f.rows < SMALL_FILE_ROWS);
+    match &small[..] {
+        [first, _, ..] => {
+            let name = format!("merged-{}.parquet", uuid::Uuid::new_v4());
+            kept.push(merge(&small, first.path.with_file_name(name))?);
+        }
+        _ => kept.extend(small),
+    }
+    Ok(kept)
+}
+
 /// Merges staged files of one schema into a new staged file at `into`.
-pub fn merge(files: &[StagedFile], into: PathBuf) -> Result<StagedFile> {
+fn merge(files: &[StagedFile], into: PathBuf) -> Result<StagedFile> {
     let schema = files
         .first()
         .map(|f| f.schema.clone())

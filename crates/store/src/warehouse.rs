@@ -320,37 +320,41 @@ impl Warehouse {
                 }
             },
         };
-        let (small, mut files): (Vec<_>, Vec<_>) = write
-            .files
-            .iter()
-            .cloned()
-            .partition(|f| f.rows < crate::stage::SMALL_FILE_ROWS);
-        match &small[..] {
-            [first, _, ..] => {
-                let into = first
-                    .path
-                    .with_file_name(format!("merged-{}.parquet", uuid::Uuid::new_v4()));
-                files.push(crate::stage::merge(&small, into)?);
-            }
-            _ => files.extend(small),
-        }
+        let files = crate::stage::merge_small(&write.files)?;
         let store = table.log_store().object_store(None);
-        let mut added = Vec::new();
         let mut moved = Vec::new();
-        for staged in &files {
+        let committed = match self
+            .move_all_into(name, &files, store.as_ref(), &mut moved)
+            .await
+        {
+            Ok(added) => commit(&table, &files, added, removed, predicate).await,
+            Err(e) => Err(e),
+        };
+        if committed.is_err() {
+            forget(store.as_ref(), &moved).await;
+        }
+        committed
+    }
+
+    /// Moves staged files into a table, naming each in `moved` as it goes
+    /// (so that a failure can take them out again), and returns their `add`
+    /// actions.
+    async fn move_all_into(
+        &self,
+        table: &str,
+        files: &[StagedFile],
+        store: &dyn ObjectStore,
+        moved: &mut Vec<String>,
+    ) -> Result<Vec<Add>> {
+        let mut added = Vec::new();
+        for staged in files {
             let file = format!("part-00000-{}-c000.snappy.parquet", uuid::Uuid::new_v4());
             let size = std::fs::metadata(&staged.path)
                 .map_err(|e| Error::Location(format!("{}: {e}", staged.path.display())))?
                 .len();
-            let outcome = self
-                .move_into(name, &staged.path, &file, store.as_ref())
-                .await;
             moved.push(file.clone());
-            if let Err(e) = outcome {
-                forget(store.as_ref(), &moved).await;
-                return Err(e);
-            }
-            added.push(Action::Add(Add {
+            self.move_into(table, &staged.path, &file, store).await?;
+            added.push(Add {
                 path: file,
                 size: size as i64,
                 partition_values: Default::default(),
@@ -362,52 +366,9 @@ impl Warehouse {
                 base_row_id: None,
                 default_row_commit_version: None,
                 clustering_provider: None,
-            }));
+            });
         }
-        let committed = match table.version() {
-            None => {
-                let schema: StructType = files
-                    .first()
-                    .map(|f| f.schema.as_ref().try_into_kernel())
-                    .transpose()
-                    .map_err(deltalake::DeltaTableError::from)?
-                    .ok_or_else(|| Error::Corrupt(format!("{name}: nothing to write")))?;
-                table
-                    .create()
-                    .with_columns(schema.fields().cloned())
-                    .with_actions(added)
-                    .await
-                    .and_then(|t| {
-                        t.version()
-                            .ok_or(deltalake::DeltaTableError::NotATable(name.clone()))
-                    })
-            }
-            Some(_) => {
-                let operation = DeltaOperation::Write {
-                    mode: if removed.is_empty() {
-                        SaveMode::Append
-                    } else {
-                        SaveMode::Overwrite
-                    },
-                    partition_by: None,
-                    predicate: Some(predicate),
-                };
-                let mut actions = added;
-                actions.extend(removed.into_iter().map(Action::Remove));
-                CommitBuilder::default()
-                    .with_actions(actions)
-                    .build(Some(table.snapshot()?), table.log_store(), operation)
-                    .await
-                    .map(|c| c.version())
-            }
-        };
-        match committed {
-            Ok(version) => Ok(version),
-            Err(e) => {
-                forget(store.as_ref(), &moved).await;
-                Err(e.into())
-            }
-        }
+        Ok(added)
     }
 
     /// Moves a staged file into a table as `file`: renamed within a local
@@ -511,6 +472,50 @@ impl Warehouse {
         };
         version_of(&table)
     }
+}
+
+/// One commit adding files to a table (creating it, the first time) and
+/// removing the files they replace; returns the table's new version.
+async fn commit(
+    table: &DeltaTable,
+    files: &[StagedFile],
+    added: Vec<Add>,
+    removed: Vec<deltalake::kernel::Remove>,
+    predicate: String,
+) -> Result<u64> {
+    let added = added.into_iter().map(Action::Add);
+    if table.version().is_none() {
+        let schema: StructType = files
+            .first()
+            .ok_or_else(|| Error::Corrupt("a table written with no files".into()))?
+            .schema
+            .as_ref()
+            .try_into_kernel()
+            .map_err(deltalake::DeltaTableError::from)?;
+        let created = table
+            .create()
+            .with_columns(schema.fields().cloned())
+            .with_actions(added)
+            .await?;
+        return version_of(&created);
+    }
+    let operation = DeltaOperation::Write {
+        mode: if removed.is_empty() {
+            SaveMode::Append
+        } else {
+            SaveMode::Overwrite
+        },
+        partition_by: None,
+        predicate: Some(predicate),
+    };
+    let actions = added
+        .chain(removed.into_iter().map(Action::Remove))
+        .collect();
+    let committed = CommitBuilder::default()
+        .with_actions(actions)
+        .build(Some(table.snapshot()?), table.log_store(), operation)
+        .await?;
+    Ok(committed.version())
 }
 
 /// A table as [`Warehouse::at_recorded`] finds it.
