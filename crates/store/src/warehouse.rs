@@ -21,6 +21,7 @@ use deltalake::kernel::{Action, Add, StructType};
 use deltalake::operations::write::WriteBuilder;
 use deltalake::protocol::{DeltaOperation, SaveMode};
 use deltalake::{DeltaTable, DeltaTableBuilder};
+use futures::{StreamExt, TryStreamExt};
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 use tracing::{debug, info, warn};
 use url::Url;
@@ -35,6 +36,11 @@ pub const RUNS: &str = "runs";
 pub const SUBMISSIONS: &str = "submissions";
 /// pqa's quarantine: every reason a row was refused.
 pub const REJECTS: &str = "rejects";
+
+/// How many tables are committed (or loaded) at once: enough to overlap one
+/// table's file moves and log reads with another's, few enough that the
+/// staged files being merged stay a small part of memory.
+const TABLES_AT_ONCE: usize = 4;
 
 /// Rows of one dataset written by a run.
 #[derive(Debug, Clone)]
@@ -186,11 +192,13 @@ impl Warehouse {
 
     /// Every table named by a run, opened at the version the run recorded.
     pub async fn snapshot(&self, run: &RunRecord) -> Result<Vec<(String, DeltaTable)>> {
-        let mut out = Vec::new();
-        for (name, version) in &run.tables {
-            out.push((name.clone(), self.table_at(name, *version).await?));
-        }
-        Ok(out)
+        futures::stream::iter(&run.tables)
+            .map(|(name, version)| async move {
+                Ok::<_, Error>((name.clone(), self.table_at(name, *version).await?))
+            })
+            .buffered(TABLES_AT_ONCE)
+            .try_collect()
+            .await
     }
 
     /// Submissions recorded by completed runs.
@@ -221,17 +229,28 @@ impl Warehouse {
         let mut commits = 0;
         let mut replaced_keys: Vec<(String, String)> = Vec::new();
 
-        for write in &plan.datasets {
-            let started = std::time::Instant::now();
-            let version = self
-                .write_dataset(write, versions.get(&write.dataset).copied())
-                .await?;
-            debug!(
-                table = %write.dataset,
-                version,
-                ms = started.elapsed().as_millis() as u64,
-                "committed"
-            );
+        // Each dataset is its own Delta table, so their commits are
+        // independent: a few at a time overlap one table's file moves with
+        // another's log write. The run record, written last, is what makes
+        // them part of the warehouse's state.
+        let recorded_before = versions.clone();
+        let mut written = futures::stream::iter(&plan.datasets)
+            .map(|write| {
+                let recorded = recorded_before.get(&write.dataset).copied();
+                async move {
+                    let started = std::time::Instant::now();
+                    let version = self.write_dataset(write, recorded).await?;
+                    debug!(
+                        table = %write.dataset,
+                        version,
+                        ms = started.elapsed().as_millis() as u64,
+                        "committed"
+                    );
+                    Ok::<_, Error>((write, version))
+                }
+            })
+            .buffer_unordered(TABLES_AT_ONCE);
+        while let Some((write, version)) = written.try_next().await? {
             versions.insert(write.dataset.clone(), version);
             replaced_keys.extend(write.replaces.iter().cloned());
             self.after_commit(&mut commits);
