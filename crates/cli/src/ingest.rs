@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
-use pqa_core::{Period, Project};
+use pqa_core::{FeedSpec, Period, Project};
 use pqa_ingest::{
     Claim, Claims, MapSummary, PseudonymKey, Submission, ingest_file, list_inbox, sha256_file,
 };
@@ -157,64 +157,78 @@ impl Reading<'_> {
                         Some(&feed.feed),
                         None,
                         "no period in the file name: name it like cp_plans_2024-25_Q3.csv \
-                     (or set `period: { fixed: 2024/25 }` in the feed)",
+                         (or set `period: { fixed: 2024/25 }` in the feed)",
                     ),
-                    Some(_) if self.known.contains(&(feed.feed.clone(), sha256.clone())) => {
+                    Some(period) if self.known.contains(&(feed.feed.clone(), sha256.clone())) => {
                         FileOutcome {
                             file: file.name.clone(),
                             feed: Some(feed.feed.clone()),
-                            period: feed.period.period_of(&file.name),
+                            period: Some(period),
                             status: Status::AlreadyLoaded,
                         }
                     }
-                    Some(period) => {
-                        let schema = self
-                            .project
-                            .schema(&feed.dataset)
-                            .expect("feeds are validated against schemas");
-                        let submission = Submission {
-                            feed,
-                            schema,
-                            file: file.name.clone(),
-                            sha256: sha256.clone(),
-                            period,
-                            run_id: self.run_id.to_string(),
-                            ingested_at: self.started_at,
-                            key: self.key,
-                        };
-                        let mut writer = self.staging.writer(schema.arrow_schema())?;
-                        let mapped = ingest_file(&file.path, &submission, &mut |batch| {
-                            writer.write(&batch).map_err(|e| {
-                                pqa_ingest::Error::File(format!("cannot stage the rows: {e}"))
-                            })
-                        });
-                        let staged = writer.finish()?;
-                        match mapped {
-                        Ok(mapped) if mapped.rows_accepted() == 0 => refused(&file.name, Some(&feed.feed), Some(period), &format!(
-                            "no rows accepted ({} read, {} rejected); the previous figures for this period are kept",
-                            mapped.rows_read, mapped.rows_rejected
-                        ))
-                        .with_rejects(mapped),
-                        Ok(mapped) => FileOutcome {
-                            file: file.name.clone(),
-                            feed: Some(feed.feed.clone()),
-                            period: Some(period),
-                            status: Status::Staged {
-                                mapped,
-                                staged,
-                                sha256,
-                                superseded: false,
-                                replaces_earlier: self.loaded_before.contains(&(feed.feed.clone(), period.to_string())),
-                            },
-                        },
-                        Err(e) => refused(&file.name, Some(&feed.feed), Some(period), &e.to_string()),
-                    }
-                    }
+                    Some(period) => self.stage(file, feed, period, sha256)?,
                 }
             }
         };
         info!(file = %file.name, "read");
         Ok(outcome)
+    }
+
+    /// Maps a claimed file's rows into staging; the outcome says what was
+    /// accepted, or why nothing was.
+    fn stage(
+        &self,
+        file: &FileToRead,
+        feed: &FeedSpec,
+        period: Period,
+        sha256: String,
+    ) -> Result<FileOutcome> {
+        let schema = self
+            .project
+            .schema(&feed.dataset)
+            .expect("feeds are validated against schemas");
+        let submission = Submission {
+            feed,
+            schema,
+            file: file.name.clone(),
+            sha256: sha256.clone(),
+            period,
+            run_id: self.run_id.to_string(),
+            ingested_at: self.started_at,
+            key: self.key,
+        };
+        let mut writer = self.staging.writer(schema.arrow_schema())?;
+        let mapped = ingest_file(&file.path, &submission, &mut |batch| {
+            writer
+                .write(&batch)
+                .map_err(|e| pqa_ingest::Error::File(format!("cannot stage the rows: {e}")))
+        });
+        let staged = writer.finish()?;
+        let refused = |why: &str| refused(&file.name, Some(&feed.feed), Some(period), why);
+        Ok(match mapped {
+            Ok(mapped) if mapped.rows_accepted() == 0 => refused(&format!(
+                "no rows accepted ({} read, {} rejected); the previous figures for this \
+                 period are kept",
+                mapped.rows_read, mapped.rows_rejected
+            ))
+            .with_rejects(mapped),
+            Ok(mapped) => FileOutcome {
+                file: file.name.clone(),
+                feed: Some(feed.feed.clone()),
+                period: Some(period),
+                status: Status::Staged {
+                    mapped,
+                    staged,
+                    sha256,
+                    superseded: false,
+                    replaces_earlier: self
+                        .loaded_before
+                        .contains(&(feed.feed.clone(), period.to_string())),
+                },
+            },
+            Err(e) => refused(&e.to_string()),
+        })
     }
 }
 

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::compute::{max, max_string, min, min_string};
 use arrow::datatypes::{DataType, Date32Type, Int64Type};
-use chrono::{Days, NaiveDate};
 use serde_json::{Map, Value, json};
 
 /// Statistics of one file, built up batch by batch.
@@ -105,15 +104,11 @@ impl Bound {
         match self {
             Bound::Text(s) => Value::from(s.as_str()),
             Bound::Integer(n) => Value::from(*n),
-            Bound::Date(days) => {
-                let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
-                let date = if *days >= 0 {
-                    epoch.checked_add_days(Days::new(*days as u64))
-                } else {
-                    epoch.checked_sub_days(Days::new(days.unsigned_abs() as u64))
-                };
-                Value::from(date.map(|d| d.to_string()).unwrap_or_default())
-            }
+            Bound::Date(days) => Value::from(
+                arrow::temporal_conversions::date32_to_datetime(*days)
+                    .map(|d| d.date().to_string())
+                    .unwrap_or_default(),
+            ),
         }
     }
 }
