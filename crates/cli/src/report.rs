@@ -42,22 +42,24 @@ pub async fn write(
             .context("the warehouse holds no data yet: run `pqa ingest` first, or give --period")?,
     };
     step("period chosen");
-    // Each metric's query is small and much of its time is planning and
-    // reading file footers, so a few at a time keep both cores busy.
-    let metrics: Vec<_> = futures::stream::iter(&project.metrics)
+    // The metrics, the feeds' quality, the benchmarks and the responses are
+    // independent, and each is a few small queries whose time is mostly
+    // planning and reading file footers: asked together they keep both
+    // cores busy.
+    let metrics = futures::stream::iter(&project.metrics)
         .map(|spec| {
             let layer = &layer;
             async move { Ok::<_, anyhow::Error>((spec, layer.series(spec).await?)) }
         })
         .buffered(QUERIES_AT_ONCE)
-        .try_collect()
-        .await?;
-    step("metrics queried");
-    let quality = quality(project, &layer, period).await?;
-    step("feed quality counted");
-    let benchmarks = benchmark_positions(project, &layer).await?;
-    step("benchmarks compared");
-    let responses = responses(&layer).await?;
+        .try_collect::<Vec<_>>();
+    let (metrics, quality, benchmarks, responses) = futures::try_join!(
+        metrics,
+        quality(project, &layer, period),
+        benchmark_positions(project, &layer),
+        responses(&layer),
+    )?;
+    step("queried");
     let run = layer.run.as_ref().map(|r| RunInfo {
         number: r.run_number,
         tables: r.tables.iter().map(|(t, v)| (t.clone(), *v)).collect(),
@@ -141,65 +143,69 @@ async fn latest_half(layer: &QueryLayer) -> Result<Option<Period>> {
 
 /// Per feed: which of the submissions due in the period arrived, and rows
 /// accepted and rejected for them, counted from what the warehouse holds.
+/// A query per dataset and two over the run records, however many feeds:
+/// each is small, so their number is what costs.
 async fn quality(
     project: &Project,
     layer: &QueryLayer,
     period: Period,
 ) -> Result<Vec<FeedQuality>> {
-    // Three small queries a feed, a few feeds at a time.
-    let feeds: Vec<_> = futures::stream::iter(&project.feeds)
-        .map(|feed| feed_quality(layer, feed, period))
-        .buffered(QUERIES_AT_ONCE)
-        .try_collect()
-        .await?;
-    Ok(feeds.into_iter().flatten().collect())
-}
-
-/// One feed's quality, or `None` when nothing from it was due in the period.
-async fn feed_quality(
-    layer: &QueryLayer,
-    feed: &pqa_core::config::FeedSpec,
-    period: Period,
-) -> Result<Option<FeedQuality>> {
-    let has_rejects = layer
-        .run
-        .as_ref()
-        .is_some_and(|r| r.tables.contains_key(REJECTS));
-    let due: Vec<String> = feed
-        .frequency
-        .due_in(period)
+    let due: Vec<(&pqa_core::config::FeedSpec, Vec<String>)> = project
+        .feeds
         .iter()
-        .map(|q| q.to_string())
+        .map(|feed| {
+            let due = feed.frequency.due_in(period);
+            (feed, due.iter().map(|q| q.to_string()).collect::<Vec<_>>())
+        })
+        .filter(|(_, due)| !due.is_empty())
         .collect();
     if due.is_empty() {
-        return Ok(None);
+        return Ok(vec![]);
     }
-    let in_list = due
+    let mut every_due: Vec<&str> = due
+        .iter()
+        .flat_map(|(_, d)| d)
+        .map(String::as_str)
+        .collect();
+    every_due.sort_unstable();
+    every_due.dedup();
+    let in_list = every_due
         .iter()
         .map(|q| format!("'{q}'"))
         .collect::<Vec<_>>()
         .join(", ");
-    let accepted = counts(
-        layer,
-        &format!(
-            "SELECT _period AS period, count(*) AS n FROM {} WHERE _feed = '{}' AND _period IN ({in_list}) GROUP BY 1",
-            feed.dataset, feed.feed
-        ),
-    )
-    .await?;
+    let mut datasets: Vec<&str> = due.iter().map(|(f, _)| f.dataset.as_str()).collect();
+    datasets.sort_unstable();
+    datasets.dedup();
+    let accepted: Vec<Vec<FeedCount>> = futures::stream::iter(datasets)
+        .map(|dataset| {
+            let sql = format!(
+                "SELECT _feed, _period, count(*) FROM {dataset} WHERE _period IN ({in_list}) GROUP BY 1, 2"
+            );
+            async move { feed_counts(layer, &sql).await }
+        })
+        .buffered(QUERIES_AT_ONCE)
+        .try_collect()
+        .await?;
+    let accepted: Vec<FeedCount> = accepted.into_iter().flatten().collect();
+    let has_rejects = layer
+        .run
+        .as_ref()
+        .is_some_and(|r| r.tables.contains_key(REJECTS));
     let rejected = if has_rejects {
-        counts(
+        feed_counts(
             layer,
             &format!(
-                "SELECT period, count(DISTINCT source_row) AS n FROM {REJECTS} WHERE feed = '{}' AND period IN ({in_list}) GROUP BY 1",
-                feed.feed
+                "SELECT feed, period, count(DISTINCT source_row) FROM {REJECTS} WHERE period IN ({in_list}) GROUP BY 1, 2"
             ),
         )
         .await?
     } else {
         vec![]
     };
-    let late = counts(
+    // A feed's quarter is late when it first arrived after the run that
+    // first loaded any agency's return for that quarter.
+    let late = feed_counts(
         layer,
         &format!(
             "WITH s AS (
@@ -207,33 +213,47 @@ async fn feed_quality(
                JOIN runs r ON s.run_id = r.run_id WHERE s.status = 'loaded'),
              quarter_run AS (SELECT period, min(run_number) AS run FROM s GROUP BY period),
              arrived AS (SELECT feed, period, min(run_number) AS run FROM s GROUP BY feed, period)
-             SELECT a.period, a.run FROM arrived a JOIN quarter_run q ON a.period = q.period
-             WHERE a.feed = '{}' AND a.period IN ({in_list}) AND a.run > q.run",
-            feed.feed
+             SELECT a.feed, a.period, a.run FROM arrived a JOIN quarter_run q ON a.period = q.period
+             WHERE a.period IN ({in_list}) AND a.run > q.run"
         ),
     )
     .await?;
-    let received: Vec<String> = due
-        .iter()
-        .filter(|q| accepted.iter().any(|(p, _)| p == *q))
-        .cloned()
-        .collect();
-    let rows_accepted: i64 = accepted.iter().map(|(_, n)| n).sum();
-    let rows_rejected: i64 = rejected.iter().map(|(_, n)| n).sum();
-    Ok(Some(FeedQuality {
-        feed: feed.feed.clone(),
-        agency: feed.agency.clone(),
-        missing: due
+    let of_feed = |counts: &[FeedCount], feed: &str, due: &[String]| -> Vec<(String, i64)> {
+        counts
             .iter()
-            .filter(|q| !received.contains(q))
-            .cloned()
-            .collect(),
-        received,
-        late: late.into_iter().map(|(period, _)| period).collect(),
-        rows_read: rows_accepted + rows_rejected,
-        rows_accepted,
-        rows_rejected,
-    }))
+            .filter(|(f, p, _)| f == feed && due.contains(p))
+            .map(|(_, p, n)| (p.clone(), *n))
+            .collect()
+    };
+    Ok(due
+        .into_iter()
+        .map(|(feed, due)| {
+            let accepted = of_feed(&accepted, &feed.feed, &due);
+            let rejected = of_feed(&rejected, &feed.feed, &due);
+            let late = of_feed(&late, &feed.feed, &due);
+            let received: Vec<String> = due
+                .iter()
+                .filter(|q| accepted.iter().any(|(p, _)| p == *q))
+                .cloned()
+                .collect();
+            let rows_accepted: i64 = accepted.iter().map(|(_, n)| n).sum();
+            let rows_rejected: i64 = rejected.iter().map(|(_, n)| n).sum();
+            FeedQuality {
+                feed: feed.feed.clone(),
+                agency: feed.agency.clone(),
+                missing: due
+                    .iter()
+                    .filter(|q| !received.contains(q))
+                    .cloned()
+                    .collect(),
+                received,
+                late: late.into_iter().map(|(period, _)| period).collect(),
+                rows_read: rows_accepted + rows_rejected,
+                rows_accepted,
+                rows_rejected,
+            }
+        })
+        .collect())
 }
 
 /// For each metric with a published benchmark: the partnership's latest
@@ -381,15 +401,24 @@ async fn responses(layer: &QueryLayer) -> Result<Vec<Response>> {
     Ok(out)
 }
 
-async fn counts(layer: &QueryLayer, sql: &str) -> Result<Vec<(String, i64)>> {
+/// (feed, period, number) rows of a query that returns them in that order.
+type FeedCount = (String, String, i64);
+
+async fn feed_counts(layer: &QueryLayer, sql: &str) -> Result<Vec<FeedCount>> {
     let mut out = Vec::new();
     for batch in layer.sql(sql).await? {
-        let period = cast(batch.column(0), &DataType::Utf8)?;
+        let feed = cast(batch.column(0), &DataType::Utf8)?;
+        let feed = feed.as_string::<i32>();
+        let period = cast(batch.column(1), &DataType::Utf8)?;
         let period = period.as_string::<i32>();
-        let n = cast(batch.column(1), &DataType::Int64)?;
+        let n = cast(batch.column(2), &DataType::Int64)?;
         let n = n.as_primitive::<Int64Type>();
         for i in 0..batch.num_rows() {
-            out.push((period.value(i).to_string(), n.value(i)));
+            out.push((
+                feed.value(i).to_string(),
+                period.value(i).to_string(),
+                n.value(i),
+            ));
         }
     }
     Ok(out)
