@@ -431,7 +431,7 @@ mod tests {
     fn types_are_the_narrowest_that_fit() {
         let text = |v: &[&str]| {
             v.iter()
-                .map(|s| Cell::Text(s.to_string()))
+                .map(|s| Cell::Text((*s).into()))
                 .collect::<Vec<_>>()
         };
         assert_eq!(

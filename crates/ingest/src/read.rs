@@ -4,17 +4,21 @@
 
 use std::io::{Cursor, Read};
 
+use arrow::error::ArrowError;
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
 use chrono::NaiveDateTime;
+use compact_str::CompactString;
 use pqa_core::config::{Encoding, SheetRef, SourceSpec};
 
 use crate::error::{Error, Result};
 
-/// One cell as the file holds it.
+/// One cell as the file holds it. Text is held inline when it is short (up
+/// to 24 bytes: most codes, dates, numbers and names), so reading a cell
+/// allocates nothing unless it is long.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Empty,
-    Text(String),
+    Text(CompactString),
     Number(f64),
     DateTime(NaiveDateTime),
     Bool(bool),
@@ -146,7 +150,7 @@ impl<R: Read> CsvRows<R> {
             }
             let text = match self.encoding {
                 Encoding::Utf8 => match std::str::from_utf8(field) {
-                    Ok(text) => text.to_string(),
+                    Ok(text) => CompactString::from(text),
                     Err(e) => {
                         // The bad byte may be on a later line of a quoted field.
                         let line = number
@@ -162,7 +166,7 @@ impl<R: Read> CsvRows<R> {
                 Encoding::Windows1252 => encoding_rs::WINDOWS_1252
                     .decode_without_bom_handling(field)
                     .0
-                    .into_owned(),
+                    .into(),
             };
             cells.push(Cell::Text(text));
         }
@@ -291,14 +295,16 @@ pub fn read_parquet(bytes: &[u8]) -> Result<RawSheet> {
 }
 
 /// A Parquet file's rows, one record batch in memory at a time: its column
-/// names become the header row (row 1) and every value is taken as text, so
+/// names become the header row (row 1) and every value is taken as text,
+/// except floating-point numbers, which are numbers as in a spreadsheet, so
 /// mapping treats it like any other file (published statistics keep symbols
 /// such as `c` and `x` in value columns).
 pub struct ParquetRows {
     batches: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
     header: Option<RawRow>,
-    /// The current batch's columns, as text.
-    columns: Vec<arrow::array::ArrayRef>,
+    /// The current batch's columns, and its number of rows.
+    columns: Vec<ParquetColumn>,
+    rows: usize,
     at: usize,
     number: usize,
 }
@@ -315,7 +321,7 @@ impl ParquetRows {
             .schema()
             .fields()
             .iter()
-            .map(|f| Cell::Text(f.name().clone()))
+            .map(|f| Cell::Text(f.name().into()))
             .collect();
         Ok(ParquetRows {
             batches: builder.build().map_err(unreadable)?,
@@ -324,6 +330,7 @@ impl ParquetRows {
                 cells: header,
             }),
             columns: Vec::new(),
+            rows: 0,
             at: 0,
             number: 1,
         })
@@ -338,9 +345,10 @@ impl ParquetRows {
         self.columns = batch
             .columns()
             .iter()
-            .map(|c| arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8))
+            .map(ParquetColumn::new)
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| Error::File(format!("a Parquet column cannot be read as text: {e}")))?;
+        self.rows = batch.num_rows();
         self.at = 0;
         Ok(true)
     }
@@ -350,11 +358,10 @@ impl Iterator for ParquetRows {
     type Item = Result<RawRow>;
 
     fn next(&mut self) -> Option<Result<RawRow>> {
-        use arrow::array::{Array, AsArray};
         if let Some(header) = self.header.take() {
             return Some(Ok(header));
         }
-        while self.columns.first().is_none_or(|c| self.at >= c.len()) {
+        while self.at >= self.rows {
             match self.next_batch() {
                 Ok(true) => {}
                 Ok(false) => return None,
@@ -362,18 +369,7 @@ impl Iterator for ParquetRows {
             }
         }
         let i = self.at;
-        let cells = self
-            .columns
-            .iter()
-            .map(|c| {
-                let c = c.as_string::<i32>();
-                if c.is_null(i) {
-                    Cell::Empty
-                } else {
-                    Cell::Text(c.value(i).to_string())
-                }
-            })
-            .collect();
+        let cells = self.columns.iter().map(|c| c.cell(i)).collect();
         self.at += 1;
         self.number += 1;
         Some(Ok(RawRow {
@@ -383,18 +379,53 @@ impl Iterator for ParquetRows {
     }
 }
 
+/// One column of a Parquet batch: floating-point numbers as they are (a
+/// double formatted as text would only be parsed back), anything else as text.
+enum ParquetColumn {
+    Number(arrow::array::Float64Array),
+    Text(arrow::array::StringArray),
+}
+
+impl ParquetColumn {
+    fn new(column: &arrow::array::ArrayRef) -> std::result::Result<ParquetColumn, ArrowError> {
+        use arrow::array::AsArray;
+        use arrow::datatypes::{DataType, Float64Type};
+        Ok(match column.data_type() {
+            DataType::Float16 | DataType::Float32 | DataType::Float64 => ParquetColumn::Number(
+                arrow::compute::cast(column, &DataType::Float64)?
+                    .as_primitive::<Float64Type>()
+                    .clone(),
+            ),
+            _ => ParquetColumn::Text(
+                arrow::compute::cast(column, &DataType::Utf8)?
+                    .as_string::<i32>()
+                    .clone(),
+            ),
+        })
+    }
+
+    fn cell(&self, i: usize) -> Cell {
+        use arrow::array::Array;
+        match self {
+            ParquetColumn::Number(c) if c.is_valid(i) => Cell::Number(c.value(i)),
+            ParquetColumn::Text(c) if c.is_valid(i) => Cell::Text(c.value(i).into()),
+            _ => Cell::Empty,
+        }
+    }
+}
+
 fn cell_of(data: &Data) -> Cell {
     match data {
         Data::Empty => Cell::Empty,
-        Data::String(s) => Cell::Text(s.clone()),
+        Data::String(s) => Cell::Text(s.into()),
         Data::Int(i) => Cell::Number(*i as f64),
         Data::Float(f) => Cell::Number(*f),
         Data::Bool(b) => Cell::Bool(*b),
         Data::DateTime(d) => d
             .as_datetime()
             .map_or_else(|| Cell::Number(d.as_f64()), Cell::DateTime),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
-        Data::Error(e) => Cell::Text(format!("#{e:?}")),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.into()),
+        Data::Error(e) => Cell::Text(compact_str::format_compact!("#{e:?}")),
     }
 }
 
@@ -483,6 +514,47 @@ mod tests {
         assert_eq!(last, 200_001);
         // Line ends are forgotten once counted: at most a buffer's worth is held.
         assert!(most_held < 20_000, "{most_held} line ends held");
+    }
+
+    #[test]
+    fn parquet_doubles_are_numbers_and_everything_else_text() {
+        use std::sync::Arc;
+
+        use arrow::array::{Float64Array, Int64Array, RecordBatch, StringArray};
+        let batch = RecordBatch::try_from_iter([
+            (
+                "LA Number",
+                Arc::new(Float64Array::from(vec![Some(921.0), None])) as _,
+            ),
+            (
+                "Values",
+                Arc::new(StringArray::from(vec!["12.5", "c"])) as _,
+            ),
+            ("Year", Arc::new(Int64Array::from(vec![2024, 2025])) as _),
+        ])
+        .unwrap();
+        let mut file = Vec::new();
+        let mut writer =
+            parquet::arrow::ArrowWriter::try_new(&mut file, batch.schema(), None).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        let sheet = read_parquet(&file).unwrap();
+        let cells: Vec<&[Cell]> = sheet.rows.iter().map(|r| r.cells.as_slice()).collect();
+        assert_eq!(
+            cells,
+            [
+                &[text("LA Number"), text("Values"), text("Year")][..],
+                &[Cell::Number(921.0), text("12.5"), text("2024")],
+                &[Cell::Empty, text("c"), text("2025")],
+            ]
+        );
+        // A whole double reads as the integer it is.
+        assert_eq!(Cell::Number(921.0).as_text(), "921");
+        assert_eq!(sheet.rows[2].number, 3);
+    }
+
+    fn text(s: &str) -> Cell {
+        Cell::Text(s.into())
     }
 
     #[test]

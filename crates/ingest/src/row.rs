@@ -141,8 +141,8 @@ impl<'a> RowPlan<'a> {
                 let spec = sub.feed.columns.get(name);
                 let (cell, fixed) = match source {
                     Source::Cell(index) => (Some(*index), None),
-                    Source::Constant(v) => (None, Some(Cell::Text(v.to_string()))),
-                    Source::Filled(v) => (None, Some(Cell::Text(v.clone()))),
+                    Source::Constant(v) => (None, Some(Cell::Text((*v).into()))),
+                    Source::Filled(v) => (None, Some(Cell::Text(v.as_str().into()))),
                     Source::Unmapped => (None, None),
                 };
                 let codes = match (spec.filter(|s| !s.codes.is_empty()), &def.codes) {
@@ -375,8 +375,7 @@ pub(crate) fn to_percent(cell: &Cell, percent: Percent) -> Result<f64, String> {
     if let Cell::Text(t) = cell
         && let Some(points) = t.trim().strip_suffix('%')
     {
-        return to_number(&Cell::Text(points.to_string()))
-            .map_err(|_| "not a percentage".to_string());
+        return to_number(&Cell::Text(points.into())).map_err(|_| "not a percentage".to_string());
     }
     let n = to_number(cell)?;
     Ok(match percent {
