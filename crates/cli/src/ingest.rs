@@ -35,7 +35,7 @@ enum Status {
     /// this run for the same feed and period replaces it.
     Staged {
         mapped: MapSummary,
-        staged: StagedFile,
+        staged: Box<StagedFile>,
         sha256: String,
         superseded: bool,
         replaces_earlier: bool,
@@ -219,7 +219,7 @@ impl Reading<'_> {
                 period: Some(period),
                 status: Status::Staged {
                     mapped,
-                    staged,
+                    staged: Box::new(staged),
                     sha256,
                     superseded: false,
                     replaces_earlier: self
@@ -523,7 +523,7 @@ fn plan(
                 files: vec![],
                 replaces: vec![],
             });
-        write.files.push(staged.clone());
+        write.files.push(StagedFile::clone(staged));
         write.replaces.push((feed.feed.clone(), period.to_string()));
         plan.rejects
             .extend(mapped.rejects.iter().map(|r| RejectRecord {

@@ -6,9 +6,16 @@
 //! A staged file is written as the table's own data file will be (Snappy,
 //! dictionaries, statistics), so committing it moves it into the table and
 //! records it in the Delta log, without reading it again.
+//!
+//! A submission too small to be a data file of its own (fewer rows than
+//! [`SMALL_FILE_ROWS`]) is held in memory instead, within a budget for the
+//! whole run, and a dataset's small submissions are written together as one
+//! data file when the run commits: their rows are encoded once, not staged
+//! and then read back to be merged.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
@@ -27,6 +34,17 @@ use crate::stats::FileStats;
 /// in memory, so this bounds what staging costs.
 const ROW_GROUP_ROWS: usize = 128 * 1024;
 
+/// Submissions with fewer rows than this are not data files of their own: a
+/// run's small submissions of one dataset become one data file when it
+/// commits. A report pays for every file it opens, and a first load of
+/// twelve small quarters should not cost twelve times what one does.
+pub const SMALL_FILE_ROWS: usize = ROW_GROUP_ROWS;
+
+/// What a run holds in memory of its small submissions, all together (Arrow
+/// bytes). Past it, small submissions are written to disk as large ones are,
+/// and read back when the run commits to be merged.
+const HELD_BYTES: usize = 64 * 1024 * 1024;
+
 /// A folder of staged files for one run, removed when dropped (whether the
 /// run committed or failed: a failed run's staged rows are never committed).
 #[derive(Debug)]
@@ -34,6 +52,10 @@ pub struct Staging {
     dir: PathBuf,
     /// Numbers the staged files; files are staged from several threads.
     next: AtomicUsize,
+    /// Bytes of small submissions held in memory, counted until the run ends.
+    held: Arc<AtomicUsize>,
+    /// How many bytes may be held ([`HELD_BYTES`]; less in tests).
+    held_limit: usize,
 }
 
 impl Staging {
@@ -43,6 +65,8 @@ impl Staging {
         Ok(Staging {
             dir,
             next: AtomicUsize::new(0),
+            held: Arc::new(AtomicUsize::new(0)),
+            held_limit: HELD_BYTES,
         })
     }
 
@@ -54,7 +78,16 @@ impl Staging {
     /// A writer for one file's accepted rows.
     pub fn writer(&self, schema: SchemaRef) -> Result<StagedWriter> {
         let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        StagedWriter::create(self.dir.join(format!("{n:05}.parquet")), schema)
+        Ok(StagedWriter {
+            path: self.dir.join(format!("{n:05}.parquet")),
+            schema,
+            held: Vec::new(),
+            held_bytes: 0,
+            budget: self.held.clone(),
+            held_limit: self.held_limit,
+            encoder: None,
+            rows: 0,
+        })
     }
 }
 
@@ -64,78 +97,164 @@ impl Drop for Staging {
     }
 }
 
-/// Batches queued for the writing thread: enough to keep it busy, few
-/// enough that the queue stays a small part of memory (ingest hands over
-/// batches of up to 16k rows, so a few megabytes).
-const QUEUED_BATCHES: usize = 8;
-
-/// Writes one file's accepted rows to a staged Parquet file. Encoding and
-/// compressing run on a thread of their own, so they overlap with reading
-/// and mapping the next rows.
+/// Gathers one submission's accepted rows: held in memory while it is small
+/// (and the run's budget allows), written to a staged Parquet file from the
+/// moment it is not.
 pub struct StagedWriter {
     path: PathBuf,
     schema: SchemaRef,
-    queue: Option<SyncSender<RecordBatch>>,
-    thread: Option<JoinHandle<Result<FileStats>>>,
+    held: Vec<RecordBatch>,
+    held_bytes: usize,
+    budget: Arc<AtomicUsize>,
+    held_limit: usize,
+    encoder: Option<Encoder>,
     rows: usize,
-    stats: FileStats,
 }
 
-/// Staged files with fewer rows than this are merged into one data file
-/// when a run commits several for one dataset: a report pays for every file
-/// it opens, and a first load of twelve small quarters should not cost
-/// twelve times what one does. Larger files are added as they are (merging
-/// would mean reading and writing them again).
-pub const SMALL_FILE_ROWS: usize = ROW_GROUP_ROWS;
+impl StagedWriter {
+    /// Appends a batch.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        // Checked here, not when a held batch is written at commit: the
+        // file it came from is what is wrong.
+        if batch.schema_ref() != &self.schema {
+            return Err(Error::Location(format!(
+                "{}: rows of another shape than the dataset's",
+                self.path.display()
+            )));
+        }
+        self.rows += batch.num_rows();
+        if let Some(encoder) = &mut self.encoder {
+            return encoder.write(batch.clone());
+        }
+        let bytes = batch.get_array_memory_size();
+        self.held.push(batch.clone());
+        self.held_bytes += bytes;
+        let held_by_run = self.budget.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        if self.rows < SMALL_FILE_ROWS && held_by_run <= self.held_limit {
+            return Ok(());
+        }
+        // Too large to hold (or the run holds enough): on to disk.
+        self.budget.fetch_sub(self.held_bytes, Ordering::Relaxed);
+        self.held_bytes = 0;
+        let encoder = self
+            .encoder
+            .insert(Encoder::create(&self.path, self.schema.clone())?);
+        for batch in std::mem::take(&mut self.held) {
+            encoder.write(batch)?;
+        }
+        Ok(())
+    }
 
-/// A dataset's staged files for one commit, with those under
-/// [`SMALL_FILE_ROWS`] merged into one (when there are several).
-pub fn merge_small(files: &[StagedFile]) -> Result<Vec<StagedFile>> {
+    /// The submission's rows, staged.
+    pub fn finish(mut self) -> Result<StagedFile> {
+        let (held, stats) = match self.encoder.take() {
+            Some(encoder) => (None, encoder.finish()?),
+            None => {
+                let mut stats = FileStats::default();
+                self.held.iter().for_each(|batch| stats.add(batch));
+                (Some(std::mem::take(&mut self.held)), stats)
+            }
+        };
+        Ok(StagedFile {
+            path: std::mem::take(&mut self.path),
+            held,
+            schema: self.schema.clone(),
+            rows: self.rows,
+            stats: stats.to_json(),
+        })
+    }
+}
+
+/// A submission's staged rows, ready to be committed.
+#[derive(Debug, Clone)]
+pub struct StagedFile {
+    /// The staged Parquet file; where it would be written while `held`.
+    pub path: PathBuf,
+    /// The rows themselves, for a small submission held in memory.
+    pub held: Option<Vec<RecordBatch>>,
+    pub schema: SchemaRef,
+    pub rows: usize,
+    /// Its Delta statistics (JSON), for the `add` action that commits it.
+    pub stats: String,
+}
+
+/// A dataset's staged rows for one commit as files on disk: large staged
+/// files as they are, and the small submissions (held in memory, or staged
+/// past the run's memory budget) written together as one file. A single
+/// small file already on disk is kept as it is.
+pub fn data_files(files: &[StagedFile]) -> Result<Vec<StagedFile>> {
     let (small, mut kept): (Vec<_>, Vec<_>) = files
         .iter()
         .cloned()
         .partition(|f| f.rows < SMALL_FILE_ROWS);
     match &small[..] {
-        [first, _, ..] => {
+        [] => {}
+        [only] if only.held.is_none() => kept.push(only.clone()),
+        [first, ..] => {
             let name = format!("merged-{}.parquet", uuid::Uuid::new_v4());
-            kept.push(merge(&small, first.path.with_file_name(name))?);
+            kept.push(write_together(&small, first.path.with_file_name(name))?);
         }
-        _ => kept.extend(small),
     }
     Ok(kept)
 }
 
-/// Merges staged files of one schema into a new staged file at `into`.
-fn merge(files: &[StagedFile], into: PathBuf) -> Result<StagedFile> {
+/// Writes staged rows of one schema, held or on disk, as one staged file.
+fn write_together(files: &[StagedFile], into: PathBuf) -> Result<StagedFile> {
     let schema = files
         .first()
         .map(|f| f.schema.clone())
         .ok_or_else(|| Error::Location("no staged files to merge".into()))?;
-    let mut writer = StagedWriter::create(into, schema)?;
+    let mut encoder = Encoder::create(&into, schema.clone())?;
     for staged in files {
-        let file = File::open(&staged.path).map_err(|e| io_error(&staged.path, e))?;
-        for batch in ParquetRecordBatchReaderBuilder::try_new(file)?.build()? {
-            writer.write(&batch?)?;
+        match &staged.held {
+            Some(batches) => {
+                for batch in batches {
+                    encoder.write(batch.clone())?;
+                }
+            }
+            None => {
+                let file = File::open(&staged.path).map_err(|e| io_error(&staged.path, e))?;
+                for batch in ParquetRecordBatchReaderBuilder::try_new(file)?.build()? {
+                    encoder.write(batch?)?;
+                }
+            }
         }
     }
-    writer.finish()
+    let stats = encoder.finish()?;
+    Ok(StagedFile {
+        path: into,
+        held: None,
+        schema,
+        rows: files.iter().map(|f| f.rows).sum(),
+        stats: stats.to_json(),
+    })
 }
 
-impl StagedWriter {
-    /// A writer for a new staged file at `path`.
-    fn create(path: PathBuf, schema: SchemaRef) -> Result<StagedWriter> {
-        let file = File::create(&path).map_err(|e| io_error(&path, e))?;
+/// Batches queued for the encoding thread: enough to keep it busy, few
+/// enough that the queue stays a small part of memory (ingest hands over
+/// batches of up to 16k rows, so a few megabytes).
+const QUEUED_BATCHES: usize = 8;
+
+/// Encodes batches into a staged Parquet file on a thread of its own, so
+/// that encoding and compressing overlap with reading and mapping the next
+/// rows.
+struct Encoder {
+    path: PathBuf,
+    queue: Option<SyncSender<RecordBatch>>,
+    thread: Option<JoinHandle<Result<FileStats>>>,
+}
+
+impl Encoder {
+    /// An encoder for a new staged file at `path`.
+    fn create(path: &Path, schema: SchemaRef) -> Result<Encoder> {
+        let file = File::create(path).map_err(|e| io_error(path, e))?;
         // As Delta Lake writes its data files (Snappy, dictionaries, column
         // statistics): the staged file becomes one.
         let properties = WriterProperties::builder()
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .set_compression(Compression::SNAPPY)
             .build();
-        let writer = ArrowWriter::try_new(file, schema.clone(), Some(properties))?;
-        Ok(StagedWriter::start(path, schema, writer))
-    }
-
-    fn start(path: PathBuf, schema: SchemaRef, mut writer: ArrowWriter<File>) -> StagedWriter {
+        let mut writer = ArrowWriter::try_new(file, schema, Some(properties))?;
         let (queue, batches) = sync_channel::<RecordBatch>(QUEUED_BATCHES);
         let thread = std::thread::spawn(move || {
             let mut stats = FileStats::default();
@@ -146,21 +265,15 @@ impl StagedWriter {
             writer.close()?;
             Ok(stats)
         });
-        StagedWriter {
-            path,
-            schema,
+        Ok(Encoder {
+            path: path.to_path_buf(),
             queue: Some(queue),
             thread: Some(thread),
-            rows: 0,
-            stats: FileStats::default(),
-        }
+        })
     }
 
-    /// Appends a batch.
-    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        self.rows += batch.num_rows();
-        let sent = self.queue.as_ref().map(|q| q.send(batch.clone()));
-        match sent {
+    fn write(&mut self, batch: RecordBatch) -> Result<()> {
+        match self.queue.as_ref().map(|q| q.send(batch)) {
             Some(Ok(())) => Ok(()),
             // The thread stopped: it says why.
             _ => Err(self.join().err().unwrap_or_else(|| {
@@ -169,48 +282,29 @@ impl StagedWriter {
         }
     }
 
-    /// Waits for the writing thread to finish the file.
-    fn join(&mut self) -> Result<()> {
+    /// Closes the file: its statistics.
+    fn finish(mut self) -> Result<FileStats> {
+        self.join()
+    }
+
+    /// Waits for the encoding thread to finish the file.
+    fn join(&mut self) -> Result<FileStats> {
         self.queue = None;
         match self.thread.take().map(JoinHandle::join) {
-            Some(Ok(result)) => {
-                self.stats = result?;
-                Ok(())
-            }
+            Some(Ok(result)) => result,
             Some(Err(_)) => Err(Error::Location(format!(
                 "{}: the writer failed",
                 self.path.display()
             ))),
-            None => Ok(()),
+            None => Ok(FileStats::default()),
         }
-    }
-
-    /// Closes the file.
-    pub fn finish(mut self) -> Result<StagedFile> {
-        self.join()?;
-        Ok(StagedFile {
-            path: std::mem::take(&mut self.path),
-            schema: self.schema.clone(),
-            rows: self.rows,
-            stats: std::mem::take(&mut self.stats).to_json(),
-        })
     }
 }
 
-impl Drop for StagedWriter {
+impl Drop for Encoder {
     fn drop(&mut self) {
         let _ = self.join();
     }
-}
-
-/// A staged file, ready to be committed.
-#[derive(Debug, Clone)]
-pub struct StagedFile {
-    pub path: PathBuf,
-    pub schema: SchemaRef,
-    pub rows: usize,
-    /// Its Delta statistics (JSON), for the `add` action that commits it.
-    pub stats: String,
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
@@ -247,40 +341,74 @@ mod tests {
         }
         let staged = writer.finish().unwrap();
         assert_eq!(staged.rows, 500_000);
-        let file = File::open(&staged.path).unwrap();
-        let read: Vec<i64> = ParquetRecordBatchReaderBuilder::try_new(file)
+        assert!(staged.held.is_none());
+        assert_eq!(read_back(&staged.path), (0..500_000).collect::<Vec<_>>());
+        drop(staging);
+        assert!(!dir.exists());
+    }
+
+    fn read_back(path: &Path) -> Vec<i64> {
+        let file = File::open(path).unwrap();
+        ParquetRecordBatchReaderBuilder::try_new(file)
             .unwrap()
             .build()
             .unwrap()
             .flat_map(|b| {
                 let b = b.unwrap();
-                b.column(0)
-                    .as_any()
-                    .downcast_ref::<Int64Array>()
-                    .unwrap()
-                    .values()
-                    .to_vec()
+                let n = b.column(0).as_any().downcast_ref::<Int64Array>().unwrap();
+                n.values().to_vec()
             })
-            .collect();
-        assert_eq!(read, (0..500_000).collect::<Vec<_>>());
-        drop(staging);
-        assert!(!dir.exists());
+            .collect()
     }
 
     #[test]
-    fn a_batch_the_file_cannot_take_is_an_error_not_a_hang() {
+    fn small_submissions_are_held_then_written_together_once() {
+        let dir = std::env::temp_dir().join(format!("pqa-stage-held-{}", std::process::id()));
+        let mut staging = Staging::create(dir).unwrap();
+        // Room for the first two submissions only: the third goes to disk.
+        staging.held_limit = 2 * numbers(0, 1000).get_array_memory_size();
+        let stage = |from: i64, to: i64| {
+            let mut writer = staging.writer(schema()).unwrap();
+            writer.write(&numbers(from, to)).unwrap();
+            writer.finish().unwrap()
+        };
+        let (a, b, c) = (stage(0, 1000), stage(5000, 5900), stage(-300, -200));
+        assert!(a.held.is_some() && b.held.is_some());
+        assert!(!a.path.exists() && !b.path.exists());
+        assert!(c.held.is_none() && c.path.exists());
+        let large = stage(10_000, 10_000 + SMALL_FILE_ROWS as i64);
+        assert!(large.held.is_none());
+
+        let files = data_files(&[a, large.clone(), b, c]).unwrap();
+        // The large file as it is, then the small ones as one file, in order.
+        assert_eq!(files.len(), 2);
+        assert_eq!(files[0].path, large.path);
+        let together = &files[1];
+        assert!(together.held.is_none());
+        assert_eq!(together.rows, 1000 + 900 + 100);
+        let expected: Vec<i64> = (0..1000).chain(5000..5900).chain(-300..-200).collect();
+        assert_eq!(read_back(&together.path), expected);
+        let stats: serde_json::Value = serde_json::from_str(&together.stats).unwrap();
+        assert_eq!(stats["numRecords"], 2000);
+        assert_eq!(stats["minValues"]["n"], -300);
+        assert_eq!(stats["maxValues"]["n"], 5899);
+
+        // One held submission alone is written as a file of its own.
+        let alone = data_files(&[stage(7, 9)]).unwrap();
+        assert_eq!(read_back(&alone[0].path), vec![7, 8]);
+    }
+
+    #[test]
+    fn a_batch_of_another_shape_is_refused_when_written() {
         let dir = std::env::temp_dir().join(format!("pqa-stage-bad-{}", std::process::id()));
         let staging = Staging::create(dir).unwrap();
         let mut writer = staging.writer(schema()).unwrap();
         let other = Arc::new(Schema::new(vec![Field::new("s", DataType::Utf8, false)]));
         let wrong =
             RecordBatch::try_new(other, vec![Arc::new(StringArray::from(vec!["x"]))]).unwrap();
-        // The writing thread refuses it; the error comes back by the next
-        // write or by finish, whichever is first.
-        let outcome = (0..5)
-            .map(|_| writer.write(&wrong))
-            .find(Result::is_err)
-            .unwrap_or_else(|| writer.finish().map(|_| ()));
-        assert!(outcome.is_err());
+        assert!(writer.write(&wrong).is_err());
+        // Rows of the dataset's shape are still taken.
+        writer.write(&numbers(0, 3)).unwrap();
+        assert_eq!(writer.finish().unwrap().rows, 3);
     }
 }

@@ -5,7 +5,6 @@
 //! file shared with other submissions goes through Delta's own writer.
 
 use std::io::Read;
-use std::path::PathBuf;
 
 use chrono::Utc;
 use deltalake::DeltaTable;
@@ -24,8 +23,9 @@ impl Warehouse {
     /// Commits a dataset's staged files. Each holds one submission (feed,
     /// period) and becomes one data file of the table: moved in, not copied,
     /// and recorded in the Delta log in one commit that also removes the files
-    /// holding the submissions it replaces. Small files of one run are first
-    /// merged into one (see [`crate::stage::SMALL_FILE_ROWS`]). Replacing a
+    /// holding the submissions it replaces. A run's small submissions of the
+    /// dataset are first written as one file (see
+    /// [`crate::stage::SMALL_FILE_ROWS`]). Replacing a
     /// submission that shares a file with others is left to Delta's
     /// replace-where, which rewrites that file.
     pub(super) async fn write_dataset(
@@ -34,13 +34,13 @@ impl Warehouse {
         recorded: Option<u64>,
     ) -> Result<u64> {
         let name = &write.dataset;
+        let files = crate::stage::data_files(&write.files)?;
+        let paths = || Rows::Staged(files.iter().map(|f| f.path.clone()).collect());
         let predicate = replace_predicate("_feed", "_period", &write.replaces);
         let table = match self.at_recorded(name, recorded).await? {
             Recorded::Table(table) => table,
             Recorded::Unrecorded => {
-                return self
-                    .write(name, Rows::Staged(write.paths()), None, Some(predicate))
-                    .await;
+                return self.write(name, paths(), None, Some(predicate)).await;
             }
         };
         let removed = match table.version() {
@@ -49,14 +49,12 @@ impl Warehouse {
                 Some(files) => files,
                 None => {
                     debug!(table = %name, "a data file mixes submissions: replacing through Delta");
-                    let paths = Rows::Staged(write.paths());
                     return self
-                        .write(name, paths, Some(version), Some(predicate))
+                        .write(name, paths(), Some(version), Some(predicate))
                         .await;
                 }
             },
         };
-        let files = crate::stage::merge_small(&write.files)?;
         let store = table.log_store().object_store(None);
         let mut moved = Vec::new();
         let committed = match self
@@ -212,12 +210,6 @@ enum Recorded {
     Table(DeltaTable),
     /// There, but no completed run recorded it: it is overwritten whole.
     Unrecorded,
-}
-
-impl DatasetWrite {
-    fn paths(&self) -> Vec<PathBuf> {
-        self.files.iter().map(|f| f.path.clone()).collect()
-    }
 }
 
 /// The `remove` actions for the table's files that hold the replaced
