@@ -106,21 +106,20 @@ async fn latest_half(layer: &QueryLayer) -> Result<Option<Period>> {
     let Some(run) = &layer.run else {
         return Ok(None);
     };
-    let tables = run
+    // One query over every dataset: planned once, its scans run together.
+    let union = run
         .tables
         .keys()
-        .filter(|t| !pqa_core::schema::RESERVED_TABLES.contains(&t.as_str()));
-    let periods: Vec<Vec<_>> = futures::stream::iter(tables)
-        .map(|table| async move {
-            layer
-                .sql(&format!("SELECT DISTINCT _period FROM {table}"))
-                .await
-        })
-        .buffered(QUERIES_AT_ONCE)
-        .try_collect()
-        .await?;
+        .filter(|t| !pqa_core::schema::RESERVED_TABLES.contains(&t.as_str()))
+        .map(|table| format!("SELECT DISTINCT _period FROM {table}"))
+        .collect::<Vec<_>>()
+        .join(" UNION ");
+    if union.is_empty() {
+        return Ok(None);
+    }
+    let periods = layer.sql(&union).await?;
     let mut latest: Option<Period> = None;
-    for batch in periods.iter().flatten() {
+    for batch in &periods {
         let column = cast(batch.column(0), &DataType::Utf8)?;
         let column = column.as_string::<i32>();
         for i in 0..column.len() {

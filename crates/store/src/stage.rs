@@ -43,7 +43,7 @@ pub const SMALL_FILE_ROWS: usize = ROW_GROUP_ROWS;
 /// What a run holds in memory of its small submissions, all together (Arrow
 /// bytes). Past it, small submissions are written to disk as large ones are,
 /// and read back when the run commits to be merged.
-const HELD_BYTES: usize = 64 * 1024 * 1024;
+const HELD_BYTES: usize = 128 * 1024 * 1024;
 
 /// A folder of staged files for one run, removed when dropped (whether the
 /// run committed or failed: a failed run's staged rows are never committed).
