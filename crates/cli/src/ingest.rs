@@ -234,13 +234,18 @@ impl Reading<'_> {
 
 /// Files are read a few at a time: most are small, and one thread per file
 /// leaves the other core idle (a large file also spreads its own rows over
-/// the cores). Outcomes come back in the files' order; the first error stops
-/// the reading.
+/// the cores). The largest files are taken first, so the run does not end
+/// waiting on one large file begun last. Outcomes come back in the files'
+/// order; the first error stops the reading.
 fn read_all(
     files: &[FileToRead],
     progress: &ProgressBar,
     read: impl Fn(&FileToRead) -> Result<FileOutcome> + Sync,
 ) -> Result<Vec<FileOutcome>> {
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_cached_key(|&i| {
+        std::cmp::Reverse(std::fs::metadata(&files[i].path).map_or(0, |m| m.len()))
+    });
     let next = std::sync::atomic::AtomicUsize::new(0);
     let failed = std::sync::atomic::AtomicBool::new(false);
     let slots: Vec<std::sync::Mutex<Option<Result<FileOutcome>>>> =
@@ -253,8 +258,10 @@ fn read_all(
             scope.spawn(|| {
                 use std::sync::atomic::Ordering::Relaxed;
                 while !failed.load(Relaxed) {
-                    let i = next.fetch_add(1, Relaxed);
-                    let Some(file) = files.get(i) else { break };
+                    let Some(&i) = order.get(next.fetch_add(1, Relaxed)) else {
+                        break;
+                    };
+                    let file = &files[i];
                     progress.set_message(file.name.clone());
                     let outcome = read(file);
                     failed.fetch_or(outcome.is_err(), Relaxed);
@@ -264,16 +271,20 @@ fn read_all(
             });
         }
     });
-    // Files are taken in order and each taken is finished, so every file
-    // before the first failure has its outcome: that failure is reported.
-    let mut outcomes = Vec::with_capacity(files.len());
-    for (slot, file) in slots.into_iter().zip(files) {
-        match slot.into_inner().expect("no reader panicked") {
-            Some(outcome) => outcomes.push(outcome?),
-            None => anyhow::bail!("{} was not read", file.name),
+    // Files are taken in `order` and each taken is finished, so every file
+    // taken before the first failure has its outcome: that failure is
+    // reported.
+    let mut outcomes: Vec<Option<FileOutcome>> = files.iter().map(|_| None).collect();
+    for &i in &order {
+        match slots[i].lock().expect("no reader panicked").take() {
+            Some(outcome) => outcomes[i] = Some(outcome?),
+            None => anyhow::bail!("{} was not read", files[i].name),
         }
     }
-    Ok(outcomes)
+    Ok(outcomes
+        .into_iter()
+        .map(|outcome| outcome.expect("every file was read"))
+        .collect())
 }
 
 /// A file to read: from the inbox, or from the published-statistics folder.
@@ -708,5 +719,37 @@ mod tests {
         .err()
         .expect("a failure");
         assert_eq!(error.to_string(), "cannot read f40.csv");
+    }
+
+    #[test]
+    fn the_largest_files_are_read_first() {
+        let dir = tempfile::tempdir().unwrap();
+        // f0.csv is 1 byte, f19.csv 20 bytes.
+        let files: Vec<FileToRead> = files(20)
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let path = dir.path().join(&f.name);
+                std::fs::write(&path, "x".repeat(i + 1)).unwrap();
+                FileToRead { path, ..f }
+            })
+            .collect();
+        let started = std::sync::Mutex::new(Vec::new());
+        let outcomes = read_all(&files, &ProgressBar::hidden(), |f| {
+            started.lock().unwrap().push(f.name.clone());
+            if f.name == "f3.csv" || f.name == "f12.csv" {
+                anyhow::bail!("cannot read {}", f.name)
+            }
+            Ok(refused(&f.name, None, None, "test"))
+        });
+        // The failure reported is the first in the order the files are
+        // taken (largest first), not in the files' order.
+        assert_eq!(outcomes.err().unwrap().to_string(), "cannot read f12.csv");
+        let started = started.into_inner().unwrap();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let largest: Vec<String> = (20 - threads.min(20)..20)
+            .map(|i| format!("f{i}.csv"))
+            .collect();
+        assert!(largest.contains(&started[0]), "{started:?}");
     }
 }
