@@ -9,7 +9,7 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use futures::{StreamExt, TryStreamExt};
 use pqa_core::config::BenchmarkKind;
-use pqa_core::{Period, Project};
+use pqa_core::{FeedSpec, Period, Project};
 use pqa_query::{Engine, QueryLayer};
 use pqa_report::{Disclosure, FeedQuality, ReportInput, Response, RunInfo};
 use pqa_store::{REJECTS, Warehouse};
@@ -149,7 +149,7 @@ async fn quality(
     layer: &QueryLayer,
     period: Period,
 ) -> Result<Vec<FeedQuality>> {
-    let due: Vec<(&pqa_core::config::FeedSpec, Vec<String>)> = project
+    let due: Vec<(&FeedSpec, Vec<String>)> = project
         .feeds
         .iter()
         .map(|feed| {
@@ -176,7 +176,27 @@ async fn quality(
     let mut datasets: Vec<&str> = due.iter().map(|(f, _)| f.dataset.as_str()).collect();
     datasets.sort_unstable();
     datasets.dedup();
-    let accepted: Vec<Vec<FeedCount>> = futures::stream::iter(datasets)
+    let (accepted, rejected, late) = futures::try_join!(
+        accepted_counts(layer, &datasets, &in_list),
+        rejected_counts(layer, &in_list),
+        late_counts(layer, &in_list),
+    )?;
+    Ok(due
+        .iter()
+        .map(|(feed, due)| {
+            let counts = [&accepted[..], &rejected[..], &late[..]];
+            feed_quality(&feed.feed, &feed.agency, due, counts)
+        })
+        .collect())
+}
+
+/// Rows accepted per (feed, period) in the datasets, for the quoted periods.
+async fn accepted_counts(
+    layer: &QueryLayer,
+    datasets: &[&str],
+    in_list: &str,
+) -> Result<Vec<FeedCount>> {
+    let per_dataset: Vec<Vec<FeedCount>> = futures::stream::iter(datasets)
         .map(|dataset| {
             let sql = format!(
                 "SELECT _feed, _period, count(*) FROM {dataset} WHERE _period IN ({in_list}) GROUP BY 1, 2"
@@ -186,25 +206,31 @@ async fn quality(
         .buffered(QUERIES_AT_ONCE)
         .try_collect()
         .await?;
-    let accepted: Vec<FeedCount> = accepted.into_iter().flatten().collect();
+    Ok(per_dataset.into_iter().flatten().collect())
+}
+
+/// Source rows rejected per (feed, period); none before any run kept rejects.
+async fn rejected_counts(layer: &QueryLayer, in_list: &str) -> Result<Vec<FeedCount>> {
     let has_rejects = layer
         .run
         .as_ref()
         .is_some_and(|r| r.tables.contains_key(REJECTS));
-    let rejected = if has_rejects {
-        feed_counts(
-            layer,
-            &format!(
-                "SELECT feed, period, count(DISTINCT source_row) FROM {REJECTS} WHERE period IN ({in_list}) GROUP BY 1, 2"
-            ),
-        )
-        .await?
-    } else {
-        vec![]
-    };
-    // A feed's quarter is late when it first arrived after the run that
-    // first loaded any agency's return for that quarter.
-    let late = feed_counts(
+    if !has_rejects {
+        return Ok(vec![]);
+    }
+    feed_counts(
+        layer,
+        &format!(
+            "SELECT feed, period, count(DISTINCT source_row) FROM {REJECTS} WHERE period IN ({in_list}) GROUP BY 1, 2"
+        ),
+    )
+    .await
+}
+
+/// The (feed, period) submissions that arrived late: after the run that
+/// first loaded any agency's return for that quarter.
+async fn late_counts(layer: &QueryLayer, in_list: &str) -> Result<Vec<FeedCount>> {
+    feed_counts(
         layer,
         &format!(
             "WITH s AS (
@@ -216,43 +242,45 @@ async fn quality(
              WHERE a.period IN ({in_list}) AND a.run > q.run"
         ),
     )
-    .await?;
-    let of_feed = |counts: &[FeedCount], feed: &str, due: &[String]| -> Vec<(String, i64)> {
+    .await
+}
+
+/// One feed's line in the quality table, from the (accepted, rejected,
+/// late) counts of every feed: a due submission with accepted rows was
+/// received, any other is missing.
+fn feed_quality(
+    feed: &str,
+    agency: &str,
+    due: &[String],
+    [accepted, rejected, late]: [&[FeedCount]; 3],
+) -> FeedQuality {
+    let of_feed = |counts: &[FeedCount]| -> Vec<(String, i64)> {
         counts
             .iter()
             .filter(|(f, p, _)| f == feed && due.contains(p))
             .map(|(_, p, n)| (p.clone(), *n))
             .collect()
     };
-    Ok(due
-        .into_iter()
-        .map(|(feed, due)| {
-            let accepted = of_feed(&accepted, &feed.feed, &due);
-            let rejected = of_feed(&rejected, &feed.feed, &due);
-            let late = of_feed(&late, &feed.feed, &due);
-            let received: Vec<String> = due
-                .iter()
-                .filter(|q| accepted.iter().any(|(p, _)| p == *q))
-                .cloned()
-                .collect();
-            let rows_accepted: i64 = accepted.iter().map(|(_, n)| n).sum();
-            let rows_rejected: i64 = rejected.iter().map(|(_, n)| n).sum();
-            FeedQuality {
-                feed: feed.feed.clone(),
-                agency: feed.agency.clone(),
-                missing: due
-                    .iter()
-                    .filter(|q| !received.contains(q))
-                    .cloned()
-                    .collect(),
-                received,
-                late: late.into_iter().map(|(period, _)| period).collect(),
-                rows_read: rows_accepted + rows_rejected,
-                rows_accepted,
-                rows_rejected,
-            }
-        })
-        .collect())
+    let accepted = of_feed(accepted);
+    let (received, missing): (Vec<String>, Vec<String>) = due
+        .iter()
+        .cloned()
+        .partition(|q| accepted.iter().any(|(p, _)| p == q));
+    let rows_accepted: i64 = accepted.iter().map(|(_, n)| n).sum();
+    let rows_rejected: i64 = of_feed(rejected).iter().map(|(_, n)| n).sum();
+    FeedQuality {
+        feed: feed.to_string(),
+        agency: agency.to_string(),
+        received,
+        missing,
+        late: of_feed(late)
+            .into_iter()
+            .map(|(period, _)| period)
+            .collect(),
+        rows_read: rows_accepted + rows_rejected,
+        rows_accepted,
+        rows_rejected,
+    }
 }
 
 /// For each metric with a published benchmark: the partnership's latest
@@ -421,4 +449,42 @@ async fn feed_counts(layer: &QueryLayer, sql: &str) -> Result<Vec<FeedCount>> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(feed: &str, period: &str, n: i64) -> FeedCount {
+        (feed.to_string(), period.to_string(), n)
+    }
+
+    #[test]
+    fn a_feed_line_counts_only_its_own_due_submissions() {
+        let due = vec!["2024/25 Q3".to_string(), "2024/25 Q4".to_string()];
+        let accepted = [
+            count("cp_plans", "2024/25 Q3", 40),
+            count("cp_plans", "2024/25 Q2", 35), // not due in this half
+            count("contacts", "2024/25 Q4", 900), // another feed
+        ];
+        let rejected = [
+            count("cp_plans", "2024/25 Q3", 2),
+            count("cp_plans", "2024/25 Q4", 5),
+        ];
+        let late = [count("cp_plans", "2024/25 Q3", 3)];
+        let line = feed_quality(
+            "cp_plans",
+            "Children's social care",
+            &due,
+            [&accepted, &rejected, &late],
+        );
+        assert_eq!(line.received, ["2024/25 Q3"]);
+        assert_eq!(line.missing, ["2024/25 Q4"]);
+        assert_eq!(line.late, ["2024/25 Q3"]);
+        assert_eq!(line.rows_accepted, 40);
+        // A quarter whose every row was rejected still counts its rejects.
+        assert_eq!(line.rows_rejected, 7);
+        assert_eq!(line.rows_read, 47);
+        assert_eq!(line.agency, "Children's social care");
+    }
 }
