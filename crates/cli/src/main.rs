@@ -227,10 +227,14 @@ fn main() -> ExitCode {
 }
 
 fn init_logging(verbose: u8) {
+    // pqa's own steps (`pqa` is also the prefix of every pqa_* crate), not
+    // the libraries': Delta's kernel logs each snapshot it builds at info,
+    // and at debug whole log actions, file statistics (min/max values)
+    // included.
     let default = match verbose {
         0 => "warn",
-        1 => "info",
-        _ => "debug,datafusion=info,deltalake=info,object_store=info",
+        1 => "warn,pqa=info,ballista=info",
+        _ => "warn,pqa=debug,ballista=info,datafusion=info,deltalake=info,object_store=info",
     };
     let filter = EnvFilter::try_from_env("PQA_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     tracing_subscriber::fmt()
