@@ -198,7 +198,14 @@ impl Reading<'_> {
             ingested_at: self.started_at,
             key: self.key,
         };
-        let mut writer = self.staging.writer(schema.arrow_schema())?;
+        // Pseudonyms are (nearly) all different: written without a dictionary.
+        let distinct: Vec<String> = schema
+            .columns
+            .iter()
+            .filter(|(_, c)| c.identifying)
+            .map(|(name, _)| name.clone())
+            .collect();
+        let mut writer = self.staging.writer(schema.arrow_schema(), &distinct)?;
         let mapped = ingest_file(&file.path, &submission, &mut |batch| {
             writer
                 .write(&batch)

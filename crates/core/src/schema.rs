@@ -10,13 +10,16 @@ use serde::Deserialize;
 /// Table names pqa keeps for itself in the warehouse.
 pub const RESERVED_TABLES: &[&str] = &["submissions", "rejects", "runs", "periods", "partnership"];
 
+/// The lineage column numbering each row as its source file does.
+pub const SOURCE_ROW: &str = "_source_row";
+
 /// Lineage columns added to every dataset row, in order.
 pub const LINEAGE_COLUMNS: &[&str] = &[
     "_feed",
     "_period",
     "_source_file",
     "_source_sha256",
-    "_source_row",
+    SOURCE_ROW,
     "_run_id",
     "_ingested_at",
 ];
@@ -103,7 +106,7 @@ pub fn lineage_fields() -> Vec<Field> {
         Field::new("_period", DataType::Utf8, false),
         Field::new("_source_file", DataType::Utf8, false),
         Field::new("_source_sha256", DataType::Utf8, false),
-        Field::new("_source_row", DataType::Int64, false),
+        Field::new(SOURCE_ROW, DataType::Int64, false),
         Field::new("_run_id", DataType::Utf8, false),
         Field::new(
             "_ingested_at",

@@ -443,7 +443,7 @@ mod tests {
             ],
         )
         .unwrap();
-        let mut writer = staging.writer(schema()).unwrap();
+        let mut writer = staging.writer(schema(), &[]).unwrap();
         writer.write(&batch).unwrap();
         writer.finish().unwrap()
     }
