@@ -16,9 +16,46 @@ use crate::error::{Error, Result};
 use crate::map::Submission;
 
 /// Rows being gathered into the next batch, one Arrow builder per column.
+/// One builder serves a mapping thread for a whole file: it is left empty
+/// after each batch, and keeps the lineage that every batch repeats.
 pub(crate) struct BatchBuilder {
     columns: Vec<Column>,
     source_rows: Vec<i64>,
+    lineage: Option<Lineage>,
+}
+
+/// The lineage columns that are the same on every row of a submission (feed,
+/// period, source file, checksum, run, time), for as many rows as the
+/// largest batch so far; a batch takes a slice of them, which copies
+/// nothing. Built for every batch they copied ~180 bytes a row into fresh
+/// memory: ~4% of the CPU of a 10M-row ingest.
+struct Lineage {
+    rows: usize,
+    /// `_feed`, `_period`, `_source_file`, `_source_sha256`.
+    source: [ArrayRef; 4],
+    /// `_run_id`, `_ingested_at`.
+    run: [ArrayRef; 2],
+}
+
+impl Lineage {
+    fn new(sub: &Submission, rows: usize) -> Lineage {
+        let repeat = |s: &str| {
+            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(s, rows))) as ArrayRef
+        };
+        let ingested_at =
+            TimestampMicrosecondArray::from_value(sub.ingested_at.timestamp_micros(), rows)
+                .with_timezone("UTC");
+        Lineage {
+            rows,
+            source: [
+                repeat(&sub.feed.feed),
+                repeat(&sub.period.to_string()),
+                repeat(&sub.file),
+                repeat(&sub.sha256),
+            ],
+            run: [repeat(&sub.run_id), Arc::new(ingested_at)],
+        }
+    }
 }
 
 enum Column {
@@ -45,6 +82,7 @@ impl BatchBuilder {
         BatchBuilder {
             columns,
             source_rows: Vec::new(),
+            lineage: None,
         }
     }
 
@@ -100,17 +138,14 @@ impl BatchBuilder {
                 Column::Boolean(b) => ArrayBuilder::finish(b),
             })
             .collect();
-        let repeat = |s: &str| Arc::new(StringArray::from(vec![s; n])) as ArrayRef;
-        arrays.push(repeat(&sub.feed.feed));
-        arrays.push(repeat(&sub.period.to_string()));
-        arrays.push(repeat(&sub.file));
-        arrays.push(repeat(&sub.sha256));
+        let lineage = match self.lineage.take() {
+            Some(lineage) if lineage.rows >= n => lineage,
+            _ => Lineage::new(sub, n),
+        };
+        arrays.extend(lineage.source.iter().map(|a| a.slice(0, n)));
         arrays.push(Arc::new(Int64Array::from(source_rows)));
-        arrays.push(repeat(&sub.run_id));
-        arrays.push(Arc::new(
-            TimestampMicrosecondArray::from(vec![sub.ingested_at.timestamp_micros(); n])
-                .with_timezone("UTC"),
-        ));
+        arrays.extend(lineage.run.iter().map(|a| a.slice(0, n)));
+        self.lineage = Some(lineage);
         RecordBatch::try_new(sub.schema.arrow_schema(), arrays)
             .map_err(|e| Error::Internal(e.to_string()))
     }

@@ -188,7 +188,7 @@ where
     let first = next_chunk(&mut rows)?;
     if first.len() < CHUNK_ROWS {
         // The whole file is one chunk: no threads for a few hundred rows.
-        deliver(mapper.map(first))?;
+        deliver(mapper.map(first, &mut mapper.batch_builder()))?;
     } else {
         mapper.map_in_parallel(first, rows, &mut deliver)?;
     }
@@ -237,12 +237,16 @@ struct ChunkMapper<'p, 'a> {
 }
 
 impl ChunkMapper<'_, '_> {
+    /// A builder for the batches of one mapping thread.
+    fn batch_builder(&self) -> BatchBuilder {
+        BatchBuilder::new(self.sub.schema)
+    }
+
     /// Maps one chunk: its accepted rows in batches, its rejects and the
     /// rows that are not data.
-    fn map(&self, rows: Vec<RawRow>) -> Result<MappedChunk> {
+    fn map(&self, rows: Vec<RawRow>, batch: &mut BatchBuilder) -> Result<MappedChunk> {
         let feed = self.sub.feed;
         let mut mapped = MappedChunk::default();
-        let mut batch = BatchBuilder::new(self.sub.schema);
         let mut values = Vec::with_capacity(self.sub.schema.columns.len());
         for row in rows {
             let Some(first) = row.cells.iter().find(|c| !c.is_blank()) else {
@@ -301,9 +305,10 @@ impl ChunkMapper<'_, '_> {
                 let (work_tx, work_rx) = sync_channel::<Vec<RawRow>>(1);
                 let (result_tx, result_rx) = sync_channel(2);
                 scope.spawn(move || {
+                    let mut batch = self.batch_builder();
                     for chunk in work_rx {
                         // The reader has stopped if the result cannot be sent.
-                        if result_tx.send(self.map(chunk)).is_err() {
+                        if result_tx.send(self.map(chunk, &mut batch)).is_err() {
                             break;
                         }
                     }
@@ -627,6 +632,15 @@ checks:
                 let count = batch.column_by_name("count").unwrap();
                 let count = count.as_primitive::<arrow::datatypes::Int64Type>();
                 counts.extend(count.values().iter().map(|c| *c as usize));
+                // Lineage repeated on every row, whatever the batch's size.
+                for (column, expected) in [("_feed", "plans"), ("_source_sha256", "abc")] {
+                    let values = batch.column_by_name(column).unwrap().as_string::<i32>();
+                    assert!(values.iter().all(|v| v == Some(expected)), "{column}");
+                }
+                let at = batch.column_by_name("_ingested_at").unwrap();
+                let at = at.as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
+                let micros = sub.ingested_at.timestamp_micros();
+                assert!(at.values().iter().all(|t| *t == micros));
                 Ok(())
             },
         )
