@@ -7,18 +7,22 @@ use arrow::array::{
     ArrayBuilder, ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Array,
     Int64Builder, RecordBatch, StringArray, StringBuilder, TimestampMicrosecondArray,
 };
+use arrow::datatypes::SchemaRef;
 use chrono::NaiveDate;
-use pqa_core::DatasetSchema;
 use pqa_core::schema::ColumnType;
 
 use crate::coerce::Value;
 use crate::error::{Error, Result};
 use crate::map::Submission;
 
-/// Rows being gathered into the next batch, one Arrow builder per column.
-/// One builder serves a mapping thread for a whole file: it is left empty
-/// after each batch, and keeps the lineage that every batch repeats.
-pub(crate) struct BatchBuilder {
+/// Rows of one submission being gathered into the next batch, one Arrow
+/// builder per column. One builder serves a mapping thread for a whole file:
+/// it is left empty after each batch, and keeps the lineage that every batch
+/// repeats.
+pub(crate) struct BatchBuilder<'s, 'a> {
+    sub: &'s Submission<'a>,
+    /// The batches' schema: the dataset's columns, then lineage.
+    schema: SchemaRef,
     columns: Vec<Column>,
     source_rows: Vec<i64>,
     lineage: Option<Lineage>,
@@ -66,9 +70,10 @@ enum Column {
     Boolean(BooleanBuilder),
 }
 
-impl BatchBuilder {
-    pub(crate) fn new(schema: &DatasetSchema) -> BatchBuilder {
-        let columns = schema
+impl<'s, 'a> BatchBuilder<'s, 'a> {
+    pub(crate) fn new(sub: &'s Submission<'a>) -> BatchBuilder<'s, 'a> {
+        let columns = sub
+            .schema
             .columns
             .values()
             .map(|def| match def.kind {
@@ -80,6 +85,8 @@ impl BatchBuilder {
             })
             .collect();
         BatchBuilder {
+            sub,
+            schema: sub.schema.arrow_schema(),
             columns,
             source_rows: Vec::new(),
             lineage: None,
@@ -124,7 +131,7 @@ impl BatchBuilder {
 
     /// The rows gathered, with their lineage, as one batch; the builder is
     /// left empty for the next.
-    pub(crate) fn finish(&mut self, sub: &Submission) -> Result<RecordBatch> {
+    pub(crate) fn finish(&mut self) -> Result<RecordBatch> {
         let source_rows = std::mem::take(&mut self.source_rows);
         let n = source_rows.len();
         let mut arrays: Vec<ArrayRef> = self
@@ -140,13 +147,13 @@ impl BatchBuilder {
             .collect();
         let lineage = match self.lineage.take() {
             Some(lineage) if lineage.rows >= n => lineage,
-            _ => Lineage::new(sub, n),
+            _ => Lineage::new(self.sub, n),
         };
         arrays.extend(lineage.source.iter().map(|a| a.slice(0, n)));
         arrays.push(Arc::new(Int64Array::from(source_rows)));
         arrays.extend(lineage.run.iter().map(|a| a.slice(0, n)));
         self.lineage = Some(lineage);
-        RecordBatch::try_new(sub.schema.arrow_schema(), arrays)
+        RecordBatch::try_new(self.schema.clone(), arrays)
             .map_err(|e| Error::Internal(e.to_string()))
     }
 }

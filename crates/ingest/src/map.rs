@@ -188,7 +188,7 @@ where
     let first = next_chunk(&mut rows)?;
     if first.len() < CHUNK_ROWS {
         // The whole file is one chunk: no threads for a few hundred rows.
-        deliver(mapper.map(first, &mut mapper.batch_builder()))?;
+        deliver(mapper.map(first, &mut BatchBuilder::new(sub)))?;
     } else {
         mapper.map_in_parallel(first, rows, &mut deliver)?;
     }
@@ -237,11 +237,6 @@ struct ChunkMapper<'p, 'a> {
 }
 
 impl ChunkMapper<'_, '_> {
-    /// A builder for the batches of one mapping thread.
-    fn batch_builder(&self) -> BatchBuilder {
-        BatchBuilder::new(self.sub.schema)
-    }
-
     /// Maps one chunk: its accepted rows in batches, its rejects and the
     /// rows that are not data.
     fn map(&self, rows: Vec<RawRow>, batch: &mut BatchBuilder) -> Result<MappedChunk> {
@@ -269,7 +264,7 @@ impl ChunkMapper<'_, '_> {
                     Ok(()) => {
                         batch.push(values.drain(..), row.number);
                         if batch.len() == BATCH_ROWS {
-                            mapped.batches.push(batch.finish(self.sub)?);
+                            mapped.batches.push(batch.finish()?);
                         }
                     }
                     Err(row_rejects) => {
@@ -280,7 +275,7 @@ impl ChunkMapper<'_, '_> {
             }
         }
         if batch.len() > 0 {
-            mapped.batches.push(batch.finish(self.sub)?);
+            mapped.batches.push(batch.finish()?);
         }
         Ok(mapped)
     }
@@ -305,7 +300,7 @@ impl ChunkMapper<'_, '_> {
                 let (work_tx, work_rx) = sync_channel::<Vec<RawRow>>(1);
                 let (result_tx, result_rx) = sync_channel(2);
                 scope.spawn(move || {
-                    let mut batch = self.batch_builder();
+                    let mut batch = BatchBuilder::new(self.sub);
                     for chunk in work_rx {
                         // The reader has stopped if the result cannot be sent.
                         if result_tx.send(self.map(chunk, &mut batch)).is_err() {
