@@ -16,6 +16,19 @@ pub enum Value {
     Boolean(bool),
 }
 
+/// `text.trim()`, answered at once when the text neither starts nor ends
+/// with a space or control character (nearly every cell). Cells are trimmed
+/// several times on their way (blank? a marker? the value), and `str::trim`
+/// decodes characters from both ends every time: ~3% of a national ingest.
+pub fn trim(text: &str) -> &str {
+    let plain = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b.is_ascii());
+    if plain(text.as_bytes().first()) && plain(text.as_bytes().last()) {
+        text
+    } else {
+        text.trim()
+    }
+}
+
 /// Date formats tried when a feed lists none.
 pub const DEFAULT_DATE_FORMATS: &[&str] = &["%d/%m/%Y", "iso", "excel_serial"];
 
@@ -38,7 +51,7 @@ pub fn suppression_status(text: &str) -> Option<&'static str> {
         ("u", "u"),
         ("low", "low"),
     ];
-    let text = text.trim();
+    let text = trim(text);
     // Checked for every numeric cell: no copy, and numbers leave at once.
     if text.len() > 3 || text.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
@@ -61,7 +74,7 @@ pub fn to_date(cell: &Cell, formats: &[String]) -> Result<NaiveDate, String> {
         Cell::Number(n) if formats.contains(&"excel_serial") => excel_serial(*n),
         Cell::Number(_) => Err("a number where a date was expected (add `excel_serial` to the column's formats if the file holds Excel serial dates)".into()),
         Cell::Text(t) => {
-            let t = t.trim();
+            let t = trim(t);
             for f in &formats {
                 // The two usual formats are read directly; chrono's general
                 // parser is for the rest (and for anything unusual in these).
@@ -149,7 +162,7 @@ pub fn to_integer(cell: &Cell) -> Result<i64, String> {
     match cell {
         Cell::Number(n) if n.fract() == 0.0 => Ok(*n as i64),
         Cell::Number(_) => Err("a fraction where a whole number was expected".into()),
-        Cell::Text(t) if let Ok(n) = t.trim().parse::<i64>() => Ok(n),
+        Cell::Text(t) if let Ok(n) = trim(t).parse::<i64>() => Ok(n),
         Cell::Text(t) => {
             let cleaned = without_separators(t);
             // "3.0" (as spreadsheets and pandas write whole numbers) is still 3.
@@ -216,6 +229,27 @@ pub fn normalise(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trim_is_str_trim() {
+        for text in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\ta\r\n",
+            "\u{a0}a",
+            "a\u{3000}",
+            "\u{1}a",
+            "a\u{7f}",
+            "é",
+            " é ",
+            "ab cd",
+        ] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
+    }
 
     fn text(s: &str) -> Cell {
         Cell::Text(s.into())

@@ -57,13 +57,14 @@ pub fn ingest_file(
         }
         FileFormat::Parquet => {
             let file = std::fs::File::open(path).map_err(io)?;
-            map::map_rows(read::ParquetRows::new(file)?, None, submission, sink)
+            let rows = map::IterRows(read::ParquetRows::new(file)?);
+            map::map_rows(rows, None, submission, sink)
         }
         FileFormat::Xlsx => {
             let bytes = std::fs::read(path).map_err(io)?;
             let sheet = read::read(&bytes, source)?;
             map::map_rows(
-                sheet.rows.into_iter().map(Ok),
+                map::IterRows(sheet.rows.into_iter().map(Ok)),
                 sheet.sheet,
                 submission,
                 sink,

@@ -15,6 +15,7 @@ use crate::coerce::normalise;
 use crate::error::{Error, Result};
 use crate::privacy::PseudonymKey;
 use crate::read::{Cell, RawRow, RawSheet};
+pub use crate::read::{IterRows, RowSource};
 use crate::row::{RowPlan, Source};
 use pqa_core::config::Privacy;
 
@@ -100,7 +101,7 @@ pub const BATCH_ROWS: usize = 64 * 1024;
 pub fn map_sheet(sheet: &RawSheet, sub: &Submission) -> Result<Mapped> {
     let mut batches = Vec::new();
     let summary = map_rows(
-        sheet.rows.iter().cloned().map(Ok),
+        IterRows(sheet.rows.iter().cloned().map(Ok)),
         sheet.sheet.clone(),
         sub,
         &mut |batch| {
@@ -113,18 +114,33 @@ pub fn map_sheet(sheet: &RawSheet, sub: &Submission) -> Result<Mapped> {
     Ok(Mapped { summary, batch })
 }
 
+/// The rows read while looking for the header, then the rest.
+struct AfterHead<S> {
+    held: std::vec::IntoIter<RawRow>,
+    rest: S,
+}
+
+impl<S: RowSource> RowSource for AfterHead<S> {
+    fn next_into(&mut self, row: &mut RawRow) -> Result<bool> {
+        match self.held.next() {
+            Some(held) => {
+                *row = held;
+                Ok(true)
+            }
+            None => self.rest.next_into(row),
+        }
+    }
+}
+
 /// Maps rows as they are read, handing accepted rows to `sink` in batches of
 /// at most [`BATCH_ROWS`]. Only the first rows (where the header is looked
 /// for) and the rejects are held. `sheet` is the sheet's name (XLSX only).
-pub fn map_rows<I>(
-    rows: I,
+pub fn map_rows(
+    rows: impl RowSource,
     sheet: Option<String>,
     sub: &Submission,
     sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
-) -> Result<MapSummary>
-where
-    I: Iterator<Item = Result<RawRow>>,
-{
+) -> Result<MapSummary> {
     let feed = sub.feed;
     let needs_key = feed
         .columns
@@ -138,8 +154,9 @@ where
     }
     let mut rows = rows;
     let mut head: Vec<RawRow> = Vec::new();
-    for row in rows.by_ref() {
-        let row = row?;
+    let mut row = RawRow::default();
+    while rows.next_into(&mut row)? {
+        let row = std::mem::take(&mut row);
         let number = row.number;
         head.push(row);
         let past_header_row = feed.source.header_row.is_none_or(|wanted| number >= wanted);
@@ -171,7 +188,10 @@ where
         ..MapSummary::default()
     };
     let below_header = head.split_off(header_at + 1);
-    let mut rows = below_header.into_iter().map(Ok).chain(rows);
+    let mut rows = AfterHead {
+        held: below_header.into_iter(),
+        rest: rows,
+    };
     let mapper = ChunkMapper { plans: &plans, sub };
     let mut deliver = |mapped: Result<MappedChunk>| -> Result<()> {
         let mapped = mapped?;
@@ -185,7 +205,7 @@ where
         }
         Ok(())
     };
-    let first = next_chunk(&mut rows)?;
+    let first = next_chunk(&mut rows, Vec::new())?;
     if first.len() < CHUNK_ROWS {
         // The whole file is one chunk: no threads for a few hundred rows.
         deliver(mapper.map(first, &mut BatchBuilder::new(sub)))?;
@@ -212,9 +232,23 @@ where
 /// few megabytes, large enough that handing them over costs nothing.
 const CHUNK_ROWS: usize = 16 * 1024;
 
-/// The next rows read, up to [`CHUNK_ROWS`]; fewer only at the end.
-fn next_chunk(rows: &mut impl Iterator<Item = Result<RawRow>>) -> Result<Vec<RawRow>> {
-    rows.by_ref().take(CHUNK_ROWS).collect()
+/// The next rows read, up to [`CHUNK_ROWS`]; fewer only at the end. They
+/// are read into the rows of `spare` (a chunk already mapped) as far as it
+/// has them.
+fn next_chunk(rows: &mut impl RowSource, mut spare: Vec<RawRow>) -> Result<Vec<RawRow>> {
+    spare.truncate(CHUNK_ROWS);
+    let mut filled = 0;
+    while filled < CHUNK_ROWS {
+        if filled == spare.len() {
+            spare.push(RawRow::default());
+        }
+        if !rows.next_into(&mut spare[filled])? {
+            break;
+        }
+        filled += 1;
+    }
+    spare.truncate(filled);
+    Ok(spare)
 }
 
 /// What mapping one chunk of rows found.
@@ -227,6 +261,8 @@ struct MappedChunk {
     rows_rejected: usize,
     rejects: Vec<Reject>,
     skipped: Vec<(usize, String)>,
+    /// The chunk's rows, mapped, for the next chunk to be read into.
+    spare: Vec<RawRow>,
 }
 
 /// Maps chunks of a file's rows: on the calling thread, or on a thread per
@@ -243,14 +279,14 @@ impl ChunkMapper<'_, '_> {
         let feed = self.sub.feed;
         let mut mapped = MappedChunk::default();
         let mut values = Vec::with_capacity(self.sub.schema.columns.len());
-        for row in rows {
+        for row in &rows {
             let Some(first) = row.cells.iter().find(|c| !c.is_blank()) else {
                 continue;
             };
             if !feed.skip_rows.is_empty() {
                 // Asked of every row, so a text cell is not copied to ask it.
                 let first: Cow<str> = match first {
-                    Cell::Text(text) => Cow::Borrowed(text.trim()),
+                    Cell::Text(text) => Cow::Borrowed(crate::coerce::trim(text)),
                     other => Cow::Owned(other.as_text()),
                 };
                 if feed.skip_rows.iter().any(|w| starts_with_word(&first, w)) {
@@ -260,7 +296,7 @@ impl ChunkMapper<'_, '_> {
             }
             for plan in self.plans {
                 mapped.rows_read += 1;
-                match plan.map_row(&row, self.sub.key, &mut values) {
+                match plan.map_row(row, self.sub.key, &mut values) {
                     Ok(()) => {
                         batch.push(values.drain(..), row.number);
                         if batch.len() == BATCH_ROWS {
@@ -277,6 +313,7 @@ impl ChunkMapper<'_, '_> {
         if batch.len() > 0 {
             mapped.batches.push(batch.finish()?);
         }
+        mapped.spare = rows;
         Ok(mapped)
     }
 
@@ -288,7 +325,7 @@ impl ChunkMapper<'_, '_> {
     fn map_in_parallel(
         &self,
         first: Vec<RawRow>,
-        mut rows: impl Iterator<Item = Result<RawRow>>,
+        mut rows: impl RowSource,
         deliver: &mut dyn FnMut(Result<MappedChunk>) -> Result<()>,
     ) -> Result<()> {
         use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -320,13 +357,18 @@ impl ChunkMapper<'_, '_> {
             let (mut sent, mut delivered) = (0, 0);
             let mut chunk = first;
             while !chunk.is_empty() {
+                let mut spare = Vec::new();
                 if sent - delivered == 2 * threads {
-                    deliver(received(delivered))?;
+                    let mut mapped = received(delivered);
+                    if let Ok(mapped) = &mut mapped {
+                        spare = std::mem::take(&mut mapped.spare);
+                    }
+                    deliver(mapped)?;
                     delivered += 1;
                 }
                 work[sent % threads].send(chunk).map_err(|_| stopped())?;
                 sent += 1;
-                chunk = next_chunk(&mut rows)?;
+                chunk = next_chunk(&mut rows, spare)?;
             }
             drop(work);
             while delivered < sent {
@@ -342,7 +384,7 @@ impl ChunkMapper<'_, '_> {
 /// "TOTAL:" and "Total (all teams)" begin with "Total"; "total_absence" and
 /// "Totals" do not.
 fn starts_with_word(text: &str, word: &str) -> bool {
-    let (text, word) = (text.trim(), word.trim());
+    let (text, word) = (crate::coerce::trim(text), crate::coerce::trim(word));
     // Asked of every row, and nearly every row differs at the first letter:
     // that is seen without folding case a character at a time.
     if let (Some(t), Some(w)) = (text.bytes().next(), word.bytes().next())
@@ -664,6 +706,27 @@ checks:
         let rejected_rows: Vec<usize> = summary.rejects.iter().map(|r| r.row).collect();
         let expected: Vec<usize> = (0..rows).step_by(1000).map(|i| i + 2).collect();
         assert_eq!(rejected_rows, expected);
+    }
+
+    #[test]
+    fn rows_read_into_a_used_chunk_hold_only_their_own_cells() {
+        let csv = "a,b,c\n1,2,3\n4\n";
+        let mut rows = crate::read::CsvRows::new(csv.as_bytes(), Encoding::Utf8, ',').unwrap();
+        let old = RawRow {
+            number: 99,
+            cells: vec![Cell::Text("old".into()); 5],
+        };
+        let chunk = next_chunk(&mut rows, vec![old; 2]).unwrap();
+        let fresh: Vec<RawRow> = crate::read::CsvRows::new(csv.as_bytes(), Encoding::Utf8, ',')
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(chunk.len(), 3);
+        for (reused, fresh) in chunk.iter().zip(&fresh) {
+            assert_eq!(reused.number, fresh.number);
+            assert_eq!(reused.cells, fresh.cells);
+        }
+        assert_eq!(chunk[2].cells, vec![Cell::Text("4".into())]);
     }
 
     #[test]

@@ -364,7 +364,7 @@ impl PlannedColumn<'_> {
 /// A cell's text, trimmed, without copying when it is text already.
 fn cell_text(cell: &Cell) -> Cow<'_, str> {
     match cell {
-        Cell::Text(t) => Cow::Borrowed(t.trim()),
+        Cell::Text(t) => Cow::Borrowed(crate::coerce::trim(t)),
         other => Cow::Owned(other.as_text()),
     }
 }

@@ -24,6 +24,12 @@ pub use error::{Error, Result};
 /// large pooled dataset cannot take the machine down).
 const MEMORY_LIMIT_BYTES: usize = 4 << 30;
 
+/// Partitions a local query is split into, per core. With one per core (the
+/// default) a 100M-row attendance metric kept both cores busy only ~75% of
+/// its time (17 s of CPU in 12 s for five runs); with three per core the same
+/// CPU took 8.9 s, one partition's wait filled by another's work.
+const PARTITIONS_PER_CORE: usize = 3;
+
 /// Quarters, halves and years from this financial year on are in `periods`.
 const CALENDAR_FIRST_YEAR: i32 = 2010;
 const CALENDAR_LAST_YEAR: i32 = 2040;
@@ -102,6 +108,11 @@ impl QueryLayer {
     }
 }
 
+/// The cores this machine gives pqa.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// A session being given its tables, locally or for a cluster.
 struct Tables {
     ctx: SessionContext,
@@ -119,7 +130,9 @@ impl Tables {
                     .build_arc()?;
                 Ok(Tables {
                     ctx: SessionContext::new_with_config_rt(
-                        SessionConfig::new().with_information_schema(true),
+                        SessionConfig::new()
+                            .with_information_schema(true)
+                            .with_target_partitions(PARTITIONS_PER_CORE * cores()),
                         runtime,
                     ),
                     #[cfg(feature = "ballista")]

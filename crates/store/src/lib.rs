@@ -2,6 +2,7 @@
 //! run-level atomicity, idempotent re-ingest, replace-on-resubmission and
 //! table history. See [`warehouse`] for how a run commits.
 
+mod encode;
 pub mod error;
 pub mod records;
 pub mod remote;

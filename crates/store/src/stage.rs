@@ -22,7 +22,6 @@ use std::thread::JoinHandle;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use deltalake::parquet::arrow::ArrowWriter;
 use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use deltalake::parquet::basic::{Compression, Encoding};
 use deltalake::parquet::file::properties::WriterProperties;
@@ -30,6 +29,7 @@ use deltalake::parquet::schema::types::ColumnPath;
 
 use pqa_core::schema::SOURCE_ROW;
 
+use crate::encode::DataFileWriter;
 use crate::error::{Error, Result};
 use crate::stats::FileStats;
 
@@ -261,7 +261,9 @@ fn properties(schema: &SchemaRef, distinct: &[String]) -> WriterProperties {
                 .set_column_dictionary_enabled(column(), false)
                 .set_column_encoding(column(), Encoding::DELTA_BINARY_PACKED);
         } else if distinct.contains(name) {
-            properties = properties.set_column_dictionary_enabled(column(), false);
+            properties = properties
+                .set_column_dictionary_enabled(column(), false)
+                .set_column_compression(column(), Compression::UNCOMPRESSED);
         }
     }
     properties.build()
@@ -285,8 +287,12 @@ impl Encoder {
     /// An encoder for a new staged file at `path`.
     fn create(path: &Path, schema: &SchemaRef, distinct: &[String]) -> Result<Encoder> {
         let file = File::create(path).map_err(|e| io_error(path, e))?;
-        let mut writer =
-            ArrowWriter::try_new(file, schema.clone(), Some(properties(schema, distinct)))?;
+        let mut writer = DataFileWriter::try_new(
+            file,
+            schema.clone(),
+            properties(schema, distinct),
+            ROW_GROUP_ROWS,
+        )?;
         let (queue, batches) = sync_channel::<RecordBatch>(QUEUED_BATCHES);
         let thread = std::thread::spawn(move || {
             let mut stats = FileStats::default();
