@@ -75,7 +75,13 @@ impl PseudonymKey {
     /// "943 476 5919" and "9434765919" give the same pseudonym.
     pub fn pseudonymise(&self, identifier: &str) -> String {
         let mut mac = self.keyed.clone();
-        if identifier.is_ascii() {
+        if identifier
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b.is_ascii_lowercase())
+        {
+            // Nearly every identifier: no spaces, nothing to upper-case.
+            mac.update(identifier.as_bytes());
+        } else if identifier.is_ascii() {
             // The usual case, without copying: the pieces between spaces,
             // upper-cased only when they need it.
             for piece in identifier.split(|c: char| c.is_whitespace()) {
@@ -95,12 +101,12 @@ impl PseudonymKey {
         }
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let digest = mac.finalize().into_bytes();
-        let mut pseudonym = String::with_capacity(32);
-        for byte in &digest[..16] {
-            pseudonym.push(HEX[usize::from(byte >> 4)] as char);
-            pseudonym.push(HEX[usize::from(byte & 15)] as char);
+        let mut pseudonym = [0u8; 32];
+        for (pair, byte) in pseudonym.chunks_exact_mut(2).zip(&digest[..16]) {
+            pair[0] = HEX[usize::from(byte >> 4)];
+            pair[1] = HEX[usize::from(byte & 15)];
         }
-        pseudonym
+        String::from_utf8(pseudonym.to_vec()).expect("hexadecimal digits are ASCII")
     }
 }
 

@@ -160,6 +160,22 @@ impl<R: Read> CsvRows<R> {
         row.number = number;
         let cells = &mut row.cells;
         cells.clear();
+        // Nearly every record: UTF-8 after the first, checked whole (the csv
+        // crate sees at once when it is all ASCII) instead of field by field.
+        if !self.first && matches!(self.encoding, Encoding::Utf8) {
+            match csv::StringRecord::from_byte_record(std::mem::take(&mut self.record)) {
+                Ok(text) => {
+                    cells.extend(text.iter().map(|field| match field {
+                        "" => Cell::Empty,
+                        field => Cell::Text(field.into()),
+                    }));
+                    self.record = text.into_byte_record();
+                    return Ok(true);
+                }
+                // Field by field below, to say where the bad byte is.
+                Err(e) => self.record = e.into_byte_record(),
+            }
+        }
         for (i, field) in self.record.iter().enumerate() {
             let field = if self.first && i == 0 {
                 match field.strip_prefix(b"\xEF\xBB\xBF") {
@@ -497,6 +513,18 @@ mod tests {
             err.contains("line 3") && err.contains("windows-1252"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn utf8_records_read_whole_give_the_cells_read_field_by_field() {
+        let sheet = read_csv(
+            "Name,Town\nZoë,Llanfair\n,Bryn\n".as_bytes(),
+            Encoding::Utf8,
+            ',',
+        )
+        .unwrap();
+        assert_eq!(sheet.rows[1].cells, [text("Zoë"), text("Llanfair")]);
+        assert_eq!(sheet.rows[2].cells, [Cell::Empty, text("Bryn")]);
     }
 
     #[test]

@@ -29,6 +29,7 @@ use deltalake::parquet::file::writer::SerializedFileWriter;
 use pqa_core::schema::{LINEAGE_COLUMNS, SOURCE_ROW};
 
 use crate::error::{Error, Result};
+use crate::stats::one_value;
 
 /// Writes record batches of one schema to a Parquet file in row groups of
 /// `row_group_rows`.
@@ -69,15 +70,9 @@ struct Constant {
 }
 
 enum ConstantValue {
-    /// A text value, and that value repeated, to compare whole stretches of
-    /// a column's bytes at once rather than value by value.
-    Text(Vec<u8>, Vec<u8>),
+    Text(Vec<u8>),
     Timestamp(i64),
 }
-
-/// What the repeated text is compared against at a time: large enough that
-/// one comparison covers a few hundred values.
-const REPEATED_BYTES: usize = 16 * 1024;
 
 impl ConstantValue {
     /// The value at row 0 of `array`, if it is of a kind that is compared here.
@@ -86,12 +81,9 @@ impl ConstantValue {
             return None;
         }
         match array.data_type() {
-            DataType::Utf8 => {
-                let value = array.as_string::<i32>().value(0).as_bytes().to_vec();
-                let times = (REPEATED_BYTES / value.len().max(1)).max(1);
-                let repeated = value.repeat(times);
-                Some(ConstantValue::Text(value, repeated))
-            }
+            DataType::Utf8 => Some(ConstantValue::Text(
+                array.as_string::<i32>().value(0).as_bytes().to_vec(),
+            )),
             DataType::Timestamp(TimeUnit::Microsecond, _) => Some(ConstantValue::Timestamp(
                 array.as_primitive::<TimestampMicrosecondType>().value(0),
             )),
@@ -105,19 +97,8 @@ impl ConstantValue {
             return false;
         }
         match (self, array.data_type()) {
-            (ConstantValue::Text(value, repeated), DataType::Utf8) => {
-                let text = array.as_string::<i32>();
-                let offsets = text.value_offsets();
-                let width = value.len() as i32;
-                if !offsets.windows(2).all(|w| w[1] - w[0] == width) {
-                    return false;
-                }
-                // Every value has the right length, so the values are this
-                // one exactly when their bytes are this one repeated.
-                let (start, end) = (offsets[0] as usize, offsets[offsets.len() - 1] as usize);
-                text.value_data()[start..end]
-                    .chunks(repeated.len())
-                    .all(|stretch| stretch == &repeated[..stretch.len()])
+            (ConstantValue::Text(value), DataType::Utf8) => {
+                one_value(array.as_string::<i32>()).is_some_and(|v| v.as_bytes() == value)
             }
             (ConstantValue::Timestamp(value), DataType::Timestamp(TimeUnit::Microsecond, _)) => {
                 let times = array.as_primitive::<TimestampMicrosecondType>();
@@ -405,15 +386,19 @@ mod tests {
         let array = |values: &[&str]| StringArray::from_iter_values(values.iter());
         let value = ConstantValue::first_of(&array(&["ab", "ab"])).unwrap();
         assert!(value.fills(&array(&["ab", "ab", "ab"])));
+        assert!(value.fills(&array(&["ab", "ab", "ab"]).slice(1, 2)));
         assert!(!value.fills(&array(&["ab", "ab", "ba"])));
+        assert!(!value.fills(&array(&["ba", "ba"])));
         // The same bytes cut differently are other values.
         assert!(!value.fills(&array(&["a", "bab"])));
         assert!(!value.fills(&StringArray::from(vec![Some("ab"), None])));
-        let long = "x".repeat(REPEATED_BYTES + 7);
+        let long = "x".repeat(100_000);
         let value = ConstantValue::first_of(&array(&[&long])).unwrap();
         assert!(value.fills(&array(&[&long, &long, &long])));
         let mut other = long.clone();
-        other.replace_range(REPEATED_BYTES + 6.., "y");
-        assert!(!value.fills(&array(&[&long, &other])));
+        other.replace_range(99_999.., "y");
+        assert!(!value.fills(&array(&[&long, &long, &other])));
+        assert_eq!(one_value(&array(&["", ""])), Some(""));
+        assert_eq!(one_value(&array(&[])), None);
     }
 }

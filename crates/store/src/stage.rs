@@ -248,7 +248,9 @@ fn write_together(files: &[StagedFile], into: PathBuf) -> Result<StagedFile> {
 /// the column (a row group's source rows) or to be given up part way (a
 /// pseudonym's 32 characters fill the dictionary page at ~28k rows), and
 /// building it cost ~8% of ingest's CPU. Source rows count up, so they are
-/// delta-encoded instead: smaller than their dictionary was.
+/// delta-encoded instead: smaller than their dictionary was. The distinct
+/// columns (pseudonyms: random hexadecimal) are not compressed either:
+/// Snappy saved ~9% of their bytes at ~13% of a national ingest's CPU.
 fn properties(schema: &SchemaRef, distinct: &[String]) -> WriterProperties {
     let mut properties = WriterProperties::builder()
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use arrow::compute::{max, max_string, min, min_string};
 use arrow::datatypes::{DataType, Date32Type, Int64Type};
 use serde_json::{Map, Value, json};
@@ -36,6 +36,23 @@ enum Bound {
     Date(i32),
 }
 
+/// The value every row of `text` holds, when they all hold one (none
+/// null), found without comparing value by value: the values all have the
+/// first one's length, and the bytes repeat at that distance.
+pub(crate) fn one_value(text: &StringArray) -> Option<&str> {
+    if text.is_empty() || text.null_count() > 0 {
+        return None;
+    }
+    let offsets = text.value_offsets();
+    let width = offsets[1] - offsets[0];
+    if !offsets.windows(2).all(|w| w[1] - w[0] == width) {
+        return None;
+    }
+    let bytes = &text.value_data()[offsets[0] as usize..offsets[offsets.len() - 1] as usize];
+    let width = width as usize;
+    (bytes[width..] == bytes[..bytes.len() - width]).then(|| text.value(0))
+}
+
 impl FileStats {
     /// Counts a batch in.
     pub fn add(&mut self, batch: &RecordBatch) {
@@ -46,10 +63,17 @@ impl FileStats {
             let (low, high) = match column.data_type() {
                 DataType::Utf8 if BOUNDED_TEXT.contains(&name.as_str()) => {
                     let text = column.as_string::<i32>();
-                    (
-                        min_string(text).map(|s| Bound::Text(s.to_string())),
-                        max_string(text).map(|s| Bound::Text(s.to_string())),
-                    )
+                    match one_value(text) {
+                        // A submission's rows: one feed, one period.
+                        Some(value) => (
+                            Some(Bound::Text(value.to_string())),
+                            Some(Bound::Text(value.to_string())),
+                        ),
+                        None => (
+                            min_string(text).map(|s| Bound::Text(s.to_string())),
+                            max_string(text).map(|s| Bound::Text(s.to_string())),
+                        ),
+                    }
                 }
                 DataType::Int64 => {
                     let n = column.as_primitive::<Int64Type>();
