@@ -4,7 +4,7 @@
 
 use chrono::{Duration, NaiveDate};
 
-use crate::read::Cell;
+use crate::read::{Cell, trim};
 
 /// A typed value ready for the warehouse.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,19 +14,6 @@ pub enum Value {
     Number(f64),
     Date(NaiveDate),
     Boolean(bool),
-}
-
-/// `text.trim()`, answered at once when the text neither starts nor ends
-/// with a space or control character (nearly every cell). Cells are trimmed
-/// several times on their way (blank? a marker? the value), and `str::trim`
-/// decodes characters from both ends every time: ~3% of a national ingest.
-pub fn trim(text: &str) -> &str {
-    let plain = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b.is_ascii());
-    if plain(text.as_bytes().first()) && plain(text.as_bytes().last()) {
-        text
-    } else {
-        text.trim()
-    }
 }
 
 /// Date formats tried when a feed lists none.
@@ -229,27 +216,6 @@ pub fn normalise(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn trim_is_str_trim() {
-        for text in [
-            "",
-            " ",
-            "a",
-            " a",
-            "a ",
-            "\ta\r\n",
-            "\u{a0}a",
-            "a\u{3000}",
-            "\u{1}a",
-            "a\u{7f}",
-            "é",
-            " é ",
-            "ab cd",
-        ] {
-            assert_eq!(trim(text), text.trim(), "{text:?}");
-        }
-    }
 
     fn text(s: &str) -> Cell {
         Cell::Text(s.into())

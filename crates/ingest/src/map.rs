@@ -14,7 +14,7 @@ use crate::batch::BatchBuilder;
 use crate::coerce::normalise;
 use crate::error::{Error, Result};
 use crate::privacy::PseudonymKey;
-use crate::read::{Cell, RawRow, RawSheet};
+use crate::read::{Cell, RawRow, RawSheet, trim};
 pub use crate::read::{IterRows, RowSource};
 use crate::row::{RowPlan, Source};
 use pqa_core::config::Privacy;
@@ -286,7 +286,7 @@ impl ChunkMapper<'_, '_> {
             if !feed.skip_rows.is_empty() {
                 // Asked of every row, so a text cell is not copied to ask it.
                 let first: Cow<str> = match first {
-                    Cell::Text(text) => Cow::Borrowed(crate::coerce::trim(text)),
+                    Cell::Text(text) => Cow::Borrowed(trim(text)),
                     other => Cow::Owned(other.as_text()),
                 };
                 if feed.skip_rows.iter().any(|w| starts_with_word(&first, w)) {
@@ -384,7 +384,7 @@ impl ChunkMapper<'_, '_> {
 /// "TOTAL:" and "Total (all teams)" begin with "Total"; "total_absence" and
 /// "Totals" do not.
 fn starts_with_word(text: &str, word: &str) -> bool {
-    let (text, word) = (crate::coerce::trim(text), crate::coerce::trim(word));
+    let (text, word) = (trim(text), trim(word));
     // Asked of every row, and nearly every row differs at the first letter:
     // that is seen without folding case a character at a time.
     if let (Some(t), Some(w)) = (text.bytes().next(), word.bytes().next())

@@ -20,7 +20,7 @@ use crate::coerce::{
 };
 use crate::map::{Reject, Submission};
 use crate::privacy::PseudonymKey;
-use crate::read::{Cell, RawRow};
+use crate::read::{Cell, RawRow, trim};
 
 /// Where each dataset column's value comes from in one particular file.
 #[derive(Clone)]
@@ -364,7 +364,7 @@ impl PlannedColumn<'_> {
 /// A cell's text, trimmed, without copying when it is text already.
 fn cell_text(cell: &Cell) -> Cow<'_, str> {
     match cell {
-        Cell::Text(t) => Cow::Borrowed(crate::coerce::trim(t)),
+        Cell::Text(t) => Cow::Borrowed(trim(t)),
         other => Cow::Owned(other.as_text()),
     }
 }

@@ -63,9 +63,8 @@ struct RowGroup {
 /// row, and the column chunk of a full row group of it, once encoded.
 struct Constant {
     index: usize,
-    /// `None` until the first row is seen; then `Some(None)` when that row's
-    /// value is not of a kind compared here (nothing is then constant).
-    value: Option<Option<ConstantValue>>,
+    /// `None` until a batch is seen whose first row has a value.
+    value: Option<ConstantValue>,
     chunk: Option<(Bytes, ColumnCloseResult)>,
 }
 
@@ -168,11 +167,11 @@ impl DataFileWriter {
             {
                 match constants.next_if(|(_, c)| c.index == index) {
                     Some((i, constant)) => {
-                        let value = constant
-                            .value
-                            .get_or_insert_with(|| ConstantValue::first_of(column.as_ref()));
+                        if constant.value.is_none() {
+                            constant.value = ConstantValue::first_of(column.as_ref());
+                        }
                         group.same[i] = group.same[i]
-                            && value.as_ref().is_some_and(|v| v.fills(column.as_ref()));
+                            && (constant.value.as_ref()).is_some_and(|v| v.fills(column.as_ref()));
                         group.held[i].push(column.clone());
                     }
                     None => encode(&mut group.writers[index], field, column)?,
