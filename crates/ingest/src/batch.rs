@@ -130,19 +130,25 @@ impl<'s, 'a> BatchBuilder<'s, 'a> {
     }
 
     /// The rows gathered, with their lineage, as one batch; the builder is
-    /// left empty for the next.
+    /// left empty for the next, with room for as many rows (and as much
+    /// text) as this batch held. A builder finished empty grew its buffers
+    /// again by doubling for every batch: copies, and fresh memory each time.
     pub(crate) fn finish(&mut self) -> Result<RecordBatch> {
-        let source_rows = std::mem::take(&mut self.source_rows);
-        let n = source_rows.len();
+        let n = self.source_rows.len();
+        let source_rows = std::mem::replace(&mut self.source_rows, Vec::with_capacity(n));
         let mut arrays: Vec<ArrayRef> = self
             .columns
             .iter_mut()
             .map(|column| match column {
-                Column::Text(b) => ArrayBuilder::finish(b),
-                Column::Integer(b) => ArrayBuilder::finish(b),
-                Column::Number(b) => ArrayBuilder::finish(b),
-                Column::Date(b) => ArrayBuilder::finish(b),
-                Column::Boolean(b) => ArrayBuilder::finish(b),
+                Column::Text(b) => {
+                    let array = b.finish();
+                    *b = StringBuilder::with_capacity(n, array.values().len());
+                    Arc::new(array) as ArrayRef
+                }
+                Column::Integer(b) => refill(b, Int64Builder::with_capacity(n)),
+                Column::Number(b) => refill(b, Float64Builder::with_capacity(n)),
+                Column::Date(b) => refill(b, Date32Builder::with_capacity(n)),
+                Column::Boolean(b) => refill(b, BooleanBuilder::with_capacity(n)),
             })
             .collect();
         let lineage = match self.lineage.take() {
@@ -156,4 +162,9 @@ impl<'s, 'a> BatchBuilder<'s, 'a> {
         RecordBatch::try_new(self.schema.clone(), arrays)
             .map_err(|e| Error::Internal(e.to_string()))
     }
+}
+
+/// The array `builder` holds, leaving `empty` in its place.
+fn refill<B: ArrayBuilder>(builder: &mut B, empty: B) -> ArrayRef {
+    std::mem::replace(builder, empty).finish()
 }

@@ -8,9 +8,9 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 use chrono::Datelike;
+use foldhash::HashMap;
 use pqa_core::check::{Operand, RowCheck};
 use pqa_core::config::{Percent, Privacy};
 use pqa_core::schema::{ColumnDef, ColumnType};
@@ -77,7 +77,7 @@ struct Codes {
 impl Codes {
     /// The first code (in the order listed) any of whose spellings matches.
     fn new<'s>(codes: impl Iterator<Item = (&'s String, Vec<&'s String>)>) -> Codes {
-        let mut by_spelling: HashMap<String, String> = HashMap::new();
+        let mut by_spelling: HashMap<String, String> = HashMap::default();
         let mut spelt = Vec::new();
         let mut listed = Vec::new();
         for (code, spellings) in codes {
@@ -102,11 +102,11 @@ impl Codes {
         }
     }
 
-    fn code(&self, text: &str) -> Result<String, String> {
+    fn code(&self, text: &str) -> Result<&str, String> {
         self.as_listed
             .get(text)
             .or_else(|| self.by_spelling.get(&normalise(text)))
-            .cloned()
+            .map(String::as_str)
             .ok_or_else(|| self.unknown.clone())
     }
 }
@@ -330,11 +330,20 @@ impl PlannedColumn<'_> {
             return Ok(CellValue::Suppressed(status));
         }
         let value = match self.def.kind {
+            // Text is given its privacy treatment as it stands in the cell
+            // (or as its code), without a copy of what is not kept.
             ColumnType::String => {
                 let text = cell_text(cell);
-                Value::Text(match &self.codes {
-                    Some(codes) => codes.code(&text)?,
-                    None => text.into_owned(),
+                let text = match &self.codes {
+                    Some(codes) => Cow::Borrowed(codes.code(&text)?),
+                    None => text,
+                };
+                Value::Text(match self.privacy {
+                    Some(Privacy::Pseudonymise) => {
+                        key.ok_or("no pseudonymisation key")?.pseudonymise(&text)
+                    }
+                    Some(Privacy::GeneraliseToSector) => postcode_sector(&text)?,
+                    _ => text.into_owned(),
                 })
             }
             ColumnType::Integer => Value::Integer(to_integer(cell)?),
@@ -346,12 +355,6 @@ impl PlannedColumn<'_> {
             ColumnType::Boolean => Value::Boolean(to_boolean(cell)?),
         };
         let value = match (value, self.privacy) {
-            (Value::Text(t), Some(Privacy::Pseudonymise)) => {
-                Value::Text(key.ok_or("no pseudonymisation key")?.pseudonymise(&t))
-            }
-            (Value::Text(t), Some(Privacy::GeneraliseToSector)) => {
-                Value::Text(postcode_sector(&t)?)
-            }
             (Value::Date(d), Some(Privacy::GeneraliseToMonth)) => {
                 Value::Date(d.with_day(1).expect("every month has a first day"))
             }
@@ -428,11 +431,11 @@ mod tests {
         let (a, b) = ("neglect".to_string(), "multiple".to_string());
         let (n1, n2) = ("Cat N".to_string(), "Neglect/Emotional".to_string());
         let codes = Codes::new([(&a, vec![&n1, &n2]), (&b, vec![&n2])].into_iter());
-        assert_eq!(codes.code("neglect"), Ok("neglect".into()));
-        assert_eq!(codes.code("Cat N"), Ok("neglect".into()));
-        assert_eq!(codes.code("Neglect/Emotional"), Ok("neglect".into()));
-        assert_eq!(codes.code("CAT-N"), Ok("neglect".into()));
-        assert_eq!(codes.code("neglect / emotional"), Ok("neglect".into()));
+        assert_eq!(codes.code("neglect"), Ok("neglect"));
+        assert_eq!(codes.code("Cat N"), Ok("neglect"));
+        assert_eq!(codes.code("Neglect/Emotional"), Ok("neglect"));
+        assert_eq!(codes.code("CAT-N"), Ok("neglect"));
+        assert_eq!(codes.code("neglect / emotional"), Ok("neglect"));
         assert_eq!(
             codes.code("financial"),
             Err("not a known code; known codes: neglect, multiple".into())
