@@ -141,9 +141,8 @@ impl<'s, 'a> BatchBuilder<'s, 'a> {
             .iter_mut()
             .map(|column| match column {
                 Column::Text(b) => {
-                    let array = b.finish();
-                    *b = StringBuilder::with_capacity(n, array.values().len());
-                    Arc::new(array) as ArrayRef
+                    let bytes = b.values_slice().len();
+                    refill(b, StringBuilder::with_capacity(n, bytes))
                 }
                 Column::Integer(b) => refill(b, Int64Builder::with_capacity(n)),
                 Column::Number(b) => refill(b, Float64Builder::with_capacity(n)),

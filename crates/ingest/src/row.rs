@@ -329,9 +329,10 @@ impl PlannedColumn<'_> {
         {
             return Ok(CellValue::Suppressed(status));
         }
+        // Each value is given its privacy treatment as it is made: text as
+        // it stands in the cell (or as its code), without a copy of what is
+        // not kept.
         let value = match self.def.kind {
-            // Text is given its privacy treatment as it stands in the cell
-            // (or as its code), without a copy of what is not kept.
             ColumnType::String => {
                 let text = cell_text(cell);
                 let text = match &self.codes {
@@ -351,14 +352,16 @@ impl PlannedColumn<'_> {
                 Some(percent) => Value::Number(to_percent(cell, percent)?),
                 None => Value::Number(to_number(cell)?),
             },
-            ColumnType::Date => Value::Date(to_date(cell, self.formats)?),
-            ColumnType::Boolean => Value::Boolean(to_boolean(cell)?),
-        };
-        let value = match (value, self.privacy) {
-            (Value::Date(d), Some(Privacy::GeneraliseToMonth)) => {
-                Value::Date(d.with_day(1).expect("every month has a first day"))
+            ColumnType::Date => {
+                let date = to_date(cell, self.formats)?;
+                Value::Date(match self.privacy {
+                    Some(Privacy::GeneraliseToMonth) => {
+                        date.with_day(1).expect("every month has a first day")
+                    }
+                    _ => date,
+                })
             }
-            (v, _) => v,
+            ColumnType::Boolean => Value::Boolean(to_boolean(cell)?),
         };
         Ok(CellValue::Value(value))
     }
