@@ -8,7 +8,8 @@ use arrow::array::{
     Int64Builder, RecordBatch, StringArray, StringBuilder, TimestampMicrosecondArray,
 };
 use arrow::datatypes::SchemaRef;
-use chrono::Datelike;
+use arrow::temporal_conversions::UNIX_EPOCH_DAY;
+use chrono::{Datelike, NaiveDate};
 use pqa_core::schema::ColumnType;
 
 use crate::coerce::Value;
@@ -62,10 +63,13 @@ impl Lineage {
     }
 }
 
-/// Days from 1 January of year 1 (day 1) to 1 January 1970: an Arrow date
-/// counts days from 1970. A constant, where building the epoch's date for
-/// each row was ~1% of a CAMHS ingest.
-const UNIX_EPOCH_FROM_CE: i32 = 719_163;
+/// An Arrow date: days from 1 January 1970. Counted from Arrow's constant for
+/// that day (`UNIX_EPOCH_DAY`, days from the start of the common era), where
+/// building the epoch's date for each row, as `Date32Type::from_naive_date`
+/// does, was ~1% of a CAMHS ingest.
+fn days_since_1970(date: NaiveDate) -> i32 {
+    (i64::from(date.num_days_from_ce()) - UNIX_EPOCH_DAY) as i32
+}
 
 enum Column {
     Text(StringBuilder),
@@ -121,7 +125,7 @@ impl<'s, 'a> BatchBuilder<'s, 'a> {
                     _ => None,
                 }),
                 Column::Date(b) => b.append_option(match value {
-                    Some(Value::Date(d)) => Some(d.num_days_from_ce() - UNIX_EPOCH_FROM_CE),
+                    Some(Value::Date(d)) => Some(days_since_1970(d)),
                     _ => None,
                 }),
                 Column::Boolean(b) => b.append_option(match value {
@@ -174,15 +178,15 @@ fn refill<B: ArrayBuilder>(builder: &mut B, empty: B) -> ArrayRef {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{Datelike, NaiveDate};
+    use chrono::NaiveDate;
 
     #[test]
     fn dates_count_days_from_1970() {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
         for (y, m, d) in [(1970, 1, 1), (1969, 12, 31), (2024, 2, 29), (1900, 3, 1)] {
             let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
-            let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
             assert_eq!(
-                date.num_days_from_ce() - super::UNIX_EPOCH_FROM_CE,
+                super::days_since_1970(date),
                 (date - epoch).num_days() as i32,
                 "{date}"
             );
