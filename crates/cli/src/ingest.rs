@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
+use pqa_core::config::Privacy;
 use pqa_core::{FeedSpec, Period, Project};
 use pqa_ingest::{
     Claim, Claims, MapSummary, PseudonymKey, Submission, ingest_file, list_inbox, sha256_file,
@@ -199,10 +200,11 @@ impl Reading<'_> {
             key: self.key,
         };
         // Pseudonyms are (nearly) all different: written without a dictionary.
-        let distinct: Vec<String> = schema
+        // (Months of birth and postcode sectors repeat: they keep theirs.)
+        let distinct: Vec<String> = feed
             .columns
             .iter()
-            .filter(|(_, c)| c.identifying)
+            .filter(|(_, spec)| spec.privacy == Some(Privacy::Pseudonymise))
             .map(|(name, _)| name.clone())
             .collect();
         let mut writer = self.staging.writer(schema.arrow_schema(), &distinct)?;

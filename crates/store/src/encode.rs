@@ -29,7 +29,7 @@ use deltalake::parquet::file::writer::SerializedFileWriter;
 use pqa_core::schema::{LINEAGE_COLUMNS, SOURCE_ROW};
 
 use crate::error::{Error, Result};
-use crate::stats::one_value;
+use crate::stats::OneValue;
 
 /// Writes record batches of one schema to a Parquet file in row groups of
 /// `row_group_rows`.
@@ -69,7 +69,7 @@ struct Constant {
 }
 
 enum ConstantValue {
-    Text(Vec<u8>),
+    Text(Vec<u8>, OneValue),
     Timestamp(i64),
 }
 
@@ -82,6 +82,7 @@ impl ConstantValue {
         match array.data_type() {
             DataType::Utf8 => Some(ConstantValue::Text(
                 array.as_string::<i32>().value(0).as_bytes().to_vec(),
+                OneValue::default(),
             )),
             DataType::Timestamp(TimeUnit::Microsecond, _) => Some(ConstantValue::Timestamp(
                 array.as_primitive::<TimestampMicrosecondType>().value(0),
@@ -91,14 +92,14 @@ impl ConstantValue {
     }
 
     /// Whether every value of `array` is this one.
-    fn fills(&self, array: &dyn Array) -> bool {
+    fn fills(&mut self, array: &dyn Array) -> bool {
         if array.null_count() > 0 {
             return false;
         }
         match (self, array.data_type()) {
-            (ConstantValue::Text(value), DataType::Utf8) => {
-                one_value(array.as_string::<i32>()).is_some_and(|v| v.as_bytes() == value)
-            }
+            (ConstantValue::Text(value, one), DataType::Utf8) => one
+                .of(array.as_string::<i32>())
+                .is_some_and(|v| v.as_bytes() == value),
             (ConstantValue::Timestamp(value), DataType::Timestamp(TimeUnit::Microsecond, _)) => {
                 let times = array.as_primitive::<TimestampMicrosecondType>();
                 times.values().iter().all(|t| t == value)
@@ -171,7 +172,7 @@ impl DataFileWriter {
                             constant.value = ConstantValue::first_of(column.as_ref());
                         }
                         group.same[i] = group.same[i]
-                            && (constant.value.as_ref()).is_some_and(|v| v.fills(column.as_ref()));
+                            && (constant.value.as_mut()).is_some_and(|v| v.fills(column.as_ref()));
                         group.held[i].push(column.clone());
                     }
                     None => encode(&mut group.writers[index], field, column)?,
@@ -287,6 +288,7 @@ mod tests {
     use deltalake::parquet::file::properties::WriterProperties;
 
     use super::*;
+    use crate::stats::one_value;
 
     const GROUP: usize = 1000;
 
@@ -383,7 +385,7 @@ mod tests {
     #[test]
     fn constant_text_is_recognised_only_when_every_value_is_it() {
         let array = |values: &[&str]| StringArray::from_iter_values(values.iter());
-        let value = ConstantValue::first_of(&array(&["ab", "ab"])).unwrap();
+        let mut value = ConstantValue::first_of(&array(&["ab", "ab"])).unwrap();
         assert!(value.fills(&array(&["ab", "ab", "ab"])));
         assert!(value.fills(&array(&["ab", "ab", "ab"]).slice(1, 2)));
         assert!(!value.fills(&array(&["ab", "ab", "ba"])));
@@ -392,7 +394,7 @@ mod tests {
         assert!(!value.fills(&array(&["a", "bab"])));
         assert!(!value.fills(&StringArray::from(vec![Some("ab"), None])));
         let long = "x".repeat(100_000);
-        let value = ConstantValue::first_of(&array(&[&long])).unwrap();
+        let mut value = ConstantValue::first_of(&array(&[&long])).unwrap();
         assert!(value.fills(&array(&[&long, &long, &long])));
         let mut other = long.clone();
         other.replace_range(99_999.., "y");
