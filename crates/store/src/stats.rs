@@ -65,12 +65,10 @@ pub(crate) fn one_value(text: &StringArray) -> Option<&str> {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct OneValue {
     proven: Vec<Repeated>,
-    /// The entry replaced next when all are taken.
-    next: usize,
 }
 
 /// Buffers remembered: one per mapping thread on machines of up to this many
-/// cores. A buffer not remembered is compared as before, no more.
+/// cores. A buffer beyond them is compared as before, no more.
 const REMEMBERED: usize = 64;
 
 /// Bytes `start..end` of `buffer` hold one value of `width` bytes, repeated.
@@ -121,7 +119,6 @@ impl OneValue {
             // one) is forgotten, so what is remembered is never more than
             // what is in use anyway.
             self.proven.retain(|p| p.buffer.strong_count() > 1);
-            self.next %= self.proven.len().max(1);
             match self
                 .proven
                 .iter()
@@ -129,10 +126,7 @@ impl OneValue {
             {
                 Some(i) => self.proven[i] = repeated,
                 None if self.proven.len() < REMEMBERED => self.proven.push(repeated),
-                None => {
-                    self.proven[self.next] = repeated;
-                    self.next = (self.next + 1) % REMEMBERED;
-                }
+                None => {}
             }
         }
         Some(value)
