@@ -16,7 +16,7 @@ mod row;
 pub use claim::{Claim, Claims, InboxFile, list_inbox};
 pub use error::{Error, Result};
 pub use map::{BATCH_ROWS, MapSummary, Mapped, Reject, Submission};
-pub use privacy::PseudonymKey;
+pub use privacy::{Pseudonym, PseudonymKey};
 
 use std::io::{BufReader, Read};
 use std::path::Path;

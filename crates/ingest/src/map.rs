@@ -298,7 +298,7 @@ impl ChunkMapper<'_, '_> {
                 mapped.rows_read += 1;
                 match plan.map_row(row, self.sub.key, &mut values) {
                     Ok(()) => {
-                        batch.push(values.drain(..), row.number);
+                        batch.push(&values, row.number);
                         if batch.len() == BATCH_ROWS {
                             mapped.batches.push(batch.finish()?);
                         }

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use chrono::Datelike;
+use compact_str::CompactString;
 use foldhash::HashMap;
 use pqa_core::check::{Operand, RowCheck};
 use pqa_core::config::{Percent, Privacy};
@@ -221,18 +222,22 @@ impl<'a> RowPlan<'a> {
                 )]);
             }
         }
+        // Each value is written straight into its place in `values`: made
+        // elsewhere and moved in, it was written piecemeal and read back
+        // whole, which stalled the processor on nearly every cell.
         values.clear();
+        values.resize(self.columns.len(), None);
         let mut rejects = Vec::new();
         let mut markers: Vec<(&PlannedColumn, &'static str)> = Vec::new();
-        for column in &self.columns {
+        for (column, slot) in self.columns.iter().zip(values.iter_mut()) {
             let cell = match (column.cell, &column.fixed) {
                 (Some(index), _) => row.cells.get(index).unwrap_or(&Cell::Empty),
                 (None, Some(fixed)) => fixed,
                 (None, None) => &Cell::Empty,
             };
-            match column.value(cell, key) {
-                Ok(CellValue::Value(v)) => values.push(Some(v)),
-                Ok(CellValue::Missing) => {
+            match column.value(cell, key, slot) {
+                Ok(Outcome::Value) => {}
+                Ok(Outcome::Missing) => {
                     if column.def.required {
                         rejects.push(reject(
                             Some(column.name),
@@ -240,12 +245,8 @@ impl<'a> RowPlan<'a> {
                             "a value is required here".into(),
                         ));
                     }
-                    values.push(None);
                 }
-                Ok(CellValue::Suppressed(status)) => {
-                    markers.push((column, status));
-                    values.push(None);
-                }
+                Ok(Outcome::Suppressed(status)) => markers.push((column, status)),
                 Err(reason) => {
                     let shown = if column.private {
                         reason
@@ -258,13 +259,12 @@ impl<'a> RowPlan<'a> {
                         "type"
                     };
                     rejects.push(reject(Some(column.name), rule, shown));
-                    values.push(None);
                 }
             }
         }
         for (column, status) in markers {
             match &column.status {
-                StatusColumn::Fill(i) => values[*i] = Some(Value::Text(status.to_string())),
+                StatusColumn::Fill(i) => values[*i] = Some(Value::Text(CompactString::const_new(status))),
                 StatusColumn::Mapped => {}
                 StatusColumn::None(status_name) => rejects.push(reject(
                     Some(column.name),
@@ -278,12 +278,17 @@ impl<'a> RowPlan<'a> {
         for planned in &self.checks {
             let check = &planned.check;
             let left = planned.left.and_then(|i| values[i].as_ref());
+            // Compared where they lie, not copied out.
+            let number;
             let right = match planned.right {
-                Some(PlannedOperand::Column(i)) => values[i].clone(),
-                Some(PlannedOperand::Number(n)) => Some(Value::Number(n)),
+                Some(PlannedOperand::Column(i)) => values[i].as_ref(),
+                Some(PlannedOperand::Number(n)) => {
+                    number = Value::Number(n);
+                    Some(&number)
+                }
                 None => None,
             };
-            if let (Some(l), Some(r)) = (left, right.as_ref()) {
+            if let (Some(l), Some(r)) = (left, right) {
                 match compare(l, r) {
                     Some(ordering) if check.op.holds(ordering) => {}
                     Some(_) => rejects.push(reject(
@@ -310,42 +315,53 @@ impl<'a> RowPlan<'a> {
     }
 }
 
-enum CellValue {
-    Value(Value),
+/// What a cell held: a value (written into the row's values), nothing, or
+/// a suppression marker.
+enum Outcome {
+    Value,
     Missing,
     Suppressed(&'static str),
 }
 
 impl PlannedColumn<'_> {
-    /// Interprets one cell for this column: type, codes, suppression markers, privacy.
-    fn value(&self, cell: &Cell, key: Option<&PseudonymKey>) -> Result<CellValue, String> {
+    /// Interprets one cell for this column (type, codes, suppression
+    /// markers, privacy), writing its value, if it has one, into `slot`
+    /// (which is left `None` otherwise).
+    fn value(
+        &self,
+        cell: &Cell,
+        key: Option<&PseudonymKey>,
+        slot: &mut Option<Value>,
+    ) -> Result<Outcome, String> {
         if cell.is_blank() {
-            return Ok(CellValue::Missing);
+            return Ok(Outcome::Missing);
         }
         let numeric = matches!(self.def.kind, ColumnType::Integer | ColumnType::Number);
         if numeric
             && let Cell::Text(t) = cell
             && let Some(status) = suppression_status(t)
         {
-            return Ok(CellValue::Suppressed(status));
+            return Ok(Outcome::Suppressed(status));
         }
         // Each value is given its privacy treatment as it is made: text as
         // it stands in the cell (or as its code), without a copy of what is
         // not kept.
-        let value = match self.def.kind {
+        *slot = Some(match self.def.kind {
             ColumnType::String => {
                 let text = cell_text(cell);
                 let text = match &self.codes {
                     Some(codes) => Cow::Borrowed(codes.code(&text)?),
                     None => text,
                 };
-                Value::Text(match self.privacy {
+                match self.privacy {
                     Some(Privacy::Pseudonymise) => {
-                        key.ok_or("no pseudonymisation key")?.pseudonymise(&text)
+                        Value::Pseudonym(key.ok_or("no pseudonymisation key")?.pseudonymise(&text))
                     }
-                    Some(Privacy::GeneraliseToSector) => postcode_sector(&text)?,
-                    _ => text.into_owned(),
-                })
+                    Some(Privacy::GeneraliseToSector) => {
+                        Value::Text(postcode_sector(&text)?.into())
+                    }
+                    _ => Value::Text(text.as_ref().into()),
+                }
             }
             ColumnType::Integer => Value::Integer(to_integer(cell)?),
             ColumnType::Number => match self.percent {
@@ -362,8 +378,8 @@ impl PlannedColumn<'_> {
                 })
             }
             ColumnType::Boolean => Value::Boolean(to_boolean(cell)?),
-        };
-        Ok(CellValue::Value(value))
+        });
+        Ok(Outcome::Value)
     }
 }
 
@@ -419,9 +435,11 @@ fn compare(l: &Value, r: &Value) -> Option<Ordering> {
     };
     match (l, r) {
         (Value::Date(a), Value::Date(b)) => Some(a.cmp(b)),
-        (Value::Text(a), Value::Text(b)) => Some(a.cmp(b)),
         (Value::Boolean(a), Value::Boolean(b)) => Some(a.cmp(b)),
-        _ => number(l)?.partial_cmp(&number(r)?),
+        _ => match (l.as_text(), r.as_text()) {
+            (Some(a), Some(b)) => Some(a.cmp(b)),
+            _ => number(l)?.partial_cmp(&number(r)?),
+        },
     }
 }
 
@@ -442,6 +460,24 @@ mod tests {
         assert_eq!(
             codes.code("financial"),
             Err("not a known code; known codes: neglect, multiple".into())
+        );
+    }
+
+    #[test]
+    fn pseudonyms_compare_as_text_and_kinds_do_not_mix() {
+        let key = PseudonymKey::new("a-test-key-of-some-length").unwrap();
+        let pseudonym = Value::Pseudonym(key.pseudonymise("AB1234C"));
+        let text = |t: &str| Value::Text(t.into());
+        let digits = pseudonym.as_text().unwrap().to_string();
+        assert_eq!(compare(&pseudonym, &text(&digits)), Some(Ordering::Equal));
+        assert_eq!(
+            compare(&text("0"), &pseudonym).map(Ordering::is_le),
+            Some(true)
+        );
+        assert_eq!(compare(&pseudonym, &Value::Integer(3)), None);
+        assert_eq!(
+            compare(&Value::Integer(3), &Value::Number(2.5)),
+            Some(Ordering::Greater)
         );
     }
 
