@@ -28,12 +28,6 @@ impl Pseudonym {
     }
 }
 
-impl std::fmt::Display for Pseudonym {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// A pseudonymisation key.
 #[derive(Clone)]
 pub struct PseudonymKey {
