@@ -35,13 +35,15 @@ lint: ## Clippy with warnings as errors, and rustfmt in check mode
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-bench: ## National-size benchmarks against DuckDB, then memory against file size (release; see BENCHMARKS.md)
-	$(CARGO) build --workspace --release
+bench: ## National-size benchmarks against DuckDB, memory against file size, pseudonym speed (release; see BENCHMARKS.md)
+	$(CARGO) build --workspace --release --bins --examples
 	bench/run.sh $(BENCH_ROWS)
 	bench/memory.sh
 	@echo "== pqa run on the sample data (fresh warehouse)"
 	@rm -rf target/bench/sample-warehouse
 	@/usr/bin/time -f "%e s, peak %M KB" ./target/release/pqa --warehouse target/bench/sample-warehouse run > /dev/null
+	@echo "== pseudonyms: one at a time against a batch's together"
+	@./target/release/examples/pseudonyms
 
 sample-data: ## Regenerate the synthetic sample data (byte-identical unless the generator changed)
 	$(CARGO) build --workspace

@@ -5,7 +5,7 @@
 use chrono::{Duration, NaiveDate};
 use compact_str::CompactString;
 
-use crate::privacy::Pseudonym;
+use crate::privacy::{Identifier, Pseudonym};
 use crate::read::{Cell, trim};
 
 /// A typed value ready for the warehouse. Text of up to 24 bytes (codes,
@@ -15,6 +15,9 @@ use crate::read::{Cell, trim};
 pub enum Value {
     Text(CompactString),
     Pseudonym(Pseudonym),
+    /// An identifier whose pseudonym is made with the rest of its batch's
+    /// (`BatchBuilder::finish`); only the batch builder reads it.
+    Identifier(Identifier),
     Integer(i64),
     Number(f64),
     Date(NaiveDate),
@@ -22,7 +25,8 @@ pub enum Value {
 }
 
 impl Value {
-    /// The value's text, when it is text (a pseudonym is text too).
+    /// The value's text, when it is text (a pseudonym is text too; an
+    /// identifier waiting for its pseudonym is not shown).
     pub fn as_text(&self) -> Option<&str> {
         match self {
             Value::Text(text) => Some(text),

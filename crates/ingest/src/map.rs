@@ -651,6 +651,47 @@ checks:
     }
 
     #[test]
+    fn pseudonyms_made_with_their_batch_are_each_identifiers_own() {
+        let schema: DatasetSchema = serde_yaml::from_str(SCHEMA).unwrap();
+        let key = PseudonymKey::new("a-test-key-of-some-length").unwrap();
+        // Short identifiers wait for their batch; long ones (over 31 bytes)
+        // and those a check reads are pseudonymised at once. Every way must
+        // give each row its own identifier's pseudonym.
+        let ids: Vec<String> = (0..BATCH_ROWS + 7)
+            .map(|i| match i % 5 {
+                0 => format!("{}{i}", "L".repeat(31)),
+                1 => format!("c {i}"),
+                _ => format!("C{i}"),
+            })
+            .collect();
+        let csv: String = std::iter::once("Child ID,Start,End,Category,Count\n".to_string())
+            .chain(ids.iter().map(|id| format!("{id},2024-01-01,,N,1\n")))
+            .collect();
+        for checks in ["plan_end >= plan_start", "child_id != category"] {
+            let feed: FeedSpec =
+                serde_yaml::from_str(&FEED.replace("plan_end >= plan_start", checks)).unwrap();
+            let sub = submission(&feed, &schema, Some(&key));
+            let mut seen = Vec::new();
+            map_rows(
+                crate::read::CsvRows::new(csv.as_bytes(), Encoding::Utf8, ',').unwrap(),
+                None,
+                &sub,
+                &mut |batch| {
+                    let child = batch.column_by_name("child_id").unwrap().as_string::<i32>();
+                    seen.extend(child.iter().map(|v| v.unwrap().to_string()));
+                    Ok(())
+                },
+            )
+            .unwrap();
+            let expected: Vec<String> = ids
+                .iter()
+                .map(|id| key.pseudonymise(id).as_str().to_string())
+                .collect();
+            assert_eq!(seen, expected, "with the check {checks}");
+        }
+    }
+
+    #[test]
     fn large_files_reach_the_sink_in_bounded_batches() {
         let feed: FeedSpec = serde_yaml::from_str(FEED).unwrap();
         let schema: DatasetSchema = serde_yaml::from_str(SCHEMA).unwrap();

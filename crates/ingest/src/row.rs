@@ -20,7 +20,7 @@ use crate::coerce::{
     Value, normalise, suppression_status, to_boolean, to_date, to_integer, to_number,
 };
 use crate::map::{Reject, Submission};
-use crate::privacy::PseudonymKey;
+use crate::privacy::{Identifier, PseudonymKey};
 use crate::read::{Cell, RawRow, trim};
 
 /// Where each dataset column's value comes from in one particular file.
@@ -51,6 +51,9 @@ struct PlannedColumn<'a> {
     formats: &'a [String],
     percent: Option<Percent>,
     privacy: Option<Privacy>,
+    /// A row check reads this column's values, so a pseudonym is made at
+    /// once rather than with its batch's (a check compares pseudonyms).
+    checked: bool,
     /// Values are never shown in messages (identifying, or given privacy treatment).
     private: bool,
     /// Where a suppression marker in this column is recorded.
@@ -133,6 +136,11 @@ impl<'a> RowPlan<'a> {
         shape: Option<usize>,
     ) -> RowPlan<'a> {
         let position = |name: &str| sources.iter().position(|(n, _)| n == name);
+        let checked = |name: &str| {
+            checks
+                .iter()
+                .any(|c| c.left == name || matches!(&c.right, Operand::Column(r) if r == name))
+        };
         let columns = sub
             .schema
             .columns
@@ -168,6 +176,7 @@ impl<'a> RowPlan<'a> {
                     formats: spec.map(|s| s.formats.as_slice()).unwrap_or_default(),
                     percent: spec.and_then(|s| s.percent),
                     privacy: spec.and_then(|s| s.privacy),
+                    checked: checked(name),
                     private: def.identifying || spec.is_some_and(|s| s.privacy.is_some()),
                     status,
                 }
@@ -355,7 +364,12 @@ impl PlannedColumn<'_> {
                 };
                 match self.privacy {
                     Some(Privacy::Pseudonymise) => {
-                        Value::Pseudonym(key.ok_or("no pseudonymisation key")?.pseudonymise(&text))
+                        let key = key.ok_or("no pseudonymisation key")?;
+                        // Held to be pseudonymised with the rest of its batch.
+                        match Identifier::new(&text) {
+                            Some(identifier) if !self.checked => Value::Identifier(identifier),
+                            _ => Value::Pseudonym(key.pseudonymise(&text)),
+                        }
                     }
                     Some(Privacy::GeneraliseToSector) => {
                         Value::Text(postcode_sector(&text)?.into())
