@@ -192,7 +192,7 @@ mod tests {
             return;
         };
         let messages: Vec<Vec<u8>> = (0..=55u8)
-            .map(|n| (0..n).map(|i| i * 7 + n).collect())
+            .map(|n| (0..n).map(|i| i.wrapping_mul(7).wrapping_add(n)).collect())
             .collect();
         for four in messages.chunks(4) {
             let lanes: [&[u8]; 4] = std::array::from_fn(|i| four[i % four.len()].as_slice());
