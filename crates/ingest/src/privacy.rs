@@ -294,9 +294,7 @@ impl PseudonymKey {
     /// The pseudonym of an identifier: spaces removed and case folded first, so
     /// "943 476 5919" and "9434765919" give the same pseudonym.
     pub fn pseudonymise(&self, identifier: &str) -> Pseudonym {
-        let mut mac = self.keyed.clone();
-        canonical(identifier, |piece| mac.update(piece));
-        Pseudonym::from_digest(&mac.finalize().into_bytes())
+        self.hmac(|mac| canonical(identifier, |piece| mac.update(piece)))
     }
 
     /// The pseudonyms of many identifiers, in order: the same as
@@ -306,7 +304,11 @@ impl PseudonymKey {
     pub fn pseudonymise_all(&self, identifiers: &[Identifier]) -> Vec<Pseudonym> {
         let mut pseudonyms = Vec::with_capacity(identifiers.len());
         let Some(lanes) = self.lanes else {
-            pseudonyms.extend(identifiers.iter().map(|id| self.hmac(id.as_bytes())));
+            pseudonyms.extend(
+                identifiers
+                    .iter()
+                    .map(|id| self.hmac(|mac| mac.update(id.as_bytes()))),
+            );
             return pseudonyms;
         };
         let mut groups = identifiers.chunks_exact(LANES);
@@ -320,10 +322,10 @@ impl PseudonymKey {
         pseudonyms
     }
 
-    /// The pseudonym of bytes already in canonical form, one at a time.
-    fn hmac(&self, canonical: &[u8]) -> Pseudonym {
+    /// The pseudonym of what `feed` gives the keyed HMAC, one at a time.
+    fn hmac(&self, feed: impl FnOnce(&mut Hmac<Sha256>)) -> Pseudonym {
         let mut mac = self.keyed.clone();
-        mac.update(canonical);
+        feed(&mut mac);
         Pseudonym::from_digest(&mac.finalize().into_bytes())
     }
 }

@@ -159,21 +159,18 @@ mod x86 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::privacy::{SHA256_IV, words};
     use sha2::{Digest, Sha256};
 
     /// SHA-256 of a message of at most 55 bytes (one block), through `compress`.
     fn one_block_sha256<const N: usize>(sha: ShaNi, messages: [&[u8]; N]) -> [[u8; 32]; N] {
-        const IV: [u32; 8] = [
-            0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-            0x5be0cd19,
-        ];
-        let mut states = [IV; N];
+        let mut states = [SHA256_IV; N];
         let blocks = messages.map(|m| {
             let mut bytes = [0u8; 64];
             bytes[..m.len()].copy_from_slice(m);
             bytes[m.len()] = 0x80;
             bytes[56..].copy_from_slice(&(m.len() as u64 * 8).to_be_bytes());
-            std::array::from_fn(|i| u32::from_be_bytes(bytes[4 * i..4 * i + 4].try_into().unwrap()))
+            words(&bytes)
         });
         sha.compress(&mut states, &blocks);
         states.map(|s| {
