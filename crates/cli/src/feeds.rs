@@ -373,14 +373,15 @@ fn guess_type<'a>(cells: impl Iterator<Item = &'a Cell>) -> &'static str {
     let cells: Vec<&Cell> = cells.filter(|c| !c.is_blank()).collect();
     let all = |f: &dyn Fn(&Cell) -> bool| !cells.is_empty() && cells.iter().all(|c| f(c));
     if all(&|c| {
-        to_date(c, &["%d/%m/%Y".into(), "iso".into()]).is_ok() || matches!(c, Cell::DateTime(_))
+        to_date(c.view(), &["%d/%m/%Y".into(), "iso".into()]).is_ok()
+            || matches!(c, Cell::DateTime(_))
     }) {
         "date"
-    } else if all(&|c| to_integer(c).is_ok()) {
+    } else if all(&|c| to_integer(c.view()).is_ok()) {
         "integer"
-    } else if all(&|c| to_number(c).is_ok()) {
+    } else if all(&|c| to_number(c.view()).is_ok()) {
         "number"
-    } else if all(&|c| to_boolean(c).is_ok()) {
+    } else if all(&|c| to_boolean(c.view()).is_ok()) {
         "boolean"
     } else {
         "string"

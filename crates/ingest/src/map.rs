@@ -11,10 +11,11 @@ use pqa_core::config::{ColumnSpec, Fill, OneOrMany, Unpivot, did_you_mean};
 use pqa_core::{DatasetSchema, FeedSpec, Period};
 
 use crate::batch::BatchBuilder;
+use crate::coerce::Value;
 use crate::coerce::normalise;
 use crate::error::{Error, Result};
 use crate::privacy::PseudonymKey;
-use crate::read::{Cell, RawRow, RawSheet, trim};
+use crate::read::{Cell, CellRef, Cells, CsvBlock, RawRow, RawSheet, trim};
 pub use crate::read::{IterRows, RowSource};
 use crate::row::{RowPlan, Source};
 use pqa_core::config::Privacy;
@@ -188,9 +189,11 @@ pub fn map_rows(
         ..MapSummary::default()
     };
     let below_header = head.split_off(header_at + 1);
-    let mut rows = AfterHead {
-        held: below_header.into_iter(),
-        rest: rows,
+    let mut works = Works {
+        rows: AfterHead {
+            held: below_header.into_iter(),
+            rest: rows,
+        },
     };
     let mapper = ChunkMapper { plans: &plans, sub };
     let mut deliver = |mapped: Result<MappedChunk>| -> Result<()> {
@@ -205,12 +208,21 @@ pub fn map_rows(
         }
         Ok(())
     };
-    let first = next_chunk(&mut rows, Vec::new())?;
-    if first.len() < CHUNK_ROWS {
-        // The whole file is one chunk: no threads for a few hundred rows.
-        deliver(mapper.map(first, &mut BatchBuilder::new(sub)))?;
+    // A file of a few chunks is mapped on this thread: no threads for a few
+    // hundred rows.
+    let mut ahead = Vec::new();
+    while ahead.len() < 3
+        && let Some(work) = works.next(None)?
+    {
+        ahead.push(work);
+    }
+    if ahead.len() < 3 {
+        let mut batch = BatchBuilder::new(sub);
+        for work in ahead {
+            deliver(mapper.map(work, &mut batch))?;
+        }
     } else {
-        mapper.map_in_parallel(first, rows, &mut deliver)?;
+        mapper.map_in_parallel(ahead, works, &mut deliver)?;
     }
     let used: Vec<usize> = used_columns(&variants);
     let dropped: Vec<String> = feed.drop.iter().map(|d| normalise(d)).collect();
@@ -227,9 +239,11 @@ pub fn map_rows(
     Ok(summary)
 }
 
-/// Rows are mapped in chunks of this many; each chunk's accepted rows become
-/// one batch. Small enough that the chunks in flight (two per thread) stay a
-/// few megabytes, large enough that handing them over costs nothing.
+/// Rows read one at a time (a sheet's, a Parquet file's) are mapped in
+/// chunks of this many; each chunk's accepted rows become one batch. Small
+/// enough that the chunks in flight (two per thread) stay a few megabytes,
+/// large enough that handing them over costs nothing. A CSV is mapped in
+/// blocks of about as many rows, split where they are mapped.
 const CHUNK_ROWS: usize = 16 * 1024;
 
 /// The next rows read, up to [`CHUNK_ROWS`]; fewer only at the end. They
@@ -251,7 +265,44 @@ fn next_chunk(rows: &mut impl RowSource, mut spare: Vec<RawRow>) -> Result<Vec<R
     Ok(spare)
 }
 
-/// What mapping one chunk of rows found.
+/// A piece of a file for one thread to map: rows read whole, or a block of
+/// CSV records to split.
+enum Work {
+    Rows(Vec<RawRow>),
+    Csv(CsvBlock),
+}
+
+/// The pieces of a file below its header row, in file order: chunks of
+/// rows, or for a CSV the rows read while looking for the header and then
+/// blocks of records.
+struct Works<S> {
+    rows: AfterHead<S>,
+}
+
+impl<S: RowSource> Works<S> {
+    /// The next piece, read into `spare` (a piece already mapped) where it
+    /// can be; `None` at the end of the file.
+    fn next(&mut self, spare: Option<Work>) -> Result<Option<Work>> {
+        if self.rows.rest.splits_into_blocks() {
+            if self.rows.held.len() > 0 {
+                return Ok(Some(Work::Rows(self.rows.held.by_ref().collect())));
+            }
+            let bytes = match spare {
+                Some(Work::Csv(block)) => block.bytes,
+                _ => Vec::new(),
+            };
+            return Ok(self.rows.rest.next_block(bytes)?.map(Work::Csv));
+        }
+        let spare = match spare {
+            Some(Work::Rows(rows)) => rows,
+            _ => Vec::new(),
+        };
+        let chunk = next_chunk(&mut self.rows, spare)?;
+        Ok((!chunk.is_empty()).then_some(Work::Rows(chunk)))
+    }
+}
+
+/// What mapping one piece of a file found.
 #[derive(Default)]
 struct MappedChunk {
     /// Accepted rows, in batches of at most [`BATCH_ROWS`] (a wide return's
@@ -261,86 +312,117 @@ struct MappedChunk {
     rows_rejected: usize,
     rejects: Vec<Reject>,
     skipped: Vec<(usize, String)>,
-    /// The chunk's rows, mapped, for the next chunk to be read into.
-    spare: Vec<RawRow>,
+    /// The piece, mapped, for the next piece to be read into.
+    spare: Option<Work>,
 }
 
-/// Maps chunks of a file's rows: on the calling thread, or on a thread per
-/// core while the calling thread reads the next chunks.
+/// Maps pieces of a file: on the calling thread, or on a thread per core
+/// while the calling thread reads the next pieces.
 struct ChunkMapper<'p, 'a> {
     plans: &'p [RowPlan<'a>],
     sub: &'p Submission<'a>,
 }
 
 impl ChunkMapper<'_, '_> {
-    /// Maps one chunk: its accepted rows in batches, its rejects and the
+    /// Maps one piece: its accepted rows in batches, its rejects and the
     /// rows that are not data.
-    fn map(&self, rows: Vec<RawRow>, batch: &mut BatchBuilder) -> Result<MappedChunk> {
-        let feed = self.sub.feed;
+    fn map(&self, work: Work, batch: &mut BatchBuilder) -> Result<MappedChunk> {
         let mut mapped = MappedChunk::default();
         let mut values = Vec::with_capacity(self.sub.schema.columns.len());
-        for row in &rows {
-            let Some(first) = row.cells.iter().find(|c| !c.is_blank()) else {
-                continue;
-            };
-            if !feed.skip_rows.is_empty() {
-                // Asked of every row, so a text cell is not copied to ask it.
-                let first: Cow<str> = match first {
-                    Cell::Text(text) => Cow::Borrowed(trim(text)),
-                    other => Cow::Owned(other.as_text()),
-                };
-                if feed.skip_rows.iter().any(|w| starts_with_word(&first, w)) {
-                    mapped.skipped.push((row.number, first.into_owned()));
-                    continue;
+        match &work {
+            Work::Rows(rows) => {
+                for row in rows {
+                    self.map_row(
+                        row.number,
+                        row.cells.as_slice(),
+                        &mut values,
+                        batch,
+                        &mut mapped,
+                    )?;
                 }
             }
-            for plan in self.plans {
-                mapped.rows_read += 1;
-                match plan.map_row(row, self.sub.key, &mut values) {
-                    Ok(()) => {
-                        batch.push(&values, row.number);
-                        if batch.len() == BATCH_ROWS {
-                            mapped.batches.push(batch.finish()?);
-                        }
-                    }
-                    Err(row_rejects) => {
-                        mapped.rows_rejected += 1;
-                        mapped.rejects.extend(row_rejects);
-                    }
-                }
-            }
+            Work::Csv(block) => block.split(|number, record| {
+                self.map_row(number, record, &mut values, batch, &mut mapped)
+            })?,
         }
         if batch.len() > 0 {
             mapped.batches.push(batch.finish()?);
         }
-        mapped.spare = rows;
+        mapped.spare = Some(work);
         Ok(mapped)
     }
 
-    /// Maps `first` and then the rest of `rows` on one thread per core, while
-    /// this thread reads. Chunk `i` goes to thread `i % threads` and each
-    /// thread answers in the order it was asked, so results are taken back
-    /// round the threads in turn and reach `deliver` in file order. At most
-    /// two chunks per thread are in flight, so memory stays bounded.
+    /// Maps one row: skipped if blank or not data, else one record per plan,
+    /// accepted into `batch` or rejected.
+    fn map_row<C: Cells + ?Sized>(
+        &self,
+        number: usize,
+        cells: &C,
+        values: &mut Vec<Option<Value>>,
+        batch: &mut BatchBuilder,
+        mapped: &mut MappedChunk,
+    ) -> Result<()> {
+        let Some(first) = (0..cells.len())
+            .map(|i| cells.cell(i))
+            .find(|c| !c.is_blank())
+        else {
+            return Ok(());
+        };
+        let feed = self.sub.feed;
+        if !feed.skip_rows.is_empty() {
+            // Asked of every row, so a text cell is not copied to ask it.
+            let first: Cow<str> = match first {
+                CellRef::Text(text) => Cow::Borrowed(trim(text)),
+                other => Cow::Owned(other.as_text()),
+            };
+            if feed.skip_rows.iter().any(|w| starts_with_word(&first, w)) {
+                mapped.skipped.push((number, first.into_owned()));
+                return Ok(());
+            }
+        }
+        for plan in self.plans {
+            mapped.rows_read += 1;
+            match plan.map_row(number, cells, self.sub.key, values) {
+                Ok(()) => {
+                    batch.push(values, number);
+                    if batch.len() == BATCH_ROWS {
+                        mapped.batches.push(batch.finish()?);
+                    }
+                }
+                Err(row_rejects) => {
+                    mapped.rows_rejected += 1;
+                    mapped.rejects.extend(row_rejects);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Maps the pieces `ahead` and then the rest of `works` on one thread
+    /// per core, while this thread reads. Piece `i` goes to thread
+    /// `i % threads` and each thread answers in the order it was asked, so
+    /// results are taken back round the threads in turn and reach `deliver`
+    /// in file order. At most two pieces per thread are in flight, so memory
+    /// stays bounded.
     fn map_in_parallel(
         &self,
-        first: Vec<RawRow>,
-        mut rows: impl RowSource,
+        ahead: Vec<Work>,
+        mut works: Works<impl RowSource>,
         deliver: &mut dyn FnMut(Result<MappedChunk>) -> Result<()>,
     ) -> Result<()> {
         use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         std::thread::scope(|scope| {
-            let mut work: Vec<SyncSender<Vec<RawRow>>> = Vec::new();
+            let mut work: Vec<SyncSender<Work>> = Vec::new();
             let mut results: Vec<Receiver<Result<MappedChunk>>> = Vec::new();
             for _ in 0..threads {
-                let (work_tx, work_rx) = sync_channel::<Vec<RawRow>>(1);
+                let (work_tx, work_rx) = sync_channel::<Work>(1);
                 let (result_tx, result_rx) = sync_channel(2);
                 scope.spawn(move || {
                     let mut batch = BatchBuilder::new(self.sub);
-                    for chunk in work_rx {
+                    for piece in work_rx {
                         // The reader has stopped if the result cannot be sent.
-                        if result_tx.send(self.map(chunk, &mut batch)).is_err() {
+                        if result_tx.send(self.map(piece, &mut batch)).is_err() {
                             break;
                         }
                     }
@@ -355,20 +437,24 @@ impl ChunkMapper<'_, '_> {
                     .unwrap_or_else(|_| Err(stopped()))
             };
             let (mut sent, mut delivered) = (0, 0);
-            let mut chunk = first;
-            while !chunk.is_empty() {
-                let mut spare = Vec::new();
+            let mut ahead = ahead.into_iter();
+            let mut next = ahead.next();
+            while let Some(piece) = next {
+                let mut spare = None;
                 if sent - delivered == 2 * threads {
                     let mut mapped = received(delivered);
                     if let Ok(mapped) = &mut mapped {
-                        spare = std::mem::take(&mut mapped.spare);
+                        spare = mapped.spare.take();
                     }
                     deliver(mapped)?;
                     delivered += 1;
                 }
-                work[sent % threads].send(chunk).map_err(|_| stopped())?;
+                work[sent % threads].send(piece).map_err(|_| stopped())?;
                 sent += 1;
-                chunk = next_chunk(&mut rows, spare)?;
+                next = match ahead.next() {
+                    Some(piece) => Some(piece),
+                    None => works.next(spare)?,
+                };
             }
             drop(work);
             while delivered < sent {
@@ -796,6 +882,33 @@ checks:
         .unwrap_err();
         assert!(err.to_string().contains("the disk is full"), "{err}");
         assert_eq!(batches, 3, "no batch may reach the sink after it failed");
+    }
+
+    #[test]
+    fn a_value_missing_from_a_row_is_null_not_the_row_befores() {
+        // Each row's values are written over the last row's: a cell left
+        // empty, or a row refused part-way, must leave nothing behind.
+        let m = run("Child ID,Start,End,Category,Count\n\
+             C1,01/10/2024,01/12/2024,N,3\n\
+             C2,01/10/2024,,E,\n\
+             C3,01/10/2024,31/02/2024,N,x\n\
+             C4,01/10/2024,,,\n")
+        .unwrap();
+        assert_eq!((m.rows_accepted(), m.rows_rejected), (3, 1));
+        let b = &m.batch;
+        let nulls = |name: &str| -> Vec<bool> {
+            let column = b.column_by_name(name).unwrap();
+            (0..3).map(|i| column.is_null(i)).collect()
+        };
+        assert_eq!(nulls("plan_end"), [false, true, true]);
+        assert_eq!(nulls("count"), [false, true, true]);
+        assert_eq!(nulls("category"), [false, false, true]);
+        assert_eq!(nulls("count_status"), [true, true, true]);
+        let child = b.column_by_name("child_id").unwrap().as_string::<i32>();
+        let key = PseudonymKey::new("unit-test-key-0123456789").unwrap();
+        for (i, id) in ["C1", "C2", "C4"].iter().enumerate() {
+            assert_eq!(child.value(i), key.pseudonymise(id).as_str());
+        }
     }
 
     #[test]

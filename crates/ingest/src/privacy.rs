@@ -63,7 +63,7 @@ impl Pseudonym {
 /// ([`PseudonymKey::pseudonymise_all`]).
 /// Up to 31 bytes, inline; the last byte is the length. Never shown: its
 /// `Debug` says nothing of it.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
 #[repr(align(8))]
 pub struct Identifier([u8; 32]);
 
@@ -75,7 +75,18 @@ impl Identifier {
     /// The canonical form of `identifier`, or `None` when it is longer than
     /// [`Identifier::CAPACITY`] bytes.
     pub fn new(identifier: &str) -> Option<Identifier> {
-        let mut held = [0u8; 32];
+        let mut held = Identifier([0; 32]);
+        held.write(identifier).then_some(held)
+    }
+
+    /// Makes this the canonical form of `identifier`, in place; `false`
+    /// (and this left holding nothing in particular) when that is longer than
+    /// [`Identifier::CAPACITY`] bytes. Written where it is kept: made
+    /// elsewhere and moved there, its bytes were written a piece at a time
+    /// and at once read back whole, which stalled the processor on every
+    /// identifier.
+    pub fn write(&mut self, identifier: &str) -> bool {
+        let held = &mut self.0;
         let mut len = 0;
         canonical(identifier, |piece| {
             let end = len + piece.len();
@@ -84,10 +95,12 @@ impl Identifier {
             }
             len = end;
         });
-        (len <= Self::CAPACITY).then(|| {
-            held[Self::CAPACITY] = len as u8;
-            Identifier(held)
-        })
+        if len > Self::CAPACITY {
+            return false;
+        }
+        held[len..Self::CAPACITY].fill(0);
+        held[Self::CAPACITY] = len as u8;
+        true
     }
 
     fn as_bytes(&self) -> &[u8] {

@@ -2,7 +2,7 @@
 //! without interpreting values. Interpretation is the mapper's job, so that
 //! every problem can be reported against the file, sheet, row and column.
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use arrow::error::ArrowError;
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
@@ -47,6 +47,83 @@ impl Cell {
     }
 }
 
+/// A cell as mapping reads it: borrowed from a row read whole, or from a CSV
+/// record where the splitter left it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CellRef<'a> {
+    Empty,
+    Text(&'a str),
+    Number(f64),
+    DateTime(NaiveDateTime),
+    Bool(bool),
+}
+
+impl Cell {
+    /// The cell, borrowed.
+    #[inline]
+    pub fn view(&self) -> CellRef<'_> {
+        match self {
+            Cell::Empty => CellRef::Empty,
+            Cell::Text(t) => CellRef::Text(t),
+            Cell::Number(n) => CellRef::Number(*n),
+            Cell::DateTime(d) => CellRef::DateTime(*d),
+            Cell::Bool(b) => CellRef::Bool(*b),
+        }
+    }
+}
+
+impl CellRef<'_> {
+    /// Whether the cell holds nothing (or only spaces).
+    pub fn is_blank(self) -> bool {
+        match self {
+            CellRef::Empty => true,
+            CellRef::Text(t) => trim(t).is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The cell as text, for messages and codes.
+    pub fn as_text(self) -> String {
+        self.to_cell().as_text()
+    }
+
+    /// The cell, owned.
+    pub fn to_cell(self) -> Cell {
+        match self {
+            CellRef::Empty => Cell::Empty,
+            CellRef::Text(t) => Cell::Text(t.into()),
+            CellRef::Number(n) => Cell::Number(n),
+            CellRef::DateTime(d) => Cell::DateTime(d),
+            CellRef::Bool(b) => Cell::Bool(b),
+        }
+    }
+}
+
+/// A row's cells, wherever they are held: a row read whole, or a CSV record
+/// split in place.
+pub trait Cells {
+    fn len(&self) -> usize;
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Cell `i`, which must be below `len`.
+    fn cell(&self, i: usize) -> CellRef<'_>;
+}
+
+impl Cells for [Cell] {
+    #[inline]
+    fn len(&self) -> usize {
+        <[Cell]>::len(self)
+    }
+
+    #[inline]
+    fn cell(&self, i: usize) -> CellRef<'_> {
+        self[i].view()
+    }
+}
+
 /// `text.trim()`, answered at once when the text neither starts nor ends
 /// with a space or control character (nearly every cell). Cells are trimmed
 /// several times on their way (blank? a marker? the value), and `str::trim`
@@ -76,6 +153,20 @@ pub trait RowSource {
     /// Reads the next row into `row` (whatever it held before); `false` at
     /// the end.
     fn next_into(&mut self, row: &mut RawRow) -> Result<bool>;
+
+    /// Whether the rest of the rows can be read as blocks of CSV records
+    /// ([`RowSource::next_block`]), split by the threads that map them.
+    fn splits_into_blocks(&self) -> bool {
+        false
+    }
+
+    /// The next block of whole records, read into `spare` (a block already
+    /// mapped); `None` at the end. Asked only when
+    /// [`RowSource::splits_into_blocks`].
+    fn next_block(&mut self, spare: Vec<u8>) -> Result<Option<CsvBlock>> {
+        drop(spare);
+        Ok(None)
+    }
 }
 
 /// Rows from an iterator (a sheet held in memory, a Parquet file's batches).
@@ -116,188 +207,9 @@ pub fn read_csv(bytes: &[u8], encoding: Encoding, delimiter: char) -> Result<Raw
     Ok(RawSheet { sheet: None, rows })
 }
 
-/// The rows of a CSV, read one at a time from any reader, so that a file of
-/// any size is read in bounded memory. Quoted fields may hold newlines; row
-/// numbers are the line on which each record starts. Ragged rows are kept as
-/// they are, for the mapper to report. A UTF-8 byte-order mark is dropped
-/// (and, as a browser would, taken to mean the file is UTF-8).
-pub struct CsvRows<R: Read> {
-    reader: csv::Reader<LineEnds<R>>,
-    record: csv::ByteRecord,
-    encoding: Encoding,
-    /// The line the next record is counted from, and the byte it starts at.
-    line: usize,
-    first: bool,
-}
+mod delimited;
 
-impl<R: Read> CsvRows<R> {
-    pub fn new(reader: R, encoding: Encoding, delimiter: char) -> Result<CsvRows<R>> {
-        let delimiter = u8::try_from(delimiter)
-            .map_err(|_| Error::File("the delimiter must be a single-byte character".into()))?;
-        let reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            .buffer_capacity(64 * 1024)
-            .from_reader(LineEnds::new(reader));
-        Ok(CsvRows {
-            reader,
-            record: csv::ByteRecord::new(),
-            encoding,
-            line: 1,
-            first: true,
-        })
-    }
-}
-
-impl<R: Read> RowSource for CsvRows<R> {
-    fn next_into(&mut self, row: &mut RawRow) -> Result<bool> {
-        match self.reader.read_byte_record(&mut self.record) {
-            Ok(false) => return Ok(false),
-            Ok(true) => {}
-            Err(e) => {
-                if let csv::ErrorKind::Io(io) = e.kind() {
-                    return Err(Error::File(format!("cannot read the file: {io}")));
-                }
-                let line = e.position().map(|p| p.line()).unwrap_or_default();
-                return Err(Error::File(format!(
-                    "cannot split the CSV at line {line}: unreadable CSV"
-                )));
-            }
-        }
-        let start = self.record.position().map_or(0, |p| p.byte());
-        // The csv crate's line numbers skip blank lines and newlines inside
-        // quotes; people count every line, so count line ends up to each
-        // record's start.
-        self.line += self.reader.get_mut().newlines_before(start);
-        let number = self.line;
-        row.number = number;
-        let cells = &mut row.cells;
-        cells.clear();
-        // Nearly every record: UTF-8 after the first, checked whole (the csv
-        // crate sees at once when it is all ASCII) instead of field by field.
-        if !self.first && matches!(self.encoding, Encoding::Utf8) {
-            match csv::StringRecord::from_byte_record(std::mem::take(&mut self.record)) {
-                Ok(text) => {
-                    cells.extend(text.iter().map(|field| match field {
-                        "" => Cell::Empty,
-                        field => Cell::Text(field.into()),
-                    }));
-                    self.record = text.into_byte_record();
-                    return Ok(true);
-                }
-                // Field by field below, to say where the bad byte is.
-                Err(e) => self.record = e.into_byte_record(),
-            }
-        }
-        for (i, field) in self.record.iter().enumerate() {
-            let field = if self.first && i == 0 {
-                match field.strip_prefix(b"\xEF\xBB\xBF") {
-                    Some(rest) => {
-                        self.encoding = Encoding::Utf8;
-                        rest
-                    }
-                    None => field,
-                }
-            } else {
-                field
-            };
-            if field.is_empty() {
-                cells.push(Cell::Empty);
-                continue;
-            }
-            let text = match self.encoding {
-                Encoding::Utf8 => match std::str::from_utf8(field) {
-                    Ok(text) => CompactString::from(text),
-                    Err(e) => {
-                        // The bad byte may be on a later line of a quoted field.
-                        let line = number
-                            + field[..e.valid_up_to()]
-                                .iter()
-                                .filter(|b| **b == b'\n')
-                                .count();
-                        return Err(Error::File(format!(
-                            "line {line} is not UTF-8 text; if the file was saved from Excel as CSV, set `encoding: windows-1252` in the feed"
-                        )));
-                    }
-                },
-                Encoding::Windows1252 => encoding_rs::WINDOWS_1252
-                    .decode_without_bom_handling(field)
-                    .0
-                    .into(),
-            };
-            cells.push(Cell::Text(text));
-        }
-        self.first = false;
-        Ok(true)
-    }
-}
-
-impl<R: Read> Iterator for CsvRows<R> {
-    type Item = Result<RawRow>;
-
-    fn next(&mut self) -> Option<Result<RawRow>> {
-        let mut row = RawRow::default();
-        match self.next_into(&mut row) {
-            Ok(true) => Some(Ok(row)),
-            Ok(false) => None,
-            Err(e) => Some(Err(e)),
-        }
-    }
-}
-
-/// A reader that notes where each line-end byte (`\r` or `\n`) passes, so
-/// that records can be given the line they start on without keeping the text.
-/// It holds only the positions the CSV reader has read ahead of the records
-/// handed out: bounded by the CSV reader's buffer.
-struct LineEnds<R> {
-    inner: R,
-    offset: u64,
-    /// (byte offset, whether it is a `\n`) of line-end bytes not yet counted.
-    ends: std::collections::VecDeque<(u64, bool)>,
-}
-
-impl<R: Read> LineEnds<R> {
-    fn new(inner: R) -> LineEnds<R> {
-        LineEnds {
-            inner,
-            offset: 0,
-            ends: std::collections::VecDeque::new(),
-        }
-    }
-
-    /// Newlines before a record starting at `start`, and in the run of line
-    /// ends at `start` itself (with CRLF endings csv reports a record as
-    /// starting at the line end before it; blank lines are such runs too).
-    fn newlines_before(&mut self, start: u64) -> usize {
-        let mut newlines = 0;
-        let mut next = start;
-        while let Some(&(at, newline)) = self.ends.front() {
-            if at < start || at == next {
-                newlines += usize::from(newline);
-                if at == next {
-                    next += 1;
-                }
-                self.ends.pop_front();
-            } else {
-                break;
-            }
-        }
-        newlines
-    }
-}
-
-impl<R: Read> Read for LineEnds<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        for i in memchr::memchr2_iter(b'\r', b'\n', &buf[..n]) {
-            self.ends
-                .push_back((self.offset + i as u64, buf[i] == b'\n'));
-        }
-        self.offset += n as u64;
-        Ok(n)
-    }
-}
+pub use delimited::{CsvBlock, CsvRows, Record};
 
 /// Reads one sheet (by name, or the first) of an XLSX workbook.
 pub fn read_xlsx(bytes: &[u8], sheet: Option<&SheetRef>) -> Result<RawSheet> {
@@ -494,6 +406,8 @@ fn cell_of(data: &Data) -> Cell {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Read;
+
     use super::*;
 
     #[test]
@@ -605,11 +519,11 @@ mod tests {
         let (mut last, mut most_held) = (0, 0);
         while let Some(row) = rows.next() {
             last = row.unwrap().number;
-            most_held = most_held.max(rows.reader.get_ref().ends.len());
+            most_held = most_held.max(rows.held_bytes());
         }
         assert_eq!(last, 200_001);
-        // Line ends are forgotten once counted: at most a buffer's worth is held.
-        assert!(most_held < 20_000, "{most_held} line ends held");
+        // At most a block, and what was read past its end, is held.
+        assert!(most_held < 600 * 1024, "{most_held} bytes held");
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::coerce::{
 };
 use crate::map::{Reject, Submission};
 use crate::privacy::{Identifier, PseudonymKey};
-use crate::read::{Cell, RawRow, trim};
+use crate::read::{Cell, CellRef, Cells, trim};
 
 /// Where each dataset column's value comes from in one particular file.
 #[derive(Clone)]
@@ -73,15 +73,15 @@ enum StatusColumn {
 /// each spelling exactly as the feed lists it (so the usual cells need no
 /// normalising).
 struct Codes {
-    by_spelling: HashMap<String, String>,
-    as_listed: HashMap<String, String>,
+    by_spelling: HashMap<String, CompactString>,
+    as_listed: HashMap<String, CompactString>,
     unknown: String,
 }
 
 impl Codes {
     /// The first code (in the order listed) any of whose spellings matches.
     fn new<'s>(codes: impl Iterator<Item = (&'s String, Vec<&'s String>)>) -> Codes {
-        let mut by_spelling: HashMap<String, String> = HashMap::default();
+        let mut by_spelling: HashMap<String, CompactString> = HashMap::default();
         let mut spelt = Vec::new();
         let mut listed = Vec::new();
         for (code, spellings) in codes {
@@ -89,7 +89,7 @@ impl Codes {
             for spelling in std::iter::once(code).chain(spellings) {
                 by_spelling
                     .entry(normalise(spelling))
-                    .or_insert_with(|| code.clone());
+                    .or_insert_with(|| code.into());
                 spelt.push(spelling);
             }
         }
@@ -106,12 +106,12 @@ impl Codes {
         }
     }
 
-    fn code(&self, text: &str) -> Result<&str, String> {
+    /// The code `text` means, if any (an `Option` of a reference comes back
+    /// in a register; a `Result` with the message came back through memory).
+    fn code(&self, text: &str) -> Option<&CompactString> {
         self.as_listed
             .get(text)
             .or_else(|| self.by_spelling.get(&normalise(text)))
-            .map(String::as_str)
-            .ok_or_else(|| self.unknown.clone())
     }
 }
 
@@ -200,33 +200,32 @@ impl<'a> RowPlan<'a> {
         }
     }
 
-    /// Maps one row into `values` (emptied first; one per schema column), or
-    /// says every reason the row is refused.
-    pub(crate) fn map_row(
+    /// Maps one row (`cells`, read from row `number`) into `values` (one per
+    /// schema column, each written), or says every reason the row is refused.
+    pub(crate) fn map_row<C: Cells + ?Sized>(
         &self,
-        row: &RawRow,
+        number: usize,
+        cells: &C,
         key: Option<&PseudonymKey>,
         values: &mut Vec<Option<Value>>,
     ) -> Result<(), Vec<Reject>> {
         let reject = |column: Option<&str>, rule: &str, message: String| Reject {
-            row: row.number,
+            row: number,
             column: column.map(str::to_string),
             rule: rule.to_string(),
             message,
         };
         if let Some(width) = self.shape {
-            let filled = row
-                .cells
-                .iter()
-                .rposition(|c| !c.is_blank())
+            let filled = (0..cells.len())
+                .rposition(|i| !cells.cell(i).is_blank())
                 .map_or(0, |i| i + 1);
-            if row.cells.len() < width || filled > width {
+            if cells.len() < width || filled > width {
                 return Err(vec![reject(
                     None,
                     "shape",
                     format!(
                         "the row has {} fields but the header row has {width}: a delimiter or quote is probably missing",
-                        row.cells.len()
+                        cells.len()
                     ),
                 )]);
             }
@@ -234,17 +233,26 @@ impl<'a> RowPlan<'a> {
         // Each value is written straight into its place in `values`: made
         // elsewhere and moved in, it was written piecemeal and read back
         // whole, which stalled the processor on nearly every cell.
-        values.clear();
-        values.resize(self.columns.len(), None);
+        // Every slot is written for every row (with `None` when there is no
+        // value), so the slots are not emptied first: emptying and refilling
+        // them was ~2% of a national ingest.
+        if values.len() != self.columns.len() {
+            values.clear();
+            values.resize(self.columns.len(), None);
+        }
         let mut rejects = Vec::new();
         let mut markers: Vec<(&PlannedColumn, &'static str)> = Vec::new();
         for (column, slot) in self.columns.iter().zip(values.iter_mut()) {
             let cell = match (column.cell, &column.fixed) {
-                (Some(index), _) => row.cells.get(index).unwrap_or(&Cell::Empty),
-                (None, Some(fixed)) => fixed,
-                (None, None) => &Cell::Empty,
+                (Some(index), _) if index < cells.len() => cells.cell(index),
+                (Some(_), _) | (None, None) => CellRef::Empty,
+                (None, Some(fixed)) => fixed.view(),
             };
-            match column.value(cell, key, slot) {
+            let outcome = column.value(cell, key, slot);
+            if !matches!(outcome, Ok(Outcome::Value)) {
+                *slot = None;
+            }
+            match outcome {
                 Ok(Outcome::Value) => {}
                 Ok(Outcome::Missing) => {
                     if column.def.required {
@@ -335,10 +343,13 @@ enum Outcome {
 impl PlannedColumn<'_> {
     /// Interprets one cell for this column (type, codes, suppression
     /// markers, privacy), writing its value, if it has one, into `slot`
-    /// (which is left `None` otherwise).
+    /// (which is left as it was otherwise). Inlined into its one caller: its
+    /// result, returned through memory, was written and at once read back,
+    /// which stalled the processor on every cell.
+    #[inline(always)]
     fn value(
         &self,
-        cell: &Cell,
+        cell: CellRef<'_>,
         key: Option<&PseudonymKey>,
         slot: &mut Option<Value>,
     ) -> Result<Outcome, String> {
@@ -347,71 +358,91 @@ impl PlannedColumn<'_> {
         }
         let numeric = matches!(self.def.kind, ColumnType::Integer | ColumnType::Number);
         if numeric
-            && let Cell::Text(t) = cell
+            && let CellRef::Text(t) = cell
             && let Some(status) = suppression_status(t)
         {
             return Ok(Outcome::Suppressed(status));
         }
         // Each value is given its privacy treatment as it is made: text as
         // it stands in the cell (or as its code), without a copy of what is
-        // not kept.
-        *slot = Some(match self.def.kind {
+        // not kept. Each kind is written into the slot on its own: made as
+        // one `Value` and moved in, an integer's 8 bytes were written and at
+        // once read back as 16, which stalled the processor on every cell.
+        match self.def.kind {
             ColumnType::String => {
                 let text = cell_text(cell);
-                let text = match &self.codes {
-                    Some(codes) => Cow::Borrowed(codes.code(&text)?),
-                    None => text,
+                let code = match &self.codes {
+                    Some(codes) => Some(codes.code(&text).ok_or_else(|| codes.unknown.clone())?),
+                    None => None,
                 };
+                let text = code.map_or(text, |code| Cow::Borrowed(code.as_str()));
                 match self.privacy {
                     Some(Privacy::Pseudonymise) => {
                         let key = key.ok_or("no pseudonymisation key")?;
                         // Held to be pseudonymised with the rest of its batch.
-                        match Identifier::new(&text) {
-                            Some(identifier) if !self.checked => Value::Identifier(identifier),
-                            _ => Value::Pseudonym(key.pseudonymise(&text)),
+                        if !self.checked {
+                            if !matches!(slot, Some(Value::Identifier(_))) {
+                                *slot = Some(Value::Identifier(Identifier::default()));
+                            }
+                            if let Some(Value::Identifier(held)) = slot
+                                && held.write(&text)
+                            {
+                                return Ok(Outcome::Value);
+                            }
                         }
+                        *slot = Some(Value::Pseudonym(key.pseudonymise(&text)));
                     }
                     Some(Privacy::GeneraliseToSector) => {
-                        Value::Text(postcode_sector(&text)?.into())
+                        *slot = Some(Value::Text(postcode_sector(&text)?.into()));
                     }
-                    _ => Value::Text(text.as_ref().into()),
+                    // A code is copied whole: made from its text, each
+                    // row's copy was written a piece at a time and read
+                    // back whole, which stalled the processor.
+                    _ => {
+                        *slot = Some(Value::Text(
+                            code.map_or_else(|| text.as_ref().into(), Clone::clone),
+                        ));
+                    }
                 }
             }
-            ColumnType::Integer => Value::Integer(to_integer(cell)?),
-            ColumnType::Number => match self.percent {
-                Some(percent) => Value::Number(to_percent(cell, percent)?),
-                None => Value::Number(to_number(cell)?),
-            },
+            ColumnType::Integer => *slot = Some(Value::Integer(to_integer(cell)?)),
+            ColumnType::Number => {
+                let number = match self.percent {
+                    Some(percent) => to_percent(cell, percent)?,
+                    None => to_number(cell)?,
+                };
+                *slot = Some(Value::Number(number));
+            }
             ColumnType::Date => {
                 let date = to_date(cell, self.formats)?;
-                Value::Date(match self.privacy {
+                *slot = Some(Value::Date(match self.privacy {
                     Some(Privacy::GeneraliseToMonth) => {
                         date.with_day(1).expect("every month has a first day")
                     }
                     _ => date,
-                })
+                }));
             }
-            ColumnType::Boolean => Value::Boolean(to_boolean(cell)?),
-        });
+            ColumnType::Boolean => *slot = Some(Value::Boolean(to_boolean(cell)?)),
+        }
         Ok(Outcome::Value)
     }
 }
 
 /// A cell's text, trimmed, without copying when it is text already.
-fn cell_text(cell: &Cell) -> Cow<'_, str> {
+fn cell_text(cell: CellRef<'_>) -> Cow<'_, str> {
     match cell {
-        Cell::Text(t) => Cow::Borrowed(trim(t)),
+        CellRef::Text(t) => Cow::Borrowed(trim(t)),
         other => Cow::Owned(other.as_text()),
     }
 }
 
 /// A percentage in points: "41.6%" and 41.6 are 41.6; with `fraction`, a bare
 /// 0.416 (how Excel stores a percentage cell) is 41.6 too.
-pub(crate) fn to_percent(cell: &Cell, percent: Percent) -> Result<f64, String> {
-    if let Cell::Text(t) = cell
+pub(crate) fn to_percent(cell: CellRef<'_>, percent: Percent) -> Result<f64, String> {
+    if let CellRef::Text(t) = cell
         && let Some(points) = t.trim().strip_suffix('%')
     {
-        return to_number(&Cell::Text(points.into())).map_err(|_| "not a percentage".to_string());
+        return to_number(CellRef::Text(points)).map_err(|_| "not a percentage".to_string());
     }
     let n = to_number(cell)?;
     Ok(match percent {
@@ -466,14 +497,15 @@ mod tests {
         let (a, b) = ("neglect".to_string(), "multiple".to_string());
         let (n1, n2) = ("Cat N".to_string(), "Neglect/Emotional".to_string());
         let codes = Codes::new([(&a, vec![&n1, &n2]), (&b, vec![&n2])].into_iter());
-        assert_eq!(codes.code("neglect"), Ok("neglect"));
-        assert_eq!(codes.code("Cat N"), Ok("neglect"));
-        assert_eq!(codes.code("Neglect/Emotional"), Ok("neglect"));
-        assert_eq!(codes.code("CAT-N"), Ok("neglect"));
-        assert_eq!(codes.code("neglect / emotional"), Ok("neglect"));
+        assert_eq!(codes.code("neglect"), Some(&"neglect".into()));
+        assert_eq!(codes.code("Cat N"), Some(&"neglect".into()));
+        assert_eq!(codes.code("Neglect/Emotional"), Some(&"neglect".into()));
+        assert_eq!(codes.code("CAT-N"), Some(&"neglect".into()));
+        assert_eq!(codes.code("neglect / emotional"), Some(&"neglect".into()));
+        assert_eq!(codes.code("financial"), None);
         assert_eq!(
-            codes.code("financial"),
-            Err("not a known code; known codes: neglect, multiple".into())
+            codes.unknown,
+            "not a known code; known codes: neglect, multiple"
         );
     }
 
@@ -506,15 +538,17 @@ mod tests {
     #[test]
     fn percentages_in_points_or_fractions() {
         assert_eq!(
-            to_percent(&Cell::Text("41.6%".into()), Percent::Points),
+            to_percent(CellRef::Text("41.6%"), Percent::Points),
             Ok(41.6)
         );
         assert_eq!(
-            to_percent(&Cell::Text("41.6%".into()), Percent::Fraction),
+            to_percent(CellRef::Text("41.6%"), Percent::Fraction),
             Ok(41.6)
         );
-        assert_eq!(to_percent(&Cell::Number(41.6), Percent::Points), Ok(41.6));
-        assert!((to_percent(&Cell::Number(0.416), Percent::Fraction).unwrap() - 41.6).abs() < 1e-9);
-        assert!(to_percent(&Cell::Text("lots%".into()), Percent::Points).is_err());
+        assert_eq!(to_percent(CellRef::Number(41.6), Percent::Points), Ok(41.6));
+        assert!(
+            (to_percent(CellRef::Number(0.416), Percent::Fraction).unwrap() - 41.6).abs() < 1e-9
+        );
+        assert!(to_percent(CellRef::Text("lots%"), Percent::Points).is_err());
     }
 }
