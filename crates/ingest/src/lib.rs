@@ -18,7 +18,7 @@ pub use error::{Error, Result};
 pub use map::{BATCH_ROWS, MapSummary, Mapped, Reject, Submission};
 pub use privacy::{Pseudonym, PseudonymKey};
 
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 
 use arrow::array::RecordBatch;
@@ -47,12 +47,10 @@ pub fn ingest_file(
     let source = &submission.feed.source;
     match source.format {
         FileFormat::Csv => {
+            // Read straight from the file: the reader asks for half a
+            // megabyte at a time, so a buffer in between would only copy.
             let file = std::fs::File::open(path).map_err(io)?;
-            let rows = read::CsvRows::new(
-                BufReader::with_capacity(1 << 20, file),
-                source.encoding,
-                source.delimiter,
-            )?;
+            let rows = read::CsvRows::new(file, source.encoding, source.delimiter)?;
             map::map_rows(rows, None, submission, sink)
         }
         FileFormat::Parquet => {
