@@ -25,6 +25,18 @@ pub enum Cell {
 }
 
 impl Cell {
+    /// The cell, borrowed.
+    #[inline]
+    pub fn view(&self) -> CellRef<'_> {
+        match self {
+            Cell::Empty => CellRef::Empty,
+            Cell::Text(t) => CellRef::Text(t),
+            Cell::Number(n) => CellRef::Number(*n),
+            Cell::DateTime(d) => CellRef::DateTime(*d),
+            Cell::Bool(b) => CellRef::Bool(*b),
+        }
+    }
+
     /// Whether the cell holds nothing (or only spaces).
     pub fn is_blank(&self) -> bool {
         match self {
@@ -56,20 +68,6 @@ pub enum CellRef<'a> {
     Number(f64),
     DateTime(NaiveDateTime),
     Bool(bool),
-}
-
-impl Cell {
-    /// The cell, borrowed.
-    #[inline]
-    pub fn view(&self) -> CellRef<'_> {
-        match self {
-            Cell::Empty => CellRef::Empty,
-            Cell::Text(t) => CellRef::Text(t),
-            Cell::Number(n) => CellRef::Number(*n),
-            Cell::DateTime(d) => CellRef::DateTime(*d),
-            Cell::Bool(b) => CellRef::Bool(*b),
-        }
-    }
 }
 
 impl CellRef<'_> {
@@ -146,9 +144,10 @@ pub struct RawRow {
 }
 
 /// Where mapping takes its rows from: one at a time, each read into a row
-/// whose memory is used again. A CSV's rows are read into the cells of rows
-/// already mapped: allocating every row's cells afresh on the reading thread
-/// and freeing them on a mapping thread cost ~5% of a national ingest.
+/// whose memory is used again (allocating every row's cells afresh on the
+/// reading thread and freeing them on a mapping thread cost ~5% of a
+/// national ingest), or, for a CSV past its first rows, in blocks of records
+/// that the mapping threads split.
 pub trait RowSource {
     /// Reads the next row into `row` (whatever it held before); `false` at
     /// the end.

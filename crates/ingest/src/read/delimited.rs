@@ -30,7 +30,7 @@ const BLOCK_BYTES: usize = 512 * 1024;
 #[derive(Debug, Default)]
 pub struct CsvBlock {
     pub bytes: Vec<u8>,
-    pub line: usize,
+    line: usize,
     delimiter: u8,
     encoding: Encoding,
     /// The block holds a quote, so a field may hold a delimiter or a line end.
