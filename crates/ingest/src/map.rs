@@ -189,11 +189,9 @@ pub fn map_rows(
         ..MapSummary::default()
     };
     let below_header = head.split_off(header_at + 1);
-    let mut works = Works {
-        rows: AfterHead {
-            held: below_header.into_iter(),
-            rest: rows,
-        },
+    let mut rows = AfterHead {
+        held: below_header.into_iter(),
+        rest: rows,
     };
     let mapper = ChunkMapper { plans: &plans, sub };
     let mut deliver = |mapped: Result<MappedChunk>| -> Result<()> {
@@ -212,7 +210,7 @@ pub fn map_rows(
     // hundred rows.
     let mut ahead = Vec::new();
     while ahead.len() < 3
-        && let Some(work) = works.next(None)?
+        && let Some(work) = rows.next_work(None)?
     {
         ahead.push(work);
     }
@@ -222,7 +220,7 @@ pub fn map_rows(
             deliver(mapper.map(work, &mut batch))?;
         }
     } else {
-        mapper.map_in_parallel(ahead, works, &mut deliver)?;
+        mapper.map_in_parallel(ahead, rows, &mut deliver)?;
     }
     let used: Vec<usize> = used_columns(&variants);
     let dropped: Vec<String> = feed.drop.iter().map(|d| normalise(d)).collect();
@@ -272,32 +270,27 @@ enum Work {
     Csv(CsvBlock),
 }
 
-/// The pieces of a file below its header row, in file order: chunks of
-/// rows, or for a CSV the rows read while looking for the header and then
-/// blocks of records.
-struct Works<S> {
-    rows: AfterHead<S>,
-}
-
-impl<S: RowSource> Works<S> {
-    /// The next piece, read into `spare` (a piece already mapped) where it
-    /// can be; `None` at the end of the file.
-    fn next(&mut self, spare: Option<Work>) -> Result<Option<Work>> {
-        if self.rows.rest.splits_into_blocks() {
-            if self.rows.held.len() > 0 {
-                return Ok(Some(Work::Rows(self.rows.held.by_ref().collect())));
+impl<S: RowSource> AfterHead<S> {
+    /// The next piece of the file below its header row, in file order,
+    /// read into `spare` (a piece already mapped) where it can be: chunks of
+    /// rows, or for a CSV the rows held and then blocks of records. `None`
+    /// at the end of the file.
+    fn next_work(&mut self, spare: Option<Work>) -> Result<Option<Work>> {
+        if self.rest.splits_into_blocks() {
+            if self.held.len() > 0 {
+                return Ok(Some(Work::Rows(self.held.by_ref().collect())));
             }
             let bytes = match spare {
                 Some(Work::Csv(block)) => block.bytes,
                 _ => Vec::new(),
             };
-            return Ok(self.rows.rest.next_block(bytes)?.map(Work::Csv));
+            return Ok(self.rest.next_block(bytes)?.map(Work::Csv));
         }
         let spare = match spare {
             Some(Work::Rows(rows)) => rows,
             _ => Vec::new(),
         };
-        let chunk = next_chunk(&mut self.rows, spare)?;
+        let chunk = next_chunk(self, spare)?;
         Ok((!chunk.is_empty()).then_some(Work::Rows(chunk)))
     }
 }
@@ -398,7 +391,7 @@ impl ChunkMapper<'_, '_> {
         Ok(())
     }
 
-    /// Maps the pieces `ahead` and then the rest of `works` on one thread
+    /// Maps the pieces `ahead` and then the rest of `rows` on one thread
     /// per core, while this thread reads. Piece `i` goes to thread
     /// `i % threads` and each thread answers in the order it was asked, so
     /// results are taken back round the threads in turn and reach `deliver`
@@ -407,7 +400,7 @@ impl ChunkMapper<'_, '_> {
     fn map_in_parallel(
         &self,
         ahead: Vec<Work>,
-        mut works: Works<impl RowSource>,
+        mut rows: AfterHead<impl RowSource>,
         deliver: &mut dyn FnMut(Result<MappedChunk>) -> Result<()>,
     ) -> Result<()> {
         use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -453,7 +446,7 @@ impl ChunkMapper<'_, '_> {
                 sent += 1;
                 next = match ahead.next() {
                     Some(piece) => Some(piece),
-                    None => works.next(spare)?,
+                    None => rows.next_work(spare)?,
                 };
             }
             drop(work);

@@ -162,8 +162,7 @@ pub trait RowSource {
     /// The next block of whole records, read into `spare` (a block already
     /// mapped); `None` at the end. Asked only when
     /// [`RowSource::splits_into_blocks`].
-    fn next_block(&mut self, spare: Vec<u8>) -> Result<Option<CsvBlock>> {
-        drop(spare);
+    fn next_block(&mut self, _spare: Vec<u8>) -> Result<Option<CsvBlock>> {
         Ok(None)
     }
 }
