@@ -11,11 +11,13 @@ mod benchmarks;
 mod config_errors;
 mod feeds;
 mod findings;
+mod frequencies;
 mod independent;
 mod ingest;
 mod object_store;
 mod outputs;
 mod report;
+mod trends;
 mod warehouse;
 
 use std::path::{Path, PathBuf};

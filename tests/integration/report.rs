@@ -131,3 +131,140 @@ fn an_engine_that_is_not_one_is_refused_with_the_forms_accepted() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("ballista://host:port"), "{stderr}");
 }
+
+/// The first number in `text` (thousands separators allowed), with the
+/// number of decimal places it was printed with.
+fn first_number(text: &str) -> Option<(f64, usize)> {
+    let start = text.find(|c: char| c.is_ascii_digit())?;
+    let digits: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
+        .collect();
+    let digits = digits.trim_end_matches(['.', ',']);
+    let places = digits.split_once('.').map_or(0, |(_, f)| f.len());
+    Some((digits.replace(',', "").parse().ok()?, places))
+}
+
+#[test]
+fn every_stated_change_is_the_difference_of_the_printed_figures() {
+    let p = TestProject::with_sample_inbox();
+    p.ok(&["run"]);
+    let markdown = std::fs::read_to_string(p.path().join("out/pqa-report-2024-25-H2.md")).unwrap();
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for line in markdown.lines() {
+        assert!(
+            !line.contains(" 0.0 higher")
+                && !line.contains(" 0.0 lower")
+                && !line.contains(" 0 more")
+                && !line.contains(" 0 fewer"),
+            "no change is a change of nothing: {line}"
+        );
+        if !(line.starts_with("At the end of") || line.starts_with("During")) {
+            continue;
+        }
+        let Some((head, changes)) = line.split_once(" — ") else {
+            continue;
+        };
+        let after_colon = head.rsplit_once("): ").map_or(head, |(_, a)| a);
+        let (now, places) = first_number(after_colon).unwrap();
+        let percent = after_colon.contains('%');
+        for part in changes.trim_end_matches('.').split(", and ") {
+            let (then_text, _) = part.rsplit_once(')').unwrap();
+            let (_, then_text) = then_text.rsplit_once('(').unwrap();
+            let (then, _) = first_number(then_text).unwrap();
+            let tolerance = 0.5 * 10f64.powi(-(places as i32));
+            checked += 1;
+            if part.starts_with("the same as") {
+                if (now - then).abs() > tolerance / 10.0 {
+                    problems.push(format!("“the same” but {now} and {then}: {line}"));
+                }
+                continue;
+            }
+            let (amount, _) = first_number(part).unwrap();
+            let up = part.contains(" more than") || part.contains(" higher than");
+            let stated = if up { amount } else { -amount };
+            if ((now - then) - stated).abs() > tolerance / 10.0 {
+                problems.push(format!("{now} − {then} is not {stated}: {line}"));
+            }
+            if percent && !part.contains("percentage point") {
+                problems.push(format!(
+                    "a change of a percentage not in percentage points: {line}"
+                ));
+            }
+        }
+    }
+    assert!(checked > 60, "only {checked} changes found");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_later_report_quotes_an_earlier_question_as_it_was_asked() {
+    let p = TestProject::with_sample_inbox();
+    // What had arrived by the H1 2024/25 report: nothing of October on.
+    let later = p.path().join("later");
+    let later_names = [
+        "2024-25_Q3",
+        "2024-25_Q4",
+        "2024-25_autumn",
+        "2024-25_spring",
+        "responses",
+    ];
+    for dir in std::fs::read_dir(p.inbox()).unwrap() {
+        let dir = dir.unwrap().path();
+        for file in std::fs::read_dir(&dir).unwrap() {
+            let file = file.unwrap().path();
+            let name = file.to_string_lossy().to_string();
+            if later_names.iter().any(|n| name.contains(n)) {
+                let to = later
+                    .join(dir.file_name().unwrap())
+                    .join(file.file_name().unwrap());
+                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                std::fs::rename(&file, to).unwrap();
+            }
+        }
+    }
+    p.ok(&["ingest"]);
+    p.ok(&["report", "--period", "2024/25-H1"]);
+    let h1 = std::fs::read_to_string(p.path().join("out/pqa-report-2024-25-H1.md")).unwrap();
+    let asked = h1
+        .lines()
+        .find(|l| {
+            l.contains("`camhs_weeks_assessment_to_first_appointment:target_missed:2024/25-H1`")
+        })
+        .unwrap_or_else(|| panic!("the H1 report asks about the CAMHS wait:\n{h1}"));
+    // "1. **Title** (Area). Statement *Question* `id`": the statement.
+    let statement = asked
+        .split("). ")
+        .nth(1)
+        .unwrap()
+        .split(" *")
+        .next()
+        .unwrap();
+    assert!(
+        p.count(
+            "SELECT count(*) FROM findings WHERE report_period = '2024/25-H1'",
+            &[]
+        ) > 0
+    );
+
+    // The rest of the year arrives, with the agencies' responses.
+    p.ok(&["ingest", "--inbox", later.to_str().unwrap()]);
+    p.ok(&["report", "--period", "2024/25-H2"]);
+    let h2 = std::fs::read_to_string(p.path().join("out/pqa-report-2024-25-H2.md")).unwrap();
+    let earlier = h2.split("## Earlier questions").nth(1).unwrap();
+    assert!(
+        earlier.contains(statement),
+        "quoted as asked:\n{statement}\n---\n{earlier}"
+    );
+    let camhs = earlier
+        .split("### ")
+        .find(|s| s.contains("assessment to first appointment"))
+        .unwrap();
+    assert!(!camhs.contains("rebuilt"), "{camhs}");
+
+    // Rebuilt as run 1 left it, the H1 report is the same, byte for byte.
+    p.ok(&["report", "--period", "2024/25-H1", "--as-of", "1"]);
+    let again = std::fs::read_to_string(p.path().join("out/pqa-report-2024-25-H1.md")).unwrap();
+    assert_eq!(again, h1);
+}

@@ -89,11 +89,13 @@ fn run_file(
 ) -> Result<Mapped> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let name = file.to_string_lossy().replace('\\', "/");
-    let period = period
-        .or_else(|| feed.period.period_of(&name))
-        .with_context(|| {
-            format!("no period in the name {name}: give one with --period (e.g. 2024/25-Q3)")
-        })?;
+    let period = match period {
+        Some(p) => p,
+        None => feed
+            .period
+            .period_of(&name, feed.frequency)
+            .map_err(|why| anyhow::anyhow!("{name}: {why}; or give one with --period"))?,
+    };
     let key = PseudonymKey::from_settings(&project.file.privacy, &project.root)?;
     let schema = project
         .schema(&feed.dataset)

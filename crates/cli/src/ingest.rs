@@ -152,15 +152,9 @@ impl Reading<'_> {
             ),
             Claim::Feed(feed) => {
                 let sha256 = sha256_file(&file.path)?;
-                match feed.period.period_of(&file.name) {
-                    None => refused(
-                        &file.name,
-                        Some(&feed.feed),
-                        None,
-                        "no period in the file name: name it like cp_plans_2024-25_Q3.csv \
-                         (or set `period: { fixed: 2024/25 }` in the feed)",
-                    ),
-                    Some(period) if self.known.contains(&(feed.feed.clone(), sha256.clone())) => {
+                match feed.period.period_of(&file.name, feed.frequency) {
+                    Err(why) => refused(&file.name, Some(&feed.feed), None, &why),
+                    Ok(period) if self.known.contains(&(feed.feed.clone(), sha256.clone())) => {
                         FileOutcome {
                             file: file.name.clone(),
                             feed: Some(feed.feed.clone()),
@@ -168,7 +162,7 @@ impl Reading<'_> {
                             status: Status::AlreadyLoaded,
                         }
                     }
-                    Some(period) => self.stage(file, feed, period, sha256)?,
+                    Ok(period) => self.stage(file, feed, period, sha256)?,
                 }
             }
         };

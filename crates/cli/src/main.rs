@@ -9,6 +9,7 @@ mod feeds;
 mod ingest;
 mod output;
 mod report;
+mod trends;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,7 +69,8 @@ Examples:
   pqa history                               list runs and the table versions each left
   pqa feeds check                           validate every feed, schema and metric
   pqa feeds try cp_plans new_extract.csv    see how a file would load, without loading it
-  pqa feeds new --from return.xlsx          draft a feed and schema from a sample file";
+  pqa feeds new --from return.xlsx          draft a feed and schema from a sample file
+  pqa trends series.yaml                    see what the trend rules make of a series";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -116,6 +118,25 @@ enum Command {
     },
     /// List completed runs and the table versions each left.
     History,
+    /// Put series from a YAML file through the report's trend rules and
+    /// print what the report would say of each (no warehouse needed).
+    ///
+    /// The file is a list of series, each with `name`, `title`, `unit`,
+    /// `is_count`, `measure` (stock or flow), `better` (higher, lower or
+    /// neither), `frequency` (monthly, quarterly, termly, annual,
+    /// academic_year, calendar_year), optionally `target` and `report`, and
+    /// `points`: period → figure, or a symbol for a missing one (c
+    /// suppressed, w or "<5" withheld, x not received, z not yet due).
+    Trends {
+        /// The YAML file of series.
+        file: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Counts from 1 to this are treated as not publishable.
+        #[arg(long, default_value_t = 4, value_name = "N")]
+        suppress_up_to: u32,
+    },
     /// Tools for writing feed definitions (pipelines/*.yaml).
     Feeds {
         #[command(subcommand)]
@@ -252,6 +273,15 @@ async fn run(cli: Cli) -> Result<()> {
     {
         return feeds::new(from, sheet.as_deref());
     }
+    // Trying series through the rules needs no project either.
+    if let Command::Trends {
+        file,
+        json,
+        suppress_up_to,
+    } = &cli.command
+    {
+        return trends::run(file, *json, *suppress_up_to);
+    }
     // Cluster processes serve whichever projects query them.
     #[cfg(feature = "ballista")]
     if let Command::Cluster { command } = cli.command {
@@ -316,7 +346,7 @@ async fn run(cli: Cli) -> Result<()> {
             .await?;
         }
         Command::History => output::history(&warehouse).await?,
-        Command::Feeds { .. } => unreachable!("handled above"),
+        Command::Feeds { .. } | Command::Trends { .. } => unreachable!("handled above"),
         #[cfg(feature = "ballista")]
         Command::Cluster { .. } => unreachable!("handled above"),
     }

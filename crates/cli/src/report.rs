@@ -11,8 +11,8 @@ use futures::{StreamExt, TryStreamExt};
 use pqa_core::config::BenchmarkKind;
 use pqa_core::{FeedSpec, Period, Project};
 use pqa_query::{Engine, QueryLayer};
-use pqa_report::{Disclosure, FeedQuality, ReportInput, Response, RunInfo};
-use pqa_store::{REJECTS, Warehouse};
+use pqa_report::{Disclosure, FeedQuality, ReportInput, Response, RunInfo, StoredQuestion};
+use pqa_store::{FindingRecord, REJECTS, Warehouse};
 use pqa_trends::BenchmarkPosition;
 use tracing::debug;
 
@@ -46,19 +46,34 @@ pub async fn write(
     // independent, and each is a few small queries whose time is mostly
     // planning and reading file footers: asked together they keep both
     // cores busy.
+    // A metric whose SQL fails, or returns periods it cannot place, is
+    // reported in the report and on stderr; the rest of the report stands.
     let metrics = futures::stream::iter(&project.metrics)
         .map(|spec| {
             let layer = &layer;
-            async move { Ok::<_, anyhow::Error>((spec, layer.series(spec).await?)) }
+            async move { Ok::<_, anyhow::Error>((spec, layer.series(spec).await)) }
         })
         .buffered(QUERIES_AT_ONCE)
         .try_collect::<Vec<_>>();
-    let (metrics, quality, benchmarks, responses) = futures::try_join!(
+    let (metrics, quality, benchmarks, responses, stored) = futures::try_join!(
         metrics,
         quality(project, &layer, period),
         benchmark_positions(project, &layer),
         responses(&layer),
+        stored_questions(warehouse, layer.run.as_ref().map(|r| r.run_number)),
     )?;
+    let mut failed = Vec::new();
+    let metrics: Vec<_> = metrics
+        .into_iter()
+        .filter_map(|(spec, series)| match series {
+            Ok(series) => Some((spec, series)),
+            Err(e) => {
+                eprintln!("warning: {e}; the report shows it as not calculated");
+                failed.push((spec.title.clone(), e.to_string()));
+                None
+            }
+        })
+        .collect();
     step("queried");
     let run = layer.run.as_ref().map(|r| RunInfo {
         number: r.run_number,
@@ -71,6 +86,8 @@ pub async fn write(
         metrics,
         benchmarks,
         responses,
+        stored,
+        failed,
         quality,
         validation_link: out
             .join("validation/latest.html")
@@ -82,6 +99,31 @@ pub async fn write(
     };
     let rendered = pqa_report::render(&input)?;
     step("rendered");
+    // The questions as asked, for later reports to quote; a report of an
+    // empty warehouse has none to keep.
+    if let Some(latest) = warehouse.last_run().await? {
+        let records: Vec<FindingRecord> = rendered
+            .findings
+            .iter()
+            .map(|f| FindingRecord {
+                report_period: period.to_string(),
+                run_number: latest.run_number,
+                finding_id: f.id.clone(),
+                metric: f.metric.clone(),
+                rule: f.rule.to_string(),
+                severity: format!("{:?}", f.severity).to_lowercase(),
+                direction: format!("{:?}", f.direction).to_lowercase(),
+                statement: f.statement.clone(),
+                question: f.question.clone(),
+                figures: serde_json::to_string(&f.figures).unwrap_or_default(),
+                written_at: chrono::Utc::now(),
+            })
+            .collect();
+        warehouse
+            .store_findings(&period.to_string(), latest.run_number, &records)
+            .await?;
+        step("findings stored");
+    }
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let stem = format!("pqa-report-{}", period.to_string().replace('/', "-"));
     let html = out.join(format!("{stem}.html"));
@@ -101,7 +143,7 @@ pub async fn write(
     Ok(())
 }
 
-/// The half year containing the latest quarter any dataset holds.
+/// The half year in which the latest period any dataset holds ends.
 async fn latest_half(layer: &QueryLayer) -> Result<Option<Period>> {
     let Some(run) = &layer.run else {
         return Ok(None);
@@ -123,21 +165,14 @@ async fn latest_half(layer: &QueryLayer) -> Result<Option<Period>> {
         let column = cast(batch.column(0), &DataType::Utf8)?;
         let column = column.as_string::<i32>();
         for i in 0..column.len() {
-            if let Ok(p) = column.value(i).parse::<Period>() {
-                latest = latest.max(Some(p));
+            if let Ok(p) = column.value(i).parse::<Period>()
+                && latest.is_none_or(|l: Period| p.end() > l.end())
+            {
+                latest = Some(p);
             }
         }
     }
-    Ok(latest.map(|q| {
-        Period::Half(
-            q.financial_year(),
-            if q <= Period::Quarter(q.financial_year(), 2) {
-                1
-            } else {
-                2
-            },
-        )
-    }))
+    Ok(latest.map(|p| Period::half_of(p.end())))
 }
 
 /// Per feed: which of the submissions due in the period arrived, and rows
@@ -426,6 +461,25 @@ async fn responses(layer: &QueryLayer) -> Result<Vec<Response>> {
         }
     }
     Ok(out)
+}
+
+/// Questions earlier reports stored, as the warehouse held them when run
+/// `as_of` was the latest (all of them for the latest run).
+async fn stored_questions(
+    warehouse: &Warehouse,
+    as_of: Option<i64>,
+) -> Result<Vec<StoredQuestion>> {
+    Ok(warehouse
+        .findings(as_of)
+        .await?
+        .into_iter()
+        .map(|r| StoredQuestion {
+            id: r.finding_id,
+            report_period: r.report_period,
+            statement: r.statement,
+            question: r.question,
+        })
+        .collect())
 }
 
 /// (feed, period, number) rows of a query that returns them in that order.

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ConfigError, Error, Result};
-use crate::period::Period;
+use crate::period::{Period, PeriodKind};
 use crate::schema::{ColumnType, DatasetSchema, RESERVED_TABLES};
 
 /// The project file: names the partnership and where everything lives.
@@ -243,56 +243,154 @@ impl Default for PeriodSource {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NamedPeriodSource {
-    /// From the file's path in the inbox: a quarter such as `2024-25_Q3`, or
-    /// else a financial year such as `2024-25`.
+    /// From the file's path in the inbox: a quarter such as `2024-25_Q3`, a
+    /// month (`2024-25_M01`, `2024_Jan`), a term (`2024-25_autumn`,
+    /// `summer 2025`) or a year, whichever the feed's frequency counts in.
     FileName,
 }
 
 impl PeriodSource {
-    /// The period of a file named `name` (its path relative to the inbox).
-    pub fn period_of(&self, name: &str) -> Option<Period> {
+    /// The period of a file named `name` (its path relative to the inbox),
+    /// of a kind `frequency` takes. An error says what the name gives and
+    /// what the feed expects, so a file pqa cannot place is refused with a
+    /// reason, never loaded as some other period.
+    pub fn period_of(&self, name: &str, frequency: Frequency) -> Result<Period, String> {
+        let accepts = frequency.accepts();
         match self {
-            PeriodSource::Named(NamedPeriodSource::FileName) => Period::find_in(name),
-            PeriodSource::Fixed { fixed } => Some(*fixed),
+            PeriodSource::Fixed { fixed } => Ok(*fixed),
+            PeriodSource::Named(NamedPeriodSource::FileName) => {
+                let candidates = crate::period::find_all(name);
+                if let Some(found) = crate::period::most_specific(&candidates, accepts)? {
+                    return Ok(found);
+                }
+                let examples = accepts
+                    .iter()
+                    .map(|k| k.example())
+                    .collect::<Vec<_>>()
+                    .join(" or ");
+                let other = crate::period::most_specific(&candidates, &crate::period::ALL_KINDS)
+                    .ok()
+                    .flatten();
+                Err(match other {
+                    Some(p) => format!(
+                        "the file name gives {} ({}), but the feed is {} and takes a {}: name it with \
+                         a period like {examples} (or set the feed's `frequency:`)",
+                        p.label(),
+                        p.kind().name(),
+                        frequency.name(),
+                        accepts
+                            .iter()
+                            .map(|k| k.name())
+                            .collect::<Vec<_>>()
+                            .join(" or "),
+                    ),
+                    None => format!(
+                        "no period in the file name: name it like cp_plans_2024-25_Q3.csv, with a \
+                         period like {examples} (or set `period: {{ fixed: 2024/25 }}` in the feed)"
+                    ),
+                })
+            }
         }
     }
 }
 
-/// How often a feed's submissions are due.
+/// How often a feed's submissions are due, and so what kind of period each
+/// file covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Frequency {
+    /// Each month of the financial year (files named `…_2024-25_M01` or `…_2024_Apr`).
+    Monthly,
+    /// Each quarter of the financial year (a file may also cover a whole year).
     #[default]
     Quarterly,
+    /// Once per school term: autumn (due in Q3), spring (Q4) and summer (Q1
+    /// of the next financial year).
+    Termly,
     /// Once per financial year, covering the year (e.g. the SSDA903 return).
     Annual,
+    /// Once per academic year (September to August).
+    AcademicYear,
+    /// Once per calendar year.
+    CalendarYear,
     /// Published statistics, loaded when they appear: never due, never late.
     WhenPublished,
-    /// One per school term: summer (sent in Q1), autumn (Q3) and spring (Q4);
-    /// nothing is due for Q2, the summer holiday.
-    Termly,
     /// Sent when there is something to send (e.g. agencies' responses to the
     /// report's questions): never due, never late.
     WhenSent,
 }
 
 impl Frequency {
-    /// The submissions due for a report period: its quarters, or the year if
-    /// the period ends with the year.
-    pub fn due_in(self, period: Period) -> Vec<Period> {
+    /// The kinds of period a file of this feed may cover.
+    pub fn accepts(self) -> &'static [PeriodKind] {
         match self {
-            Frequency::Quarterly => period.quarters(),
-            Frequency::Termly => period
-                .quarters()
-                .into_iter()
-                .filter(|q| !matches!(q, Period::Quarter(_, 2)))
-                .collect(),
-            Frequency::Annual if period.end() == Period::Year(period.financial_year()).end() => {
-                vec![Period::Year(period.financial_year())]
-            }
-            Frequency::Annual | Frequency::WhenPublished | Frequency::WhenSent => vec![],
+            Frequency::Monthly => &[PeriodKind::Month],
+            Frequency::Quarterly => &[PeriodKind::Quarter, PeriodKind::FinancialYear],
+            Frequency::Termly => &[PeriodKind::Term],
+            Frequency::Annual => &[PeriodKind::FinancialYear],
+            Frequency::AcademicYear => &[PeriodKind::AcademicYear],
+            Frequency::CalendarYear => &[PeriodKind::CalendarYear],
+            Frequency::WhenPublished | Frequency::WhenSent => &[
+                PeriodKind::Month,
+                PeriodKind::Quarter,
+                PeriodKind::Term,
+                PeriodKind::Half,
+                PeriodKind::FinancialYear,
+            ],
         }
     }
+
+    /// How the frequency is written in a feed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Frequency::Monthly => "monthly",
+            Frequency::Quarterly => "quarterly",
+            Frequency::Termly => "termly",
+            Frequency::Annual => "annual",
+            Frequency::AcademicYear => "academic_year",
+            Frequency::CalendarYear => "calendar_year",
+            Frequency::WhenPublished => "when_published",
+            Frequency::WhenSent => "when_sent",
+        }
+    }
+
+    /// The kind of period a submission covers; `None` for feeds that are
+    /// never due.
+    pub fn kind(self) -> Option<PeriodKind> {
+        Some(match self {
+            Frequency::Monthly => PeriodKind::Month,
+            Frequency::Quarterly => PeriodKind::Quarter,
+            Frequency::Termly => PeriodKind::Term,
+            Frequency::Annual => PeriodKind::FinancialYear,
+            Frequency::AcademicYear => PeriodKind::AcademicYear,
+            Frequency::CalendarYear => PeriodKind::CalendarYear,
+            Frequency::WhenPublished | Frequency::WhenSent => return None,
+        })
+    }
+
+    /// The submissions due for a report period: those of the feed's kind
+    /// that end within it.
+    pub fn due_in(self, period: Period) -> Vec<Period> {
+        self.kind()
+            .map_or_else(Vec::new, |kind| ending_within(kind, period))
+    }
+}
+
+/// Every period of `kind` whose last day falls within `period`, in order.
+pub fn ending_within(kind: PeriodKind, period: Period) -> Vec<Period> {
+    let mut out = Vec::new();
+    let mut day = period.start();
+    while day <= period.end() {
+        if let Some(p) = Period::containing(kind, day)
+            && p.end() <= period.end()
+            && p.end() >= period.start()
+            && out.last() != Some(&p)
+        {
+            out.push(p);
+        }
+        day = day.succ_opt().expect("date in range");
+    }
+    out
 }
 
 /// What a feed must give on a known file: checked by `pqa feeds test`, and
@@ -417,6 +515,10 @@ pub struct MetricSpec {
     pub is_count: bool,
     /// Stock (at the end of each period) or flow (during each period).
     pub measure: Measure,
+    /// Decimal places its figures are printed with: 0 for counts of people,
+    /// 1 otherwise, unless set (e.g. `decimals: 0` for a count of events).
+    #[serde(default)]
+    pub decimals: Option<u8>,
     /// Which direction is better.
     pub better: Polarity,
     /// A sentence on how it is counted.
@@ -437,8 +539,62 @@ pub struct MetricSpec {
     /// other areas.
     #[serde(default)]
     pub rate_of: Option<String>,
-    /// SQL returning columns `period` (e.g. `2024/25-Q3`) and `value`.
+    /// The kind of period its SQL returns: `quarterly` (the default),
+    /// `monthly`, `termly`, `annual` (financial years), `academic_year` or
+    /// `calendar_year`. The trend rules, their windows and their words
+    /// follow it.
+    #[serde(default)]
+    pub frequency: MetricFrequency,
+    /// How many months after a period ends its figure is expected: 0 (the
+    /// default) for agencies' returns, which arrive before the report is
+    /// written; about 8 for the DfE's yearly statistics. A missing figure
+    /// not yet expected is shown as "not yet due", not as "not received".
+    #[serde(default)]
+    pub published_after_months: u32,
+    /// SQL returning columns `period` (e.g. `2024/25-Q3`) and `value`, and
+    /// optionally `base` (what a rate or average is built on) and `status`
+    /// (the agency's symbol, such as `<5`, where it withheld the figure).
     pub sql: String,
+}
+
+/// The kind of period a metric is counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricFrequency {
+    Monthly,
+    #[default]
+    Quarterly,
+    Termly,
+    /// Financial years (April to March).
+    Annual,
+    AcademicYear,
+    CalendarYear,
+}
+
+impl MetricFrequency {
+    /// The kind of period each point of the series is.
+    pub fn kind(self) -> PeriodKind {
+        match self {
+            MetricFrequency::Monthly => PeriodKind::Month,
+            MetricFrequency::Quarterly => PeriodKind::Quarter,
+            MetricFrequency::Termly => PeriodKind::Term,
+            MetricFrequency::Annual => PeriodKind::FinancialYear,
+            MetricFrequency::AcademicYear => PeriodKind::AcademicYear,
+            MetricFrequency::CalendarYear => PeriodKind::CalendarYear,
+        }
+    }
+}
+
+impl MetricSpec {
+    /// The kind of period the metric is counted in.
+    pub fn kind(&self) -> PeriodKind {
+        self.frequency.kind()
+    }
+
+    /// Decimal places its figures are printed with.
+    pub fn decimals(&self) -> u8 {
+        self.decimals.unwrap_or(if self.is_count { 0 } else { 1 })
+    }
 }
 
 /// A target: the value the metric should stay on the better side of.
@@ -555,6 +711,24 @@ impl Project {
                 ("pair_with", &metric.pair_with),
                 ("rate_of", &metric.rate_of),
             ] {
+                let paired = other
+                    .as_ref()
+                    .and_then(|o| metrics.iter().find(|(_, _, m)| &m.metric == o));
+                if let Some((_, _, paired)) = paired
+                    && paired.frequency != metric.frequency
+                {
+                    errors.push(at(
+                        path,
+                        text,
+                        key,
+                        format!(
+                            "{key} names `{}`, which is counted in {}, but this metric is counted in {}: a pair must share its periods",
+                            paired.metric,
+                            paired.kind().nouns(),
+                            metric.kind().nouns()
+                        ),
+                    ));
+                }
                 match other {
                     Some(other) if !names.contains(&other.as_str()) || other == name => errors
                         .push(at(
@@ -977,7 +1151,7 @@ mod tests {
     }
 
     #[test]
-    fn annual_returns_are_due_in_the_half_that_ends_the_year() {
+    fn submissions_are_due_in_the_half_they_end_in() {
         let h2 = Period::Half(2024, 2);
         assert_eq!(Frequency::Annual.due_in(h2), vec![Period::Year(2024)]);
         assert_eq!(Frequency::Annual.due_in(Period::Half(2024, 1)), vec![]);
@@ -986,14 +1160,55 @@ mod tests {
             Frequency::Quarterly.due_in(h2),
             vec![Period::Quarter(2024, 3), Period::Quarter(2024, 4)]
         );
-        // Termly returns skip the summer holiday quarter.
+        assert_eq!(Frequency::Monthly.due_in(h2).len(), 6);
+        assert_eq!(Frequency::Monthly.due_in(h2)[0], Period::Month(2024, 7));
+        // Terms: autumn and spring end in H2; summer (ending in July) in H1.
         assert_eq!(
-            Frequency::Termly.due_in(Period::Year(2024)),
-            vec![
-                Period::Quarter(2024, 1),
-                Period::Quarter(2024, 3),
-                Period::Quarter(2024, 4)
-            ]
+            Frequency::Termly.due_in(h2),
+            vec![Period::Term(2024, 1), Period::Term(2024, 2)]
+        );
+        assert_eq!(
+            Frequency::Termly.due_in(Period::Half(2024, 1)),
+            vec![Period::Term(2023, 3)]
+        );
+        assert_eq!(
+            Frequency::CalendarYear.due_in(h2),
+            vec![Period::CalendarYear(2024)]
+        );
+        assert_eq!(
+            Frequency::AcademicYear.due_in(Period::Half(2024, 1)),
+            vec![Period::AcademicYear(2023)]
+        );
+    }
+
+    #[test]
+    fn a_file_is_placed_in_a_period_of_the_feed_s_kind_or_refused() {
+        let from_name = PeriodSource::default();
+        assert_eq!(
+            from_name.period_of("csc/cp_plans_2024-25_Q3.csv", Frequency::Quarterly),
+            Ok(Period::Quarter(2024, 3))
+        );
+        assert_eq!(
+            from_name.period_of("ae/ae_2024-25_M02.csv", Frequency::Monthly),
+            Ok(Period::Month(2024, 2))
+        );
+        let err = from_name
+            .period_of("ae/ae_2024-25_M02.csv", Frequency::Quarterly)
+            .unwrap_err();
+        assert!(
+            err.contains("May 2024 (month)") && err.contains("the feed is quarterly"),
+            "{err}"
+        );
+        let err = from_name
+            .period_of("ae/ae.csv", Frequency::Monthly)
+            .unwrap_err();
+        assert!(
+            err.contains("no period in the file name") && err.contains("2024/25-M01"),
+            "{err}"
+        );
+        assert_eq!(
+            from_name.period_of("attendance_2024-25_spring.csv", Frequency::Termly),
+            Ok(Period::Term(2024, 2))
         );
     }
 

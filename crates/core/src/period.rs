@@ -1,9 +1,19 @@
-//! UK financial-year periods: years (`2024/25`), quarters (`2024/25-Q3`) and
-//! halves (`2024/25-H2`). The financial year starts on 1 April: Q1 is Apr–Jun,
-//! Q2 Jul–Sep, Q3 Oct–Dec, Q4 Jan–Mar; H1 is Apr–Sep and H2 Oct–Mar.
+//! Reporting periods of every kind partners and publishers use:
 //!
-//! Everything here is pure so that period arithmetic is easy to test.
+//! - the UK financial year (`2024/25`, 1 April to 31 March), its halves
+//!   (`2024/25-H2`), quarters (`2024/25-Q3`: Q1 is Apr–Jun … Q4 Jan–Mar) and
+//!   months (`2024/25-M01` is April 2024, as NHS returns number them);
+//! - the academic year (`2024/25-AY`, 1 September to 31 August) and its
+//!   three school terms (`2024/25-Autumn` Sep–Dec 2024, `2024/25-Spring`
+//!   Jan–Mar 2025, `2024/25-Summer` Apr–Jul 2025);
+//! - the calendar year (`2025`), as ONS publishes mid-year estimates.
+//!
+//! Everything here is pure so that period arithmetic is easy to test;
+//! finding a period in a file name is in [`find`].
 
+mod find;
+
+use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
@@ -11,8 +21,10 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::error::{Error, Result};
 
-/// A reporting period within the UK financial year.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub use find::{Candidate, find_all, most_specific};
+
+/// A reporting period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Period {
     /// A whole financial year; the number is the calendar year it starts in.
     Year(i32),
@@ -20,13 +32,121 @@ pub enum Period {
     Half(i32, u8),
     /// A quarter of a financial year (1 = Apr–Jun … 4 = Jan–Mar).
     Quarter(i32, u8),
+    /// A month of a financial year (1 = April … 12 = March).
+    Month(i32, u8),
+    /// A school term of an academic year (1 = autumn, 2 = spring, 3 = summer).
+    Term(i32, u8),
+    /// An academic year, 1 September to 31 August; the number is the
+    /// calendar year it starts in.
+    AcademicYear(i32),
+    /// A calendar year, January to December.
+    CalendarYear(i32),
+}
+
+/// The kinds of period: what a metric's series or a feed's files are counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PeriodKind {
+    Month,
+    Quarter,
+    Term,
+    Half,
+    FinancialYear,
+    AcademicYear,
+    CalendarYear,
+}
+
+/// Names of the terms, in order.
+const TERMS: [&str; 3] = ["Autumn", "Spring", "Summer"];
+
+impl PeriodKind {
+    /// How many periods of this kind make a year.
+    pub fn per_year(self) -> usize {
+        match self {
+            PeriodKind::Month => 12,
+            PeriodKind::Quarter => 4,
+            PeriodKind::Term => 3,
+            PeriodKind::Half => 2,
+            PeriodKind::FinancialYear | PeriodKind::AcademicYear | PeriodKind::CalendarYear => 1,
+        }
+    }
+
+    /// The word for one period of this kind: "quarter", "month", "term", "year".
+    pub fn noun(self) -> &'static str {
+        match self {
+            PeriodKind::Month => "month",
+            PeriodKind::Quarter => "quarter",
+            PeriodKind::Term => "term",
+            PeriodKind::Half => "half year",
+            PeriodKind::FinancialYear | PeriodKind::AcademicYear | PeriodKind::CalendarYear => {
+                "year"
+            }
+        }
+    }
+
+    /// The plural of [`PeriodKind::noun`].
+    pub fn nouns(self) -> &'static str {
+        match self {
+            PeriodKind::Month => "months",
+            PeriodKind::Quarter => "quarters",
+            PeriodKind::Term => "terms",
+            PeriodKind::Half => "half years",
+            PeriodKind::FinancialYear | PeriodKind::AcademicYear | PeriodKind::CalendarYear => {
+                "years"
+            }
+        }
+    }
+
+    /// Whether this kind is a whole year.
+    pub fn is_year(self) -> bool {
+        self.per_year() == 1
+    }
+
+    /// How the kind is written in YAML and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            PeriodKind::Month => "month",
+            PeriodKind::Quarter => "quarter",
+            PeriodKind::Term => "term",
+            PeriodKind::Half => "half year",
+            PeriodKind::FinancialYear => "financial year",
+            PeriodKind::AcademicYear => "academic year",
+            PeriodKind::CalendarYear => "calendar year",
+        }
+    }
+
+    /// An example of a period of this kind, as written in data and SQL.
+    pub fn example(self) -> &'static str {
+        match self {
+            PeriodKind::Month => "2024/25-M01",
+            PeriodKind::Quarter => "2024/25-Q3",
+            PeriodKind::Term => "2024/25-Autumn",
+            PeriodKind::Half => "2024/25-H2",
+            PeriodKind::FinancialYear => "2024/25",
+            PeriodKind::AcademicYear => "2024/25-AY",
+            PeriodKind::CalendarYear => "2025",
+        }
+    }
 }
 
 impl Period {
-    /// The financial year this period belongs to (calendar year of its 1 April).
+    /// The kind of period this is.
+    pub fn kind(self) -> PeriodKind {
+        match self {
+            Period::Year(_) => PeriodKind::FinancialYear,
+            Period::Half(..) => PeriodKind::Half,
+            Period::Quarter(..) => PeriodKind::Quarter,
+            Period::Month(..) => PeriodKind::Month,
+            Period::Term(..) => PeriodKind::Term,
+            Period::AcademicYear(_) => PeriodKind::AcademicYear,
+            Period::CalendarYear(_) => PeriodKind::CalendarYear,
+        }
+    }
+
+    /// The financial year the period ends in (calendar year of its 1 April).
     pub fn financial_year(self) -> i32 {
         match self {
-            Period::Year(y) | Period::Half(y, _) | Period::Quarter(y, _) => y,
+            Period::Year(y) | Period::Half(y, _) | Period::Quarter(y, _) | Period::Month(y, _) => y,
+            _ => Period::quarter_of(self.end()).financial_year(),
         }
     }
 
@@ -41,31 +161,75 @@ impl Period {
         Period::Quarter(fy, q)
     }
 
+    /// The half year (of the financial year) that contains `date`.
+    pub fn half_of(date: NaiveDate) -> Period {
+        match Period::quarter_of(date) {
+            Period::Quarter(y, q) => Period::Half(y, if q <= 2 { 1 } else { 2 }),
+            _ => unreachable!("quarter_of gives a quarter"),
+        }
+    }
+
+    /// The period of `kind` that contains `date`; `None` for a term when the
+    /// date is in the summer holiday (August).
+    pub fn containing(kind: PeriodKind, date: NaiveDate) -> Option<Period> {
+        let (y, m) = (date.year(), date.month());
+        let fy = if m >= 4 { y } else { y - 1 };
+        let ay = if m >= 9 { y } else { y - 1 };
+        Some(match kind {
+            PeriodKind::Month => Period::Month(fy, ((m + 8) % 12 + 1) as u8),
+            PeriodKind::Quarter => Period::quarter_of(date),
+            PeriodKind::Half => Period::half_of(date),
+            PeriodKind::FinancialYear => Period::Year(fy),
+            PeriodKind::AcademicYear => Period::AcademicYear(ay),
+            PeriodKind::CalendarYear => Period::CalendarYear(y),
+            PeriodKind::Term => match m {
+                9..=12 => Period::Term(ay, 1),
+                1..=3 => Period::Term(ay, 2),
+                4..=7 => Period::Term(ay, 3),
+                _ => return None,
+            },
+        })
+    }
+
     /// First day of the period.
     pub fn start(self) -> NaiveDate {
-        let (fy, first_quarter) = match self {
-            Period::Year(y) => (y, 1),
-            Period::Half(y, h) => (y, if h == 1 { 1 } else { 3 }),
-            Period::Quarter(y, q) => (y, q),
-        };
-        quarter_start(fy, first_quarter)
+        let ymd = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).expect("valid period start");
+        match self {
+            Period::Year(y) => ymd(y, 4),
+            Period::Half(y, h) => ymd(y, if h == 1 { 4 } else { 10 }),
+            Period::Quarter(y, q) => quarter_start(y, q),
+            Period::Month(y, m) => {
+                let (year, month) = calendar_month(y, m);
+                ymd(year, month)
+            }
+            Period::Term(y, 1) => ymd(y, 9),
+            Period::Term(y, 2) => ymd(y + 1, 1),
+            Period::Term(y, _) => ymd(y + 1, 4),
+            Period::AcademicYear(y) => ymd(y, 9),
+            Period::CalendarYear(y) => ymd(y, 1),
+        }
     }
 
     /// Last day of the period (inclusive).
     pub fn end(self) -> NaiveDate {
-        let (fy, last_quarter) = match self {
-            Period::Year(y) => (y, 4),
-            Period::Half(y, h) => (y, if h == 1 { 2 } else { 4 }),
-            Period::Quarter(y, q) => (y, q),
+        let before = |y: i32, m: u32| {
+            NaiveDate::from_ymd_opt(y, m, 1)
+                .and_then(|d| d.pred_opt())
+                .expect("valid period end")
         };
-        let (next_fy, next_q) = if last_quarter == 4 {
-            (fy + 1, 1)
-        } else {
-            (fy, last_quarter + 1)
-        };
-        quarter_start(next_fy, next_q)
-            .pred_opt()
-            .expect("date in range")
+        match self {
+            Period::Year(y) => before(y + 1, 4),
+            Period::Half(y, 1) => before(y, 10),
+            Period::Half(y, _) => before(y + 1, 4),
+            Period::Quarter(..) | Period::Month(..) => {
+                self.next().start().pred_opt().expect("valid")
+            }
+            Period::Term(y, 1) => before(y + 1, 1),
+            Period::Term(y, 2) => before(y + 1, 4),
+            Period::Term(y, _) => before(y + 1, 8),
+            Period::AcademicYear(y) => before(y + 1, 9),
+            Period::CalendarYear(y) => before(y + 1, 1),
+        }
     }
 
     /// Whether `date` falls within the period.
@@ -73,87 +237,195 @@ impl Period {
         self.start() <= date && date <= self.end()
     }
 
-    /// The quarters making up this period, in order.
+    /// Whether the whole of `other` lies within this period.
+    pub fn covers(self, other: Period) -> bool {
+        self.start() <= other.start() && other.end() <= self.end()
+    }
+
+    /// The financial quarter holding the middle of the period: a quarter
+    /// itself, a month's quarter, Q1 for a summer term (April to July), Q3
+    /// for an autumn term, Q4 for a spring term. `None` for periods longer
+    /// than a quarter. Term data is linked with quarterly extracts through it.
+    pub fn main_quarter(self) -> Option<Period> {
+        if self.end() - self.start() > chrono::TimeDelta::days(130) {
+            return None;
+        }
+        let middle = self.start() + (self.end() - self.start()) / 2;
+        Some(Period::quarter_of(middle))
+    }
+
+    /// The quarters making up this financial period, in order (empty for
+    /// terms and academic and calendar years, which do not tile quarters).
     pub fn quarters(self) -> Vec<Period> {
         match self {
             Period::Year(y) => (1..=4).map(|q| Period::Quarter(y, q)).collect(),
             Period::Half(y, 1) => vec![Period::Quarter(y, 1), Period::Quarter(y, 2)],
             Period::Half(y, _) => vec![Period::Quarter(y, 3), Period::Quarter(y, 4)],
             q @ Period::Quarter(..) => vec![q],
+            _ => vec![],
         }
     }
 
     /// The period of the same kind immediately before this one.
     pub fn previous(self) -> Period {
-        match self {
-            Period::Year(y) => Period::Year(y - 1),
-            Period::Half(y, 1) => Period::Half(y - 1, 2),
-            Period::Half(y, _) => Period::Half(y, 1),
-            Period::Quarter(y, 1) => Period::Quarter(y - 1, 4),
-            Period::Quarter(y, q) => Period::Quarter(y, q - 1),
-        }
+        self.step(-1)
+    }
+
+    /// The period of the same kind immediately after this one.
+    pub fn next(self) -> Period {
+        self.step(1)
     }
 
     /// The period `n` steps back (`n` = 0 is the period itself).
     pub fn back(self, n: usize) -> Period {
-        (0..n).fold(self, |p, _| p.previous())
+        self.step(-(n as i64))
+    }
+
+    /// The same period a year earlier (for a yearly period, the year before).
+    pub fn year_earlier(self) -> Period {
+        self.back(self.kind().per_year())
+    }
+
+    fn step(self, by: i64) -> Period {
+        // Each kind as an index counting from year 0, then back.
+        let per = self.kind().per_year() as i64;
+        let (year, index) = match self {
+            Period::Year(y) | Period::AcademicYear(y) | Period::CalendarYear(y) => (y, 1),
+            Period::Half(y, i)
+            | Period::Quarter(y, i)
+            | Period::Month(y, i)
+            | Period::Term(y, i) => (y, i),
+        };
+        let n = i64::from(year) * per + i64::from(index) - 1 + by;
+        let (year, index) = (n.div_euclid(per) as i32, (n.rem_euclid(per) + 1) as u8);
+        match self {
+            Period::Year(_) => Period::Year(year),
+            Period::AcademicYear(_) => Period::AcademicYear(year),
+            Period::CalendarYear(_) => Period::CalendarYear(year),
+            Period::Half(..) => Period::Half(year, index),
+            Period::Quarter(..) => Period::Quarter(year, index),
+            Period::Month(..) => Period::Month(year, index),
+            Period::Term(..) => Period::Term(year, index),
+        }
+    }
+
+    /// Every period of `first`'s kind from `first` to `last` inclusive (empty
+    /// if `first` is after `last`).
+    pub fn range(first: Period, last: Period) -> Vec<Period> {
+        let mut out = Vec::new();
+        let mut p = first;
+        while p.end() <= last.end() && out.len() < 10_000 {
+            out.push(p);
+            p = p.next();
+        }
+        out
     }
 
     /// Every quarter from `first` to `last` inclusive (empty if `first > last`).
     pub fn quarter_range(first: Period, last: Period) -> Vec<Period> {
-        let mut out = Vec::new();
-        let mut p = last;
-        while p >= first {
-            out.push(p);
-            p = p.previous();
-        }
-        out.reverse();
-        out
+        Period::range(first, last)
     }
 
-    /// A label for people: "Q3 2024/25 (Oct–Dec 2024)".
+    /// The period as people say it: "Q3 2024/25", "April 2024", "autumn
+    /// term 2024", "H2 2024/25", "2024/25", "2024/25 school year", "2025".
+    pub fn label(self) -> String {
+        match self {
+            Period::Year(y) => fy_label(y),
+            Period::Half(y, h) => format!("H{h} {}", fy_label(y)),
+            Period::Quarter(y, q) => format!("Q{q} {}", fy_label(y)),
+            Period::Month(..) => self.start().format("%B %Y").to_string(),
+            Period::Term(_, t) => format!(
+                "{} term {}",
+                TERMS[usize::from(t - 1)].to_lowercase(),
+                self.start().year()
+            ),
+            Period::AcademicYear(y) => format!("{} school year", fy_label(y)),
+            Period::CalendarYear(y) => y.to_string(),
+        }
+    }
+
+    /// A label for people with the months it spans: "Q3 2024/25 (Oct–Dec
+    /// 2024)", "autumn term 2024 (Sep–Dec 2024)"; a month or calendar year
+    /// needs no months.
     pub fn long_label(self) -> String {
-        let months = |s: NaiveDate, e: NaiveDate| {
+        let (s, e) = (self.start(), self.end());
+        let months = if s.year() == e.year() {
             format!("{}–{} {}", s.format("%b"), e.format("%b"), e.year())
+        } else {
+            format!(
+                "{} {}–{} {}",
+                s.format("%b"),
+                s.year(),
+                e.format("%b"),
+                e.year()
+            )
         };
         match self {
-            Period::Year(_) => format!("{self} financial year"),
-            Period::Half(y, h) => format!(
-                "H{h} {} ({})",
-                fy_label(y),
-                months(self.start(), self.end())
-            ),
-            Period::Quarter(y, q) => {
-                format!(
-                    "Q{q} {} ({})",
-                    fy_label(y),
-                    months(self.start(), self.end())
-                )
-            }
+            Period::Month(..) | Period::CalendarYear(_) => self.label(),
+            Period::Year(_) => format!("{} financial year ({months})", self.label()),
+            Period::Half(..) => format!("{} ({})", self.label(), months_short(s, e)),
+            _ => format!("{} ({months})", self.label()),
         }
     }
 
-    /// Finds the period a file name gives: a quarter if there is one, else a
-    /// financial year written `2024-25`, `2024_25` or `202425`.
+    /// Short enough for a chart axis: "Q3 24/25", "Apr 24", "Aut 24", "24/25", "2025".
+    pub fn short_label(self) -> String {
+        let yy = |y: i32| format!("{:02}/{:02}", y.rem_euclid(100), (y + 1).rem_euclid(100));
+        match self {
+            Period::Year(y) | Period::AcademicYear(y) => yy(y),
+            Period::Half(y, h) => format!("H{h} {}", yy(y)),
+            Period::Quarter(y, q) => format!("Q{q} {}", yy(y)),
+            Period::Month(..) => self.start().format("%b %y").to_string(),
+            Period::Term(_, t) => format!(
+                "{} {}",
+                &TERMS[usize::from(t - 1)][..3],
+                self.start().format("%y")
+            ),
+            Period::CalendarYear(y) => y.to_string(),
+        }
+    }
+
+    /// Finds the period a file name (or column heading) gives, of any kind:
+    /// the most specific one when several nest ("2024-25 Q3" is the quarter),
+    /// a two-year span such as `2024-25` read as the financial year.
+    /// `None` when it names none, or two that do not nest.
     pub fn find_in(text: &str) -> Option<Period> {
-        Period::find_quarter_in(text).or_else(|| {
-            let chars: Vec<char> = text.chars().collect();
-            (0..chars.len())
-                .find_map(|start| year_at(&chars[start..]))
-                .map(Period::Year)
-        })
+        find::most_specific(&find_all(text), &ALL_KINDS)
+            .ok()
+            .flatten()
     }
 
     /// Finds a quarter written inside a file name, e.g. `cp_plans_2024-25_Q3.csv`,
     /// `B&B 2024_25 Q3.xlsx` or `housing-202425-q3.xlsx`.
     pub fn find_quarter_in(text: &str) -> Option<Period> {
-        let chars: Vec<char> = text.chars().collect();
-        for start in 0..chars.len() {
-            if let Some(p) = quarter_at(&chars[start..]) {
-                return Some(p);
-            }
-        }
-        None
+        find::most_specific(&find_all(text), &[PeriodKind::Quarter])
+            .ok()
+            .flatten()
+    }
+}
+
+/// Every kind, finest first.
+pub const ALL_KINDS: [PeriodKind; 7] = [
+    PeriodKind::Month,
+    PeriodKind::Quarter,
+    PeriodKind::Term,
+    PeriodKind::Half,
+    PeriodKind::FinancialYear,
+    PeriodKind::AcademicYear,
+    PeriodKind::CalendarYear,
+];
+
+/// Periods in time order: by first day, then last day (a quarter before the
+/// year that starts with it), then kind.
+impl Ord for Period {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.start(), self.end(), self.kind()).cmp(&(other.start(), other.end(), other.kind()))
+    }
+}
+
+impl PartialOrd for Period {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -165,9 +437,20 @@ impl<'de> serde::Deserialize<'de> for Period {
     }
 }
 
+impl serde::Serialize for Period {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// `2024` → `2024/25`.
 fn fy_label(start_year: i32) -> String {
-    format!("{}/{:02}", start_year, (start_year + 1) % 100)
+    format!("{}/{:02}", start_year, (start_year + 1).rem_euclid(100))
+}
+
+/// "Oct–Mar 2025": a half's months, the year of its end.
+fn months_short(s: NaiveDate, e: NaiveDate) -> String {
+    format!("{}–{} {}", s.format("%b"), e.format("%b"), e.year())
 }
 
 fn quarter_start(fy: i32, q: u8) -> NaiveDate {
@@ -180,61 +463,10 @@ fn quarter_start(fy: i32, q: u8) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, 1).expect("valid quarter start")
 }
 
-/// Matches `YYYY[sep]YY` at the start of `s`, not followed by another digit.
-fn year_at(s: &[char]) -> Option<i32> {
-    let all_digits = |r: &[char]| r.iter().all(|c| c.is_ascii_digit());
-    if s.len() < 6 || !all_digits(&s[..4]) {
-        return None;
-    }
-    let year: i32 = s[..4].iter().collect::<String>().parse().ok()?;
-    let i = if matches!(s[4], '-' | '_' | '/' | ' ') {
-        5
-    } else {
-        4
-    };
-    if s.len() < i + 2
-        || !all_digits(&s[i..i + 2])
-        || s.get(i + 2).is_some_and(|c| c.is_ascii_digit())
-    {
-        return None;
-    }
-    let yy: i32 = s[i..i + 2].iter().collect::<String>().parse().ok()?;
-    ((1990..=2100).contains(&year) && yy == (year + 1) % 100).then_some(year)
-}
-
-/// Matches `YYYY[sep]YY[sep]Q[1-4]` at the start of `s` (separators: `-`, `_`, `/`, space, none).
-fn quarter_at(s: &[char]) -> Option<Period> {
-    let digits = |s: &[char], n: usize| -> Option<i32> {
-        if s.len() < n || !s[..n].iter().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        s[..n].iter().collect::<String>().parse().ok()
-    };
-    let skip_sep = |s: &[char], i: usize| -> usize {
-        if i < s.len() && matches!(s[i], '-' | '_' | '/' | ' ') {
-            i + 1
-        } else {
-            i
-        }
-    };
-    let year = digits(s, 4)?;
-    if !(1990..=2100).contains(&year) {
-        return None;
-    }
-    let mut i = skip_sep(s, 4);
-    let yy = digits(&s[i..], 2)?;
-    if yy != (year + 1) % 100 {
-        return None;
-    }
-    i = skip_sep(s, i + 2);
-    if i + 1 < s.len() && matches!(s[i], 'Q' | 'q') {
-        let q = s[i + 1].to_digit(10)?;
-        let after_is_digit = s.get(i + 2).is_some_and(|c| c.is_ascii_digit());
-        if (1..=4).contains(&q) && !after_is_digit {
-            return Some(Period::Quarter(year, q as u8));
-        }
-    }
-    None
+/// The calendar (year, month) of month `m` (1 = April) of financial year `fy`.
+fn calendar_month(fy: i32, m: u8) -> (i32, u32) {
+    let month = (u32::from(m) + 2) % 12 + 1;
+    (if month >= 4 { fy } else { fy + 1 }, month)
 }
 
 impl fmt::Display for Period {
@@ -243,6 +475,10 @@ impl fmt::Display for Period {
             Period::Year(y) => write!(f, "{}", fy_label(*y)),
             Period::Half(y, h) => write!(f, "{}-H{h}", fy_label(*y)),
             Period::Quarter(y, q) => write!(f, "{}-Q{q}", fy_label(*y)),
+            Period::Month(y, m) => write!(f, "{}-M{m:02}", fy_label(*y)),
+            Period::Term(y, t) => write!(f, "{}-{}", fy_label(*y), TERMS[usize::from(t - 1)]),
+            Period::AcademicYear(y) => write!(f, "{}-AY", fy_label(*y)),
+            Period::CalendarYear(y) => write!(f, "{y}"),
         }
     }
 }
@@ -250,15 +486,22 @@ impl fmt::Display for Period {
 impl FromStr for Period {
     type Err = Error;
 
-    /// Parses `2024/25`, `2024/25-H2` or `2024/25-Q3` (`-` may be a space).
+    /// Parses every form [`Period`]'s `Display` writes: `2024/25`,
+    /// `2024/25-H2`, `2024/25-Q3`, `2024/25-M01`, `2024/25-Autumn`,
+    /// `2024/25-AY` and `2025` (`-` may be a space; case does not matter).
     fn from_str(s: &str) -> Result<Self> {
-        let bad = || {
-            Error::Period {
+        let bad = || Error::Period {
             text: s.to_string(),
-            reason: "expected a financial year like 2024/25, a half like 2024/25-H2 or a quarter like 2024/25-Q3".into(),
-        }
+            reason: "expected a financial year like 2024/25, a half like 2024/25-H2, a quarter \
+                     like 2024/25-Q3, a month like 2024/25-M01, a term like 2024/25-Autumn, an \
+                     academic year like 2024/25-AY or a calendar year like 2025"
+                .into(),
         };
         let s_trim = s.trim();
+        if s_trim.len() == 4 && s_trim.bytes().all(|b| b.is_ascii_digit()) {
+            let year: i32 = s_trim.parse().map_err(|_| bad())?;
+            return Ok(Period::CalendarYear(year));
+        }
         let (year_part, rest) = match s_trim.find(['-', ' ']) {
             Some(i) => (&s_trim[..i], Some(s_trim[i + 1..].trim())),
             None => (s_trim, None),
@@ -266,24 +509,29 @@ impl FromStr for Period {
         let (y, yy) = year_part.split_once('/').ok_or_else(bad)?;
         let year: i32 = y.parse().map_err(|_| bad())?;
         let yy: i32 = yy.parse().map_err(|_| bad())?;
-        if y.len() != 4 || yy != (year + 1) % 100 {
+        if y.len() != 4 || yy != (year + 1).rem_euclid(100) {
             return Err(Error::Period {
                 text: s.to_string(),
-                reason: format!(
-                    "a financial year starting in {year} is written {}",
-                    fy_label(year)
-                ),
+                reason: format!("a year starting in {year} is written {}", fy_label(year)),
             });
         }
         let Some(rest) = rest else {
             return Ok(Period::Year(year));
         };
+        let lower = rest.to_ascii_lowercase();
+        if lower == "ay" {
+            return Ok(Period::AcademicYear(year));
+        }
+        if let Some(t) = TERMS.iter().position(|t| t.eq_ignore_ascii_case(rest)) {
+            return Ok(Period::Term(year, t as u8 + 1));
+        }
         let mut chars = rest.chars();
         let kind = chars.next().map(|c| c.to_ascii_uppercase());
         let n: u8 = chars.as_str().parse().map_err(|_| bad())?;
         match (kind, n) {
             (Some('H'), 1..=2) => Ok(Period::Half(year, n)),
             (Some('Q'), 1..=4) => Ok(Period::Quarter(year, n)),
+            (Some('M'), 1..=12) => Ok(Period::Month(year, n)),
             _ => Err(bad()),
         }
     }
@@ -306,6 +554,12 @@ mod tests {
             "2024/25-Q1",
             "2024/25-Q4",
             "1999/00",
+            "2024/25-M01",
+            "2024/25-M12",
+            "2024/25-Autumn",
+            "2024/25-Summer",
+            "2024/25-AY",
+            "2025",
         ] {
             assert_eq!(text.parse::<Period>().unwrap().to_string(), text);
         }
@@ -313,17 +567,24 @@ mod tests {
             "2024/25 q3".parse::<Period>().unwrap(),
             Period::Quarter(2024, 3)
         );
+        assert_eq!(
+            "2024/25-spring".parse::<Period>().unwrap(),
+            Period::Term(2024, 2)
+        );
     }
 
     #[test]
     fn rejects_malformed_periods() {
         for text in [
             "2024/26",
-            "2024",
+            "24",
             "2024/25-Q5",
             "2024/25-H3",
+            "2024/25-M13",
+            "2024/25-M0",
             "24/25-Q1",
             "2024/25-X1",
+            "2024/25-Winter",
             "",
         ] {
             assert!(text.parse::<Period>().is_err(), "{text} should not parse");
@@ -331,7 +592,7 @@ mod tests {
     }
 
     #[test]
-    fn quarter_bounds_follow_the_financial_year() {
+    fn bounds_follow_each_kind_of_year() {
         let q4 = Period::Quarter(2024, 4);
         assert_eq!((q4.start(), q4.end()), (d(2025, 1, 1), d(2025, 3, 31)));
         let h2 = Period::Half(2024, 2);
@@ -339,23 +600,80 @@ mod tests {
         let y = Period::Year(2023);
         assert_eq!((y.start(), y.end()), (d(2023, 4, 1), d(2024, 3, 31)));
         assert!(Period::Quarter(2023, 4).contains(d(2024, 2, 29)));
+        let m = Period::Month(2024, 10);
+        assert_eq!((m.start(), m.end()), (d(2025, 1, 1), d(2025, 1, 31)));
+        let m = Period::Month(2023, 11);
+        assert_eq!(m.end(), d(2024, 2, 29), "a leap February");
+        let autumn = Period::Term(2024, 1);
+        assert_eq!(
+            (autumn.start(), autumn.end()),
+            (d(2024, 9, 1), d(2024, 12, 31))
+        );
+        let summer = Period::Term(2024, 3);
+        assert_eq!(
+            (summer.start(), summer.end()),
+            (d(2025, 4, 1), d(2025, 7, 31))
+        );
+        let ay = Period::AcademicYear(2024);
+        assert_eq!((ay.start(), ay.end()), (d(2024, 9, 1), d(2025, 8, 31)));
+        let cy = Period::CalendarYear(2025);
+        assert_eq!((cy.start(), cy.end()), (d(2025, 1, 1), d(2025, 12, 31)));
     }
 
     #[test]
-    fn quarter_of_maps_january_to_the_previous_financial_year() {
-        assert_eq!(Period::quarter_of(d(2025, 1, 15)), Period::Quarter(2024, 4));
+    fn the_period_containing_a_date() {
+        let jan = d(2025, 1, 15);
+        assert_eq!(Period::quarter_of(jan), Period::Quarter(2024, 4));
         assert_eq!(Period::quarter_of(d(2024, 4, 1)), Period::Quarter(2024, 1));
         assert_eq!(Period::quarter_of(d(2024, 3, 31)), Period::Quarter(2023, 4));
+        assert_eq!(
+            Period::containing(PeriodKind::Month, jan),
+            Some(Period::Month(2024, 10))
+        );
+        assert_eq!(
+            Period::containing(PeriodKind::Term, jan),
+            Some(Period::Term(2024, 2))
+        );
+        assert_eq!(Period::containing(PeriodKind::Term, d(2024, 8, 10)), None);
+        assert_eq!(
+            Period::containing(PeriodKind::AcademicYear, jan),
+            Some(Period::AcademicYear(2024))
+        );
+        assert_eq!(
+            Period::containing(PeriodKind::CalendarYear, jan),
+            Some(Period::CalendarYear(2025))
+        );
+        assert_eq!(Period::half_of(jan), Period::Half(2024, 2));
+        for kind in ALL_KINDS {
+            for day in [d(2024, 4, 1), d(2024, 12, 31), jan, d(2025, 7, 31)] {
+                if let Some(p) = Period::containing(kind, day) {
+                    assert!(p.contains(day), "{p} contains {day}");
+                    assert_eq!(p.kind(), kind);
+                }
+            }
+        }
     }
 
     #[test]
-    fn previous_and_ranges_cross_year_boundaries() {
+    fn previous_next_and_ranges_cross_year_boundaries() {
         assert_eq!(
             Period::Quarter(2024, 1).previous(),
             Period::Quarter(2023, 4)
         );
         assert_eq!(Period::Half(2024, 1).previous(), Period::Half(2023, 2));
         assert_eq!(Period::Quarter(2024, 4).back(7), Period::Quarter(2023, 1));
+        assert_eq!(Period::Month(2024, 1).previous(), Period::Month(2023, 12));
+        assert_eq!(Period::Term(2024, 3).next(), Period::Term(2025, 1));
+        assert_eq!(
+            Period::CalendarYear(2025).previous(),
+            Period::CalendarYear(2024)
+        );
+        assert_eq!(
+            Period::Month(2024, 5).year_earlier(),
+            Period::Month(2023, 5)
+        );
+        assert_eq!(Period::Term(2024, 2).year_earlier(), Period::Term(2023, 2));
+        assert_eq!(Period::Year(2024).year_earlier(), Period::Year(2023));
         let r = Period::quarter_range(Period::Quarter(2023, 3), Period::Quarter(2024, 2));
         assert_eq!(r.len(), 4);
         assert_eq!(r[0].to_string(), "2023/24-Q3");
@@ -363,39 +681,55 @@ mod tests {
             Period::Half(2024, 2).quarters(),
             vec![Period::Quarter(2024, 3), Period::Quarter(2024, 4)]
         );
+        assert_eq!(
+            Period::range(Period::Term(2023, 2), Period::Term(2024, 1)).len(),
+            3
+        );
+        assert!(Period::range(Period::Month(2024, 3), Period::Month(2024, 2)).is_empty());
+        // Consecutive periods of every kind tile time: each starts the day
+        // after the one before ends (terms leave August out).
+        for start in [
+            Period::Month(2023, 1),
+            Period::Quarter(2023, 1),
+            Period::Half(2023, 1),
+            Period::Year(2023),
+            Period::AcademicYear(2023),
+            Period::CalendarYear(2023),
+        ] {
+            let mut p = start;
+            for _ in 0..30 {
+                assert_eq!(p.end().succ_opt().unwrap(), p.next().start(), "{p}");
+                assert_eq!(p.next().previous(), p);
+                p = p.next();
+            }
+        }
     }
 
     #[test]
-    fn finds_quarters_in_file_names() {
-        let q3 = Some(Period::Quarter(2024, 3));
-        assert_eq!(Period::find_quarter_in("cp_plans_2024-25_Q3.csv"), q3);
-        assert_eq!(Period::find_quarter_in("B&B 2024_25 Q3.xlsx"), q3);
-        assert_eq!(Period::find_quarter_in("housing-202425-q3.xlsx"), q3);
-        assert_eq!(Period::find_quarter_in("plans 2024-26 Q3.csv"), None);
-        assert_eq!(Period::find_quarter_in("plans 2024-25 Q31.csv"), None);
-        assert_eq!(Period::find_quarter_in("plans.csv"), None);
+    fn periods_sort_in_time_order_whatever_their_kind() {
+        let mut v = vec![
+            Period::Year(2024),
+            Period::Quarter(2024, 2),
+            Period::Month(2024, 1),
+            Period::Term(2023, 3),
+            Period::CalendarYear(2024),
+        ];
+        v.sort();
+        assert_eq!(
+            v,
+            [
+                Period::CalendarYear(2024),
+                Period::Month(2024, 1),
+                Period::Term(2023, 3),
+                Period::Year(2024),
+                Period::Quarter(2024, 2),
+            ]
+        );
+        assert!(Period::Quarter(2024, 4) > Period::Quarter(2024, 3));
     }
 
     #[test]
-    fn finds_years_when_there_is_no_quarter() {
-        assert_eq!(
-            Period::find_in("ssda903/2017-18/episodes.csv"),
-            Some(Period::Year(2017))
-        );
-        assert_eq!(
-            Period::find_in("plans_2024-25_Q2.csv"),
-            Some(Period::Quarter(2024, 2))
-        );
-        assert_eq!(
-            Period::find_in("return 202425.xlsx"),
-            Some(Period::Year(2024))
-        );
-        assert_eq!(Period::find_in("episodes 2017-19.csv"), None);
-        assert_eq!(Period::find_in("id 1234567.csv"), None);
-    }
-
-    #[test]
-    fn long_labels_read_naturally() {
+    fn labels_read_naturally() {
         assert_eq!(
             Period::Quarter(2024, 3).long_label(),
             "Q3 2024/25 (Oct–Dec 2024)"
@@ -404,5 +738,53 @@ mod tests {
             Period::Half(2024, 2).long_label(),
             "H2 2024/25 (Oct–Mar 2025)"
         );
+        assert_eq!(Period::Month(2024, 10).label(), "January 2025");
+        assert_eq!(Period::Term(2024, 1).label(), "autumn term 2024");
+        assert_eq!(Period::Term(2024, 3).label(), "summer term 2025");
+        assert_eq!(
+            Period::Term(2024, 2).long_label(),
+            "spring term 2025 (Jan–Mar 2025)"
+        );
+        assert_eq!(Period::AcademicYear(2024).label(), "2024/25 school year");
+        assert_eq!(
+            Period::Year(2024).long_label(),
+            "2024/25 financial year (Apr 2024–Mar 2025)"
+        );
+        assert_eq!(Period::Quarter(2024, 3).short_label(), "Q3 24/25");
+        assert_eq!(Period::Month(2024, 1).short_label(), "Apr 24");
+        assert_eq!(Period::Term(2024, 2).short_label(), "Spr 25");
+        assert_eq!(Period::CalendarYear(2025).short_label(), "2025");
+    }
+
+    #[test]
+    fn a_term_is_linked_to_the_quarter_holding_most_of_it() {
+        assert_eq!(
+            Period::Term(2023, 3).main_quarter(),
+            Some(Period::Quarter(2024, 1))
+        );
+        assert_eq!(
+            Period::Term(2024, 1).main_quarter(),
+            Some(Period::Quarter(2024, 3))
+        );
+        assert_eq!(
+            Period::Term(2024, 2).main_quarter(),
+            Some(Period::Quarter(2024, 4))
+        );
+        assert_eq!(
+            Period::Month(2024, 10).main_quarter(),
+            Some(Period::Quarter(2024, 4))
+        );
+        assert_eq!(Period::Year(2024).main_quarter(), None);
+    }
+
+    #[test]
+    fn covers_and_quarters() {
+        assert!(Period::Half(2024, 2).covers(Period::Quarter(2024, 4)));
+        assert!(Period::Half(2024, 2).covers(Period::Term(2024, 2)));
+        assert!(
+            !Period::Half(2024, 2).covers(Period::Term(2024, 1)),
+            "autumn starts in September"
+        );
+        assert!(Period::Term(2024, 3).quarters().is_empty());
     }
 }

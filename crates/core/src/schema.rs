@@ -8,7 +8,14 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 /// Table names pqa keeps for itself in the warehouse.
-pub const RESERVED_TABLES: &[&str] = &["submissions", "rejects", "runs", "periods", "partnership"];
+pub const RESERVED_TABLES: &[&str] = &[
+    "submissions",
+    "rejects",
+    "runs",
+    "findings",
+    "periods",
+    "partnership",
+];
 
 /// The lineage column numbering each row as its source file does.
 pub const SOURCE_ROW: &str = "_source_row";

@@ -10,7 +10,7 @@ pub struct Series {
 }
 
 /// A value for one period; `None` when there is no figure.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Point {
     pub period: Period,
     pub value: Option<f64>,
@@ -19,6 +19,10 @@ pub struct Point {
     /// `base` column: a rate built on a handful of children is suppressed
     /// like the handful itself.
     pub base: Option<f64>,
+    /// The symbol the agency or publisher wrote in place of the figure
+    /// (`<5`, `*`, `c`, …) when it withheld it, from the SQL's optional
+    /// `status` column: a withheld figure is not a missing return.
+    pub withheld: Option<String>,
 }
 
 impl Series {
@@ -45,11 +49,13 @@ mod tests {
                     period: Period::Quarter(2024, 1),
                     value: Some(3.0),
                     base: None,
+                    withheld: None,
                 },
                 Point {
                     period: Period::Quarter(2024, 2),
                     value: None,
                     base: None,
+                    withheld: None,
                 },
             ],
         };

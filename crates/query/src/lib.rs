@@ -30,7 +30,7 @@ const MEMORY_LIMIT_BYTES: usize = 4 << 30;
 /// CPU took 8.9 s, one partition's wait filled by another's work.
 const PARTITIONS_PER_CORE: usize = 3;
 
-/// Quarters, halves and years from this financial year on are in `periods`.
+/// Periods of every kind from this year on are in `periods`.
 const CALENDAR_FIRST_YEAR: i32 = 2010;
 const CALENDAR_LAST_YEAR: i32 = 2040;
 
@@ -66,6 +66,11 @@ impl QueryLayer {
         }
         if let Some(runs) = warehouse.runs_table().await? {
             tables.register_delta(pqa_store::RUNS, &runs).await?;
+        }
+        if let Some(findings) = warehouse.findings_table().await? {
+            tables
+                .register_delta(pqa_store::FINDINGS, &findings)
+                .await?;
         }
         for schema in &project.schemas {
             if !datasets.iter().any(|(n, _)| *n == schema.dataset) {
@@ -104,7 +109,7 @@ impl QueryLayer {
             metric: metric.metric.clone(),
             message: e.to_string(),
         })?;
-        series_from(&metric.metric, &batches)
+        series_from(metric, &batches)
     }
 }
 
@@ -181,13 +186,16 @@ impl Tables {
     }
 }
 
-/// Reads `period` and `value` columns into a series, oldest first.
-fn series_from(metric: &str, batches: &[RecordBatch]) -> Result<Series> {
+/// Reads `period` and `value` columns (and the optional `base` and
+/// `status`) into a series, oldest first. Every period must be of the
+/// metric's kind: a quarterly metric returning `2024/25-M02` is an error on
+/// that metric, which the report shows, never a figure put in the wrong place.
+fn series_from(metric: &MetricSpec, batches: &[RecordBatch]) -> Result<Series> {
     let bad = |message: String| Error::Metric {
-        metric: metric.to_string(),
+        metric: metric.metric.clone(),
         message,
     };
-    let mut points = Vec::new();
+    let mut points: Vec<Point> = Vec::new();
     for batch in batches {
         let period = batch
             .column_by_name("period")
@@ -207,6 +215,12 @@ fn series_from(metric: &str, batches: &[RecordBatch]) -> Result<Series> {
             .map(|b| cast(b, &DataType::Float64))
             .transpose()?;
         let base = base.as_ref().map(|b| b.as_primitive::<Float64Type>());
+        // Optional: the symbol written where a figure was withheld.
+        let status = batch
+            .column_by_name("status")
+            .map(|b| cast(b, &DataType::Utf8))
+            .transpose()?;
+        let status = status.as_ref().map(|s| s.as_string::<i32>());
         for i in 0..batch.num_rows() {
             if period.is_null(i) {
                 continue;
@@ -215,10 +229,28 @@ fn series_from(metric: &str, batches: &[RecordBatch]) -> Result<Series> {
                 .value(i)
                 .parse()
                 .map_err(|e: pqa_core::Error| bad(e.to_string()))?;
+            if p.kind() != metric.kind() {
+                return Err(bad(format!(
+                    "the SQL returned the period {p} ({}), but the metric is counted in {} \
+                     (its `frequency:`): return periods like {}",
+                    p.kind().name(),
+                    metric.kind().nouns(),
+                    metric.kind().example()
+                )));
+            }
+            if points.iter().any(|q| q.period == p) {
+                return Err(bad(format!(
+                    "the SQL returned {p} more than once: group by the period"
+                )));
+            }
+            let value = value.is_valid(i).then(|| value.value(i));
             points.push(Point {
                 period: p,
-                value: value.is_valid(i).then(|| value.value(i)),
+                value,
                 base: base.filter(|b| b.is_valid(i)).map(|b| b.value(i)),
+                withheld: status
+                    .filter(|s| value.is_none() && s.is_valid(i) && !s.value(i).trim().is_empty())
+                    .map(|s| s.value(i).trim().to_string()),
             });
         }
     }
@@ -249,40 +281,51 @@ fn partnership_batch(project: &Project) -> Result<RecordBatch> {
     )?)
 }
 
-/// The `periods` calendar: one row per quarter, half and year, with its
-/// first and last day, so metric SQL can ask "open at the end of the quarter".
+/// The `periods` calendar: one row per period of every kind (`month`,
+/// `quarter`, `term`, `half`, `year` for financial years, `academic_year`,
+/// `calendar_year`), with its first and last day and, for a term or month,
+/// the financial `quarter` holding most of it, so metric SQL can ask "open
+/// at the end of the quarter" or link a term with a quarterly extract.
 fn periods_batch() -> Result<RecordBatch> {
+    use pqa_core::period::PeriodKind;
     let mut rows: Vec<Period> = Vec::new();
-    for fy in CALENDAR_FIRST_YEAR..=CALENDAR_LAST_YEAR {
-        rows.push(Period::Year(fy));
-        rows.extend((1..=2).map(|h| Period::Half(fy, h)));
-        rows.extend((1..=4).map(|q| Period::Quarter(fy, q)));
+    for y in CALENDAR_FIRST_YEAR..=CALENDAR_LAST_YEAR {
+        rows.push(Period::Year(y));
+        rows.extend((1..=2).map(|h| Period::Half(y, h)));
+        rows.extend((1..=4).map(|q| Period::Quarter(y, q)));
+        rows.extend((1..=12).map(|m| Period::Month(y, m)));
+        rows.extend((1..=3).map(|t| Period::Term(y, t)));
+        rows.push(Period::AcademicYear(y));
+        rows.push(Period::CalendarYear(y));
     }
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid");
     let days = |d: chrono::NaiveDate| (d - epoch).num_days() as i32;
-    let kind = |p: &Period| match p {
-        Period::Year(_) => "year",
-        Period::Half(..) => "half",
-        Period::Quarter(..) => "quarter",
+    let kind = |p: &Period| match p.kind() {
+        PeriodKind::FinancialYear => "year",
+        PeriodKind::Half => "half",
+        PeriodKind::Quarter => "quarter",
+        PeriodKind::Month => "month",
+        PeriodKind::Term => "term",
+        PeriodKind::AcademicYear => "academic_year",
+        PeriodKind::CalendarYear => "calendar_year",
+    };
+    let text = |f: &dyn Fn(&Period) -> String| {
+        Arc::new(arrow::array::StringArray::from_iter_values(
+            rows.iter().map(f),
+        )) as _
     };
     Ok(RecordBatch::try_from_iter(vec![
-        (
-            "period",
-            Arc::new(arrow::array::StringArray::from_iter_values(
-                rows.iter().map(|p| p.to_string()),
-            )) as _,
-        ),
-        (
-            "kind",
-            Arc::new(arrow::array::StringArray::from_iter_values(
-                rows.iter().map(kind),
-            )) as _,
-        ),
+        ("period", text(&|p| p.to_string())),
+        ("kind", text(&|p| kind(p).to_string())),
         (
             "financial_year",
-            Arc::new(arrow::array::StringArray::from_iter_values(
-                rows.iter()
-                    .map(|p| Period::Year(p.financial_year()).to_string()),
+            text(&|p| Period::Year(p.financial_year()).to_string()),
+        ),
+        ("label", text(&|p| p.label())),
+        (
+            "quarter",
+            Arc::new(arrow::array::StringArray::from_iter(
+                rows.iter().map(|p| p.main_quarter().map(|q| q.to_string())),
             )) as _,
         ),
         (
@@ -322,7 +365,7 @@ mod tests {
             ),
         ])
         .unwrap();
-        let s = series_from("m", &[batch]).unwrap();
+        let s = series_from(&metric("m"), &[batch]).unwrap();
         assert_eq!(s.points.len(), 2);
         assert_eq!(
             s.points[0],
@@ -330,6 +373,7 @@ mod tests {
                 period: Period::Quarter(2024, 1),
                 value: None,
                 base: None,
+                withheld: None,
             }
         );
         assert_eq!(s.points[1].value, Some(5.0));
@@ -340,8 +384,59 @@ mod tests {
         let batch =
             RecordBatch::try_from_iter(vec![("when", Arc::new(StringArray::from(vec!["x"])) as _)])
                 .unwrap();
-        let err = series_from("cp_open", &[batch]).unwrap_err().to_string();
+        let err = series_from(&metric("cp_open"), &[batch])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("cp_open") && err.contains("`period`"), "{err}");
+    }
+
+    fn metric(name: &str) -> MetricSpec {
+        serde_yaml::from_str(&format!(
+            "metric: {name}\ntitle: t\narea: a\nagency: g\nunit: children\nmeasure: stock\n\
+             better: neither\ndefinition: d\nsql: SELECT 1\n"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_period_of_another_kind_is_an_error_on_the_metric() {
+        let batch = RecordBatch::try_from_iter(vec![
+            (
+                "period",
+                Arc::new(StringArray::from(vec!["2024/25-M01", "2024/25-M02"])) as _,
+            ),
+            ("value", Arc::new(Int64Array::from(vec![5, 6])) as _),
+        ])
+        .unwrap();
+        let err = series_from(&metric("ae"), &[batch])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("ae") && err.contains("2024/25-M01") && err.contains("quarters"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_withheld_figure_keeps_its_symbol() {
+        let batch = RecordBatch::try_from_iter(vec![
+            (
+                "period",
+                Arc::new(StringArray::from(vec!["2024/25-Q1", "2024/25-Q2"])) as _,
+            ),
+            (
+                "value",
+                Arc::new(Int64Array::from(vec![None, Some(7)])) as _,
+            ),
+            (
+                "status",
+                Arc::new(StringArray::from(vec![Some("<5"), Some("ignored")])) as _,
+            ),
+        ])
+        .unwrap();
+        let s = series_from(&metric("m"), &[batch]).unwrap();
+        assert_eq!(s.points[0].withheld.as_deref(), Some("<5"));
+        assert_eq!(s.points[1].withheld, None, "a figure given is not withheld");
     }
 
     #[tokio::test]

@@ -17,7 +17,30 @@ pub struct Reference {
     pub label: String,
     pub value: f64,
     pub kind: ReferenceKind,
+    /// The first point the line applies to (limits worked out again after a
+    /// shift start there); 0 for the whole chart.
+    pub from: usize,
 }
+
+/// A point showing special-cause variation, marked by shape (a square, not
+/// the usual circle) and colour (Making Data Count's orange for concerning,
+/// blue for improving, purple where neither is better).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unusual {
+    pub index: usize,
+    pub kind: UnusualKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnusualKind {
+    Concerning,
+    Improving,
+    Changed,
+}
+
+const CONCERNING: RGBColor = RGBColor(237, 139, 0);
+const IMPROVING: RGBColor = RGBColor(0, 94, 184);
+const CHANGED: RGBColor = RGBColor(110, 40, 130);
 
 /// How a reference line is drawn: by dash pattern as well as colour, so
 /// colour is never the only signal.
@@ -36,12 +59,14 @@ pub enum ReferenceKind {
 }
 
 /// An SVG line chart of `values` (one per label; `None` is a gap), with
-/// reference lines (mean, process limits, target) where given.
+/// reference lines (mean, process limits, target) where given and unusual
+/// points marked.
 pub fn line_chart(
     labels: &[String],
     values: &[Option<f64>],
     y_label: &str,
     references: &[Reference],
+    unusual: &[Unusual],
 ) -> Result<String, String> {
     let mut svg = String::new();
     {
@@ -110,8 +135,8 @@ pub fn line_chart(
                 None => {}
             }
         }
-        let span = [-0.5, n as f64 - 0.5];
         for r in references.iter().filter(|r| r.value >= 0.0) {
+            let span = [r.from as f64 - 0.5, n as f64 - 0.5];
             let line = span.iter().map(|x| (*x, r.value));
             let series = match r.kind {
                 ReferenceKind::Target => {
@@ -171,6 +196,19 @@ pub fn line_chart(
         chart
             .draw_series(points.map(|p| Circle::new(p, 4, LINE.filled())))
             .map_err(|e| e.to_string())?;
+        let marked = unusual.iter().filter_map(|u| {
+            let v = (*values.get(u.index)?)?;
+            let colour = match u.kind {
+                UnusualKind::Concerning => CONCERNING,
+                UnusualKind::Improving => IMPROVING,
+                UnusualKind::Changed => CHANGED,
+            };
+            Some(
+                EmptyElement::at((u.index as f64, v))
+                    + Rectangle::new([(-6, -6), (6, 6)], colour.filled()),
+            )
+        });
+        chart.draw_series(marked).map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
@@ -194,7 +232,14 @@ mod tests {
     #[test]
     fn draws_an_svg_with_labels_and_a_point_per_value() {
         let labels: Vec<String> = ["Q1", "Q2", "Q3"].iter().map(|s| s.to_string()).collect();
-        let svg = line_chart(&labels, &[Some(10.0), None, Some(30.0)], "children", &[]).unwrap();
+        let svg = line_chart(
+            &labels,
+            &[Some(10.0), None, Some(30.0)],
+            "children",
+            &[],
+            &[],
+        )
+        .unwrap();
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("Q3") && svg.contains("children"));
         assert_eq!(
@@ -211,6 +256,7 @@ mod tests {
             label: label.into(),
             value,
             kind,
+            from: 0,
         };
         let svg = line_chart(
             &labels,
@@ -221,8 +267,17 @@ mod tests {
                 line("Process limits", 35.0, ReferenceKind::Limit),
                 line("Target (18 weeks)", 18.0, ReferenceKind::Target),
             ],
+            &[Unusual {
+                index: 2,
+                kind: UnusualKind::Concerning,
+            }],
         )
         .unwrap();
+        assert_eq!(
+            svg.matches(r##"fill="#ED8B00""##).count(),
+            1,
+            "one unusual point marked: {svg}"
+        );
         assert!(
             svg.contains("Mean")
                 && svg.contains("Process limits")

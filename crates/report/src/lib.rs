@@ -5,6 +5,7 @@
 pub mod chart;
 pub mod disclosure;
 mod questions;
+mod timeline;
 pub mod validation;
 mod view;
 mod xlsx;
@@ -16,7 +17,7 @@ use pqa_core::{MetricSpec, Period, Series};
 use pqa_trends::BenchmarkPosition;
 
 pub use disclosure::{Disclosure, Published, SUPPRESSED};
-pub use questions::Response;
+pub use questions::{Response, StoredQuestion};
 pub use view::{FeedQuality, RunInfo};
 
 /// Errors raised while rendering.
@@ -49,6 +50,11 @@ pub struct ReportInput<'a> {
     pub benchmarks: BTreeMap<String, BenchmarkPosition>,
     /// Agencies' responses to earlier reports' questions, oldest first.
     pub responses: Vec<Response>,
+    /// Questions earlier reports asked, as they worded them (from the
+    /// warehouse's `findings` table).
+    pub stored: Vec<StoredQuestion>,
+    /// Metrics whose figures could not be worked out: (title, why).
+    pub failed: Vec<(String, String)>,
     /// What each feed sent for the period.
     pub quality: Vec<FeedQuality>,
     pub disclosure: Disclosure,
@@ -58,6 +64,9 @@ pub struct ReportInput<'a> {
 
 /// A rendered report.
 pub struct Rendered {
+    /// The questions the report raises, most important first, to be stored
+    /// so later reports quote them as asked.
+    pub findings: Vec<pqa_trends::Finding>,
     pub html: String,
     pub markdown: String,
     /// An Excel workbook (.xlsx).
@@ -74,6 +83,7 @@ pub fn render(input: &ReportInput) -> Result<Rendered> {
     let html = env.get_template("report.html")?.render(&view)?;
     let markdown = env.get_template("report.md")?.render(&view)?;
     Ok(Rendered {
+        findings: view.findings.clone(),
         html,
         markdown: tidy_markdown(&markdown),
         xlsx: xlsx::workbook(&view)?,

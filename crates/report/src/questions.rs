@@ -3,14 +3,16 @@
 //! agencies responded to, with what has happened to the figure since.
 
 use pqa_core::config::Polarity;
+use pqa_core::period::PeriodKind;
 use pqa_core::{MetricSpec, Period, Series};
 use pqa_trends::spc::{Assurance, Side};
+use pqa_trends::words::Figures;
 use pqa_trends::{Assessment, BenchmarkPosition, Direction, MetricInput, Variation};
 use serde::Serialize;
 
 use crate::ReportInput;
 use crate::chart::{Reference, ReferenceKind};
-use crate::view::{CHART_QUARTERS, show};
+use crate::timeline::Timeline;
 
 /// An agency's response to a question of an earlier report, as sent.
 #[derive(Debug, Clone)]
@@ -23,6 +25,17 @@ pub struct Response {
     pub date: Option<String>,
 }
 
+/// A question an earlier report asked, in its words, as stored when that
+/// report was written.
+#[derive(Debug, Clone)]
+pub struct StoredQuestion {
+    pub id: String,
+    /// The report that asked it, e.g. `2024/25-H1`.
+    pub report_period: String,
+    pub statement: String,
+    pub question: String,
+}
+
 /// A question of an earlier report, its responses and its impact.
 #[derive(Debug, Serialize)]
 pub(crate) struct EarlierQuestion {
@@ -30,88 +43,89 @@ pub(crate) struct EarlierQuestion {
     pub title: String,
     /// "H1 2024/25".
     pub asked_in: String,
-    /// The question as that report put it, rebuilt from the same figures
-    /// (absent if the figures have changed since and it no longer arises).
+    /// The question as that report put it: stored when it was written, or
+    /// (for a report written before pqa stored them) rebuilt from the
+    /// figures that report could have had; absent if it no longer arises.
     pub statement: Option<String>,
     pub question: Option<String>,
+    /// Whether the words were rebuilt rather than stored.
+    pub rebuilt: bool,
     /// (agency, date, response)
     pub responses: Vec<(String, String, String)>,
     /// How the figure has moved since, in words.
     pub impact: String,
 }
 
-/// Judges one metric as a report for `report` would.
+/// Judges one metric as a report for `report` would, over the figures
+/// that may be published in the metric's own periods.
 pub(crate) fn assess_for(
     input: &ReportInput,
     spec: &MetricSpec,
     series: &Series,
     report: Period,
 ) -> Assessment {
-    let last = *report.quarters().last().expect("every period has quarters");
-    let points = published_points(input, spec, series, last);
+    assess_as(input, spec, series, report, false)
+}
+
+/// As [`assess_for`]; `then` when rebuilding an earlier report's question,
+/// which could not have known figures published after it.
+fn assess_as(
+    input: &ReportInput,
+    spec: &MetricSpec,
+    series: &Series,
+    report: Period,
+    then: bool,
+) -> Assessment {
+    let points = Timeline::of(spec, series, report, input.disclosure).observations();
     let pair_points = spec.pair_with.as_ref().and_then(|name| {
         let (pair_spec, pair_series) = input.metrics.iter().find(|(s, _)| &s.metric == name)?;
         Some((
             *pair_spec,
-            published_points(input, pair_spec, pair_series, last),
+            Timeline::of(pair_spec, pair_series, report, input.disclosure).observations(),
         ))
     });
-    let show_value = |spec: &MetricSpec, v: f64| {
-        show(
-            input.disclosure.publish(Some(v), spec.is_count),
-            spec.is_count,
-        )
-    };
+    // An earlier report knew only the published figures out by its end.
+    let benchmark = input
+        .benchmarks
+        .get(&spec.metric)
+        .filter(|b| !then || published_by(b, report))
+        .cloned();
     pqa_trends::assess(&MetricInput {
         spec,
         points: &points,
         report,
         pair: pair_points.as_ref().map(|(s, p)| (*s, p.as_slice())),
-        benchmark: input.benchmarks.get(&spec.metric).cloned(),
-        show: &show_value,
+        benchmark,
+        suppress_up_to: input.disclosure.suppress_up_to,
     })
 }
 
-/// The quarters the trend rules see: those charted up to `last`, and only
-/// figures that may be published, so nothing they say can reveal a
-/// suppressed count.
-fn published_points(
-    input: &ReportInput,
-    spec: &MetricSpec,
-    series: &Series,
-    last: Period,
-) -> Vec<(Period, f64)> {
-    let first = last.back(CHART_QUARTERS - 1);
-    series
-        .points
-        .iter()
-        .filter(|p| {
-            matches!(p.period, Period::Quarter(..)) && p.period >= first && p.period <= last
-        })
-        .filter_map(|p| {
-            let v = input
-                .disclosure
-                .publish_point(Some(p), spec.is_count)
-                .value()?;
-            Some((p.period, v))
-        })
-        .collect()
+/// Whether a published figure for `b.year` (the year to 31 March, as the
+/// DfE writes it: `2025`) could be known by the end of `report`: such
+/// statistics come out in the autumn after the year ends.
+fn published_by(b: &BenchmarkPosition, report: Period) -> bool {
+    let year: Option<i32> = b.year.get(..4).and_then(|y| y.parse().ok());
+    year.and_then(|y| chrono::NaiveDate::from_ymd_opt(y, 10, 31))
+        .is_none_or(|published| published <= report.end())
 }
 
 /// The chart's reference lines: mean and process limits when the series is
-/// long enough to judge, the statistical neighbours' and England's published
-/// figures, and the target where there is one.
+/// long enough to judge (from the start of a new level after a shift), the
+/// statistical neighbours' and England's published figures, and the target
+/// where there is one.
 pub(crate) fn reference_lines(
     spec: &MetricSpec,
     assessment: &Assessment,
     benchmark: Option<&BenchmarkPosition>,
 ) -> Vec<Reference> {
     let mut lines = Vec::new();
+    let from = assessment.rebased_from.map_or(0, |(i, _)| i);
     if let Some(x) = assessment.xmr {
         let line = |label: &str, value, kind| Reference {
             label: label.into(),
             value,
             kind,
+            from,
         };
         lines.push(line("Mean", x.mean, ReferenceKind::Mean));
         lines.push(line("Process limits", x.upper, ReferenceKind::Limit));
@@ -125,6 +139,7 @@ pub(crate) fn reference_lines(
                 label: format!("Statistical neighbours, {} (middle)", b.year),
                 value: median,
                 kind: ReferenceKind::Neighbours,
+                from: 0,
             });
         }
         if let Some(england) = b.england {
@@ -132,17 +147,20 @@ pub(crate) fn reference_lines(
                 label: format!("England, {}", b.year),
                 value: england,
                 kind: ReferenceKind::England,
+                from: 0,
             });
         }
     }
     if let Some(t) = &spec.target {
+        let figures = Figures {
+            spec,
+            suppress_up_to: 0,
+        };
         lines.push(Reference {
-            label: format!(
-                "Target ({})",
-                pqa_trends::words::with_unit(spec, &t.value.to_string())
-            ),
+            label: format!("Target ({})", figures.target(t.value)),
             value: t.value,
             kind: ReferenceKind::Target,
+            from: 0,
         });
     }
     lines
@@ -177,6 +195,7 @@ pub(crate) fn earlier(input: &ReportInput) -> Vec<EarlierQuestion> {
                 asked_in: String::new(),
                 statement: None,
                 question: None,
+                rebuilt: false,
                 responses: vec![response],
                 impact: "The reference names no metric and period of this report.".into(),
             });
@@ -185,15 +204,32 @@ pub(crate) fn earlier(input: &ReportInput) -> Vec<EarlierQuestion> {
         if asked >= input.period {
             continue;
         }
-        let then = assess_for(input, spec, series, asked)
-            .finding
-            .filter(|f| f.id == r.finding_id);
+        // The words as asked: the latest stored copy of that report's
+        // question; failing that, rebuilt from what that report could know.
+        let stored = input
+            .stored
+            .iter()
+            .rfind(|q| q.id == r.finding_id && q.report_period == asked.to_string());
+        let (statement, question, rebuilt) = match stored {
+            Some(q) => (Some(q.statement.clone()), Some(q.question.clone()), false),
+            None => {
+                let then = assess_as(input, spec, series, asked, true)
+                    .finding
+                    .filter(|f| f.id == r.finding_id);
+                (
+                    then.as_ref().map(|f| f.statement.clone()),
+                    then.map(|f| f.question),
+                    true,
+                )
+            }
+        };
         out.push(EarlierQuestion {
             id: r.finding_id.clone(),
             title: spec.title.clone(),
             asked_in: pqa_trends::words::period_label(asked),
-            statement: then.as_ref().map(|f| f.statement.clone()),
-            question: then.map(|f| f.question),
+            statement,
+            question,
+            rebuilt,
             responses: vec![response],
             impact: impact(input, spec, series, asked),
         });
@@ -201,50 +237,49 @@ pub(crate) fn earlier(input: &ReportInput) -> Vec<EarlierQuestion> {
     out
 }
 
-/// "From 18.2 weeks in Q2 2024/25 to 20.1 weeks in Q4 2024/25: worse."
+/// "From 18.2 weeks in Q2 2024/25 to 20.1 weeks in Q4 2024/25: worse",
+/// judged by the metric's polarity, as the question was.
 fn impact(input: &ReportInput, spec: &MetricSpec, series: &Series, asked: Period) -> String {
-    let quarter_then = *asked.quarters().last().expect("quarters");
-    let quarter_now = *input.period.quarters().last().expect("quarters");
-    let publish = |p: Period| {
-        input
-            .disclosure
-            .publish_point(series.point_at(p), spec.is_count)
+    let then_t = Timeline::of(spec, series, asked, input.disclosure);
+    let now_t = Timeline::of(spec, series, input.period, input.disclosure);
+    let (when_then, when_now) = (then_t.latest(), now_t.latest());
+    let (Some(then), Some(now)) = (
+        then_t.at(when_then).and_then(|p| p.value()),
+        now_t.at(when_now).and_then(|p| p.value()),
+    ) else {
+        return "There are not the published figures to say how it has moved since.".into();
     };
-    let (Some(then), Some(now)) = (publish(quarter_then).value(), publish(quarter_now).value())
-    else {
-        return "There are not the figures to say how it has moved since.".into();
+    let f = Figures {
+        spec,
+        suppress_up_to: input.disclosure.suppress_up_to,
     };
-    let shown = |v: f64| {
-        pqa_trends::words::with_unit(
-            spec,
-            &show(
-                input.disclosure.publish(Some(v), spec.is_count),
-                spec.is_count,
-            ),
-        )
-    };
-    let judgement = if (now - then).abs() < 1e-9 {
-        "no change"
-    } else {
-        let side = if now > then { Side::High } else { Side::Low };
-        match (spec.better, side) {
-            (Polarity::Neither, Side::High) => "up",
-            (Polarity::Neither, Side::Low) => "down",
-            (Polarity::Higher, Side::High) | (Polarity::Lower, Side::Low) => "better",
-            _ => "worse",
+    let judgement = match f.change(now, then) {
+        None => "no change".to_string(),
+        Some(change) => {
+            let side = if f.rounded(now) > f.rounded(then) {
+                Side::High
+            } else {
+                Side::Low
+            };
+            let verdict = match (spec.better, side) {
+                (Polarity::Neither, _) => "",
+                (Polarity::Higher, Side::High) | (Polarity::Lower, Side::Low) => ": better",
+                _ => ": worse",
+            };
+            format!("{change}{verdict}")
         }
     };
     format!(
-        "Since the question: from {} in {} to {} in {}: {judgement}.",
-        shown(then),
-        pqa_trends::words::period_label(quarter_then),
-        shown(now),
-        pqa_trends::words::period_label(quarter_now),
+        "Since the question: from {} in {} to {} in {}, {judgement}.",
+        f.with_unit(then),
+        when_then.label(),
+        f.with_unit(now),
+        when_now.label(),
     )
 }
 
 /// The variation icon's words: never colour alone.
-pub(crate) fn variation_words(v: Variation) -> String {
+pub(crate) fn variation_words(a: &Assessment, kind: PeriodKind) -> String {
     let side = |s: Side| {
         if s == Side::High {
             "unusually high"
@@ -252,27 +287,25 @@ pub(crate) fn variation_words(v: Variation) -> String {
             "unusually low"
         }
     };
-    match v {
-        Variation::TooShort => "Too few quarters to judge the variation".into(),
-        Variation::Common => "Common cause variation: only the usual ups and downs".into(),
+    let level = a
+        .rebased_from
+        .map(|(_, p)| format!(" (at a new level since {})", p.label()))
+        .unwrap_or_default();
+    match a.variation {
+        Variation::TooShort => format!("Too few {} to judge the variation", kind.nouns()),
+        Variation::Common => format!("Common cause variation{level}: only the usual ups and downs"),
         Variation::Special {
             direction: Direction::Concerning,
             side: s,
-        } => {
-            format!("Special cause variation, concerning: {}", side(s))
-        }
+        } => format!("Special cause variation, concerning{level}: {}", side(s)),
         Variation::Special {
             direction: Direction::Improving,
             side: s,
-        } => {
-            format!("Special cause variation, improving: {}", side(s))
-        }
+        } => format!("Special cause variation, improving{level}: {}", side(s)),
         Variation::Special {
             direction: Direction::Changed,
             side: s,
-        } => {
-            format!("Special cause variation: {}", side(s))
-        }
+        } => format!("Special cause variation{level}: {}", side(s)),
     }
 }
 
@@ -295,14 +328,19 @@ pub(crate) fn variation_kind(v: Variation) -> &'static str {
     }
 }
 
-pub(crate) fn assurance_words(a: Assurance) -> &'static str {
+pub(crate) fn assurance_words(a: Assurance, kind: PeriodKind) -> String {
     match a {
-        Assurance::ConsistentlyMet => {
-            "The target is met every quarter, and will be unless something changes"
-        }
-        Assurance::ConsistentlyMissed => {
-            "The target is missed every quarter, and will be unless something changes"
-        }
-        Assurance::HitAndMiss => "The target is met in some quarters and missed in others",
+        Assurance::ConsistentlyMet => format!(
+            "The target is met every {}, and will be unless something changes",
+            kind.noun()
+        ),
+        Assurance::ConsistentlyMissed => format!(
+            "The target is missed every {}, and will be unless something changes",
+            kind.noun()
+        ),
+        Assurance::HitAndMiss => format!(
+            "The target is met in some {} and missed in others",
+            kind.nouns()
+        ),
     }
 }

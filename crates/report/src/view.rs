@@ -1,19 +1,17 @@
 //! The report's view model: every figure as it will be printed, computed once
-//! and shared by the HTML and Markdown templates.
+//! and shared by the HTML and Markdown templates and the workbook.
 
 use pqa_core::config::Measure;
 use pqa_core::{MetricSpec, Period};
-use pqa_trends::Finding;
+use pqa_trends::words::Figures;
+use pqa_trends::{Direction, Finding};
 use serde::Serialize;
 
-use crate::disclosure::{Published, SUPPRESSED};
+use crate::chart::{Unusual, UnusualKind};
+use crate::disclosure::{Published, key};
 use crate::questions::{self, EarlierQuestion};
+use crate::timeline::{Timeline, table_len};
 use crate::{Error, ReportInput, Result, chart};
-
-/// Quarters shown in each metric's table.
-const TABLE_QUARTERS: usize = 8;
-/// Quarters shown in each metric's chart (and judged by the trend rules).
-pub(crate) const CHART_QUARTERS: usize = 12;
 
 /// The warehouse state a report was built from.
 #[derive(Debug, Clone, Serialize)]
@@ -51,9 +49,12 @@ pub(crate) struct View {
     /// Questions of earlier reports that agencies have responded to.
     pub(crate) earlier: Vec<EarlierQuestion>,
     pub(crate) areas: Vec<AreaView>,
+    /// Metrics whose figures could not be worked out, and why.
+    pub(crate) failed: Vec<(String, String)>,
     pub(crate) quality: Vec<FeedQuality>,
     pub(crate) suppress_up_to: u32,
-    pub(crate) any_suppressed: bool,
+    /// The symbols for missing figures and what each means.
+    pub(crate) key: Vec<(&'static str, String)>,
     pub(crate) validation_link: Option<String>,
 }
 
@@ -69,95 +70,156 @@ pub(crate) struct MetricView {
     pub(crate) title: String,
     pub(crate) agency: String,
     pub(crate) unit: String,
+    pub(crate) is_count: bool,
+    /// Decimal places its figures are printed with.
+    pub(crate) decimals: u8,
     pub(crate) definition: String,
+    /// "quarter", "month", "term", "year".
+    pub(crate) period_noun: String,
     pub(crate) headline: String,
+    /// The latest period shown, e.g. "Q4 2024/25" or "spring term 2025".
+    pub(crate) latest_label: String,
     pub(crate) latest: String,
     pub(crate) previous: String,
     pub(crate) year_ago: String,
     pub(crate) rows: Vec<(String, String)>,
     pub(crate) chart_svg: String,
     pub(crate) chart_alt: String,
-    /// Making Data Count's reading of the latest quarter, in words.
+    /// Making Data Count's reading of the latest period, in words.
     pub(crate) variation: String,
     /// `common`, `concerning`, `improving`, `changed` or `too_short`.
     pub(crate) variation_kind: String,
     /// How reliably the target is met, where there is one.
     pub(crate) assurance: Option<String>,
     pub(crate) finding: Option<Finding>,
-    /// The charted quarters and their published figures (for the workbook).
-    pub(crate) chart_points: Vec<(String, Option<f64>)>,
+    /// The charted periods with their figures and reference lines (for the workbook).
+    pub(crate) chart_rows: Vec<ChartRow>,
+    pub(crate) target: Option<f64>,
+}
+
+/// One charted period, as the workbook writes it.
+#[derive(Serialize)]
+pub(crate) struct ChartRow {
+    pub(crate) label: String,
+    /// The published figure, rounded as printed.
+    pub(crate) value: Option<f64>,
+    /// The symbol shown where there is no figure.
+    pub(crate) note: Option<&'static str>,
+    pub(crate) mean: Option<f64>,
+    pub(crate) lower: Option<f64>,
+    pub(crate) upper: Option<f64>,
 }
 
 pub(crate) fn build(input: &ReportInput) -> Result<View> {
-    let last_quarter = *input
-        .period
-        .quarters()
-        .last()
-        .expect("every period has quarters");
     let mut areas: Vec<AreaView> = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
-    let mut any_suppressed = false;
     for (spec, series) in &input.metrics {
+        let timeline = Timeline::of(spec, series, input.period, input.disclosure);
         let assessment = questions::assess_for(input, spec, series, input.period);
         findings.extend(assessment.finding.clone());
-        let publish = |p: Period| {
-            input
-                .disclosure
-                .publish_point(series.point_at(p), spec.is_count)
+        let figures = Figures {
+            spec,
+            suppress_up_to: input.disclosure.suppress_up_to,
         };
-        let table: Vec<(String, Published)> =
-            Period::quarter_range(last_quarter.back(TABLE_QUARTERS - 1), last_quarter)
-                .into_iter()
-                .map(|p| (p.long_label(), publish(p)))
-                .collect();
-        any_suppressed |= table.iter().any(|(_, v)| *v == Published::Suppressed);
-        let chart_quarters =
-            Period::quarter_range(last_quarter.back(CHART_QUARTERS - 1), last_quarter);
-        let labels: Vec<String> = chart_quarters.iter().map(|p| short_label(*p)).collect();
-        let values: Vec<Option<f64>> = chart_quarters.iter().map(|p| publish(*p).value()).collect();
+        let show = |p: &Published| show(p, &figures);
+        let n = timeline.periods.len();
+        let table: Vec<(String, String)> = timeline.periods[n - table_len(timeline.kind).min(n)..]
+            .iter()
+            .zip(&timeline.published[n - table_len(timeline.kind).min(n)..])
+            .map(|(p, v)| (p.long_label(), show(v)))
+            .collect();
+        let labels: Vec<String> = timeline.periods.iter().map(|p| p.short_label()).collect();
+        let values: Vec<Option<f64>> = timeline
+            .published
+            .iter()
+            .map(|p| p.value().map(|v| figures.rounded(v)))
+            .collect();
+        let unusual: Vec<Unusual> = assessment
+            .unusual
+            .iter()
+            .map(|(i, _, d)| Unusual {
+                index: *i,
+                kind: match d {
+                    Direction::Concerning => UnusualKind::Concerning,
+                    Direction::Improving => UnusualKind::Improving,
+                    Direction::Changed => UnusualKind::Changed,
+                },
+            })
+            .collect();
         let chart_svg = chart::line_chart(
             &labels,
             &values,
             &spec.unit,
             &questions::reference_lines(spec, &assessment, input.benchmarks.get(&spec.metric)),
+            &unusual,
         )
         .map_err(|message| Error::Chart {
             metric: spec.metric.clone(),
             message,
         })?;
-        let (latest, previous, year_ago) = (
-            publish(last_quarter),
-            publish(last_quarter.previous()),
-            publish(last_quarter.back(4)),
-        );
+        let latest = timeline.latest();
+        let at = |p: Period| timeline.at(p).cloned().unwrap_or(Published::NotReceived);
+        let previous_period = latest.previous();
+        let year_ago_period = latest.year_earlier();
+        let (now, previous, year_ago) = (at(latest), at(previous_period), at(year_ago_period));
+        let from = assessment.rebased_from.map_or(0, |(i, _)| i);
+        let chart_rows = timeline
+            .periods
+            .iter()
+            .zip(&timeline.published)
+            .enumerate()
+            .map(|(i, (p, v))| {
+                let line = |f: fn(&pqa_trends::spc::Xmr) -> f64| {
+                    assessment
+                        .xmr
+                        .as_ref()
+                        .filter(|_| i >= from)
+                        .map(|x| figures.rounded(f(x)))
+                };
+                ChartRow {
+                    label: p.short_label(),
+                    value: v.value().map(|v| figures.rounded(v)),
+                    note: v.symbol(),
+                    mean: line(|x| x.mean),
+                    lower: line(|x| x.lower.max(0.0)),
+                    upper: line(|x| x.upper),
+                }
+            })
+            .collect();
         let view = MetricView {
             id: spec.metric.clone(),
             title: spec.title.clone(),
             agency: spec.agency.clone(),
             unit: spec.unit.clone(),
+            is_count: spec.is_count,
+            decimals: spec.decimals(),
             definition: spec.definition.trim().to_string(),
+            period_noun: timeline.kind.noun().to_string(),
             headline: headline(
-                spec,
-                last_quarter,
-                [latest, previous, year_ago],
+                &figures,
+                latest,
+                [&now, &previous, &year_ago],
                 input.disclosure.suppress_up_to,
             ),
-            latest: show(latest, spec.is_count),
-            previous: show(previous, spec.is_count),
-            year_ago: show(year_ago, spec.is_count),
-            rows: table
-                .iter()
-                .map(|(label, v)| (label.clone(), show(*v, spec.is_count)))
-                .collect(),
-            chart_alt: chart_alt(spec, &chart_quarters, &values),
+            latest_label: latest.label(),
+            latest: show(&now),
+            previous: show(&previous),
+            year_ago: if timeline.kind.is_year() {
+                show(&at(latest.back(2)))
+            } else {
+                show(&year_ago)
+            },
+            rows: table,
+            chart_alt: chart_alt(spec, &timeline, &values, &assessment, &figures),
             chart_svg,
-            variation: questions::variation_words(assessment.variation),
+            variation: questions::variation_words(&assessment, spec.kind()),
             variation_kind: questions::variation_kind(assessment.variation).into(),
             assurance: assessment
                 .assurance
-                .map(|a| questions::assurance_words(a).to_string()),
+                .map(|a| questions::assurance_words(a, spec.kind())),
             finding: assessment.finding,
-            chart_points: labels.iter().cloned().zip(values.iter().copied()).collect(),
+            chart_rows,
+            target: spec.target.as_ref().map(|t| t.value),
         };
         match areas.iter_mut().find(|a| a.name == spec.area) {
             Some(area) => area.metrics.push(view),
@@ -178,87 +240,77 @@ pub(crate) fn build(input: &ReportInput) -> Result<View> {
         },
         earlier: questions::earlier(input),
         areas,
+        failed: input.failed.clone(),
         quality: input.quality.clone(),
         suppress_up_to: input.disclosure.suppress_up_to,
-        any_suppressed,
+        key: key(input.disclosure.suppress_up_to),
         validation_link: input.validation_link.clone(),
     })
 }
 
-/// "Q3 24/25": short enough for a chart axis.
-fn short_label(p: Period) -> String {
+/// A figure as printed: thousands separators for counts, one decimal
+/// otherwise; a missing figure as the symbol for its kind.
+pub(crate) fn show(p: &Published, figures: &Figures) -> String {
     match p {
-        Period::Quarter(y, q) => format!("Q{q} {:02}/{:02}", y % 100, (y + 1) % 100),
-        other => other.to_string(),
+        Published::Value(v) => figures.number(*v),
+        other => other.symbol().unwrap_or_default().to_string(),
     }
 }
 
-/// A figure as printed: thousands separators for counts, one decimal otherwise.
-pub(crate) fn show(p: Published, is_count: bool) -> String {
-    match p {
-        Published::Missing => "–".into(),
-        Published::Suppressed => SUPPRESSED.into(),
-        Published::Value(v) if is_count || v.fract() == 0.0 => thousands(v.round() as i64),
-        Published::Value(v) => format!("{v:.1}"),
-    }
-}
-
-fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
-
-/// One plain sentence: the latest figure and how it compares.
+/// One plain sentence: the latest figure and how it compares, every change
+/// the difference of the figures as printed.
 fn headline(
-    spec: &MetricSpec,
-    q: Period,
-    [latest, previous, year_ago]: [Published; 3],
+    f: &Figures,
+    latest: Period,
+    [now, previous, year_ago]: [&Published; 3],
     suppress_up_to: u32,
 ) -> String {
+    let spec = f.spec;
+    let kind = latest.kind();
     let when = match spec.measure {
-        Measure::Stock => format!("At the end of {}", q.long_label()),
-        Measure::Flow => format!("During {}", q.long_label()),
+        Measure::Stock => format!("At the end of {}", latest.long_label()),
+        Measure::Flow => format!("During {}", latest.long_label()),
     };
-    let Some(now) = latest.value() else {
-        return match latest {
-            Published::Suppressed => format!(
+    let Some(value) = now.value() else {
+        return match now {
+            Published::Suppressed if spec.is_count => format!(
                 "{when}: between 1 and {suppress_up_to} {} (not shown, to protect privacy).",
                 spec.unit
             ),
+            Published::Suppressed => format!(
+                "{when}: not shown, to protect privacy: it is built on between 1 and {suppress_up_to} {}.",
+                pqa_trends::words::base_noun(spec)
+            ),
+            Published::Withheld(symbol) => {
+                format!("{when}: the agency withheld the figure (it sent “{symbol}”).")
+            }
+            Published::NotDue => format!("{when}: the figure is not yet due."),
             _ => format!("{when}: no figure was received."),
         };
     };
-    let mut text = format!("{when}: {} {}", show(latest, spec.is_count), spec.unit);
-    let compare = |then: Published, against: &str| -> Option<String> {
+    let shown = if spec.unit.starts_with('%') {
+        format!("{}{}", f.number(value), spec.unit)
+    } else {
+        format!("{} {}", f.number(value), spec.unit)
+    };
+    let mut text = format!("{when}: {shown}");
+    let compare = |then: &Published, against: String| -> Option<String> {
         let then_v = then.value()?;
-        let diff = now - then_v;
-        let amount = show(Published::Value(diff.abs()), spec.is_count);
-        let was = show(then, spec.is_count);
-        Some(if diff.abs() < 1e-9 {
-            format!("the same as {against} ({was})")
-        } else if spec.is_count {
-            format!(
-                "{amount} {} than {against} ({was})",
-                if diff > 0.0 { "more" } else { "fewer" }
-            )
-        } else {
-            format!(
-                "{amount} {} than {against} ({was})",
-                if diff > 0.0 { "higher" } else { "lower" }
-            )
+        let was = f.number(then_v);
+        Some(match f.change(value, then_v) {
+            None => format!("the same as {against} ({was})"),
+            Some(change) => format!("{change} than {against} ({was})"),
         })
     };
-    let parts: Vec<String> = [
-        compare(previous, "the previous quarter"),
-        compare(year_ago, "a year earlier"),
-    ]
+    let previous_words = format!("the previous {}", kind.noun());
+    let parts: Vec<String> = if kind.is_year() {
+        vec![compare(previous, previous_words)]
+    } else {
+        vec![
+            compare(previous, previous_words),
+            compare(year_ago, "a year earlier".into()),
+        ]
+    }
     .into_iter()
     .flatten()
     .collect();
@@ -270,66 +322,107 @@ fn headline(
     text
 }
 
-/// A text alternative for the chart.
-fn chart_alt(spec: &MetricSpec, quarters: &[Period], values: &[Option<f64>]) -> String {
-    let known: Vec<(Period, f64)> = quarters
+/// A text alternative for the chart: the range of figures, the usual range,
+/// the target and the unusual points.
+fn chart_alt(
+    spec: &MetricSpec,
+    timeline: &Timeline,
+    values: &[Option<f64>],
+    assessment: &pqa_trends::Assessment,
+    f: &Figures,
+) -> String {
+    let known: Vec<(Period, f64)> = timeline
+        .periods
         .iter()
         .zip(values)
         .filter_map(|(p, v)| v.map(|v| (*p, v)))
         .collect();
-    match (known.first(), known.last()) {
-        (Some(first), Some(last)) => {
-            let (lo, hi) = known.iter().fold((f64::MAX, f64::MIN), |(lo, hi), (_, v)| {
-                (lo.min(*v), hi.max(*v))
-            });
-            format!(
-                "Line chart of {} by quarter, from {} in {} to {} in {}; lowest {}, highest {}.",
-                spec.title.to_lowercase(),
-                show(Published::Value(first.1), spec.is_count),
-                short_label(first.0),
-                show(Published::Value(last.1), spec.is_count),
-                short_label(last.0),
-                show(Published::Value(lo), spec.is_count),
-                show(Published::Value(hi), spec.is_count),
-            )
-        }
-        _ => format!(
+    let (Some(first), Some(last)) = (known.first(), known.last()) else {
+        return format!(
             "Line chart of {}: no figures to show.",
             spec.title.to_lowercase()
-        ),
+        );
+    };
+    let (lo, hi) = known.iter().fold((f64::MAX, f64::MIN), |(lo, hi), (_, v)| {
+        (lo.min(*v), hi.max(*v))
+    });
+    let mut text = format!(
+        "Line chart of {} by {}, from {} in {} to {} in {}; lowest {}, highest {}.",
+        pqa_trends::words::mid_sentence(&spec.title),
+        timeline.kind.noun(),
+        f.with_unit(first.1),
+        first.0.label(),
+        f.with_unit(last.1),
+        last.0.label(),
+        f.with_unit(lo),
+        f.with_unit(hi),
+    );
+    if let Some(x) = &assessment.xmr {
+        text.push_str(&format!(
+            " The usual range{} is {}.",
+            assessment
+                .rebased_from
+                .map(|(_, p)| format!(" since {}", p.label()))
+                .unwrap_or_default(),
+            f.range(x.lower, x.upper)
+        ));
     }
+    if let Some(t) = &spec.target {
+        text.push_str(&format!(" The target is {}.", f.target(t.value)));
+    }
+    let unusual: Vec<String> = assessment
+        .unusual
+        .iter()
+        .map(|(i, ..)| timeline.periods[*i].label())
+        .collect();
+    if !unusual.is_empty() {
+        text.push_str(&format!(" Unusual: {}.", unusual.join(", ")));
+    }
+    text
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn figures_print_with_separators_and_symbols() {
-        assert_eq!(show(Published::Value(16309.0), true), "16,309");
-        assert_eq!(show(Published::Value(-1234.0), true), "-1,234");
-        assert_eq!(show(Published::Value(41.63), false), "41.6");
-        assert_eq!(show(Published::Suppressed, true), "c");
-        assert_eq!(show(Published::Missing, true), "–");
-    }
-
-    fn spec(measure: &str) -> MetricSpec {
+    fn spec(measure: &str, unit: &str, is_count: bool) -> MetricSpec {
         serde_yaml::from_str(&format!(
-            "metric: m\ntitle: Families in bed and breakfast\narea: Housing\nagency: Housing\nunit: families\nmeasure: {measure}\nbetter: lower\ndefinition: d\nsql: SELECT 1\n"
+            "metric: m\ntitle: Families in bed and breakfast\narea: Housing\nagency: Housing\nunit: \"{unit}\"\nis_count: {is_count}\nmeasure: {measure}\nbetter: lower\ndefinition: d\nsql: SELECT 1\n"
         ))
         .unwrap()
     }
 
+    fn fig(spec: &MetricSpec) -> Figures<'_> {
+        Figures {
+            spec,
+            suppress_up_to: 4,
+        }
+    }
+
+    #[test]
+    fn figures_print_with_separators_and_symbols() {
+        let s = spec("stock", "families", true);
+        let f = fig(&s);
+        assert_eq!(show(&Published::Value(16309.0), &f), "16,309");
+        assert_eq!(show(&Published::Suppressed, &f), "c");
+        assert_eq!(show(&Published::Withheld("<5".into()), &f), "w");
+        assert_eq!(show(&Published::NotReceived, &f), "x");
+        assert_eq!(show(&Published::NotDue, &f), "z");
+        let p = spec("flow", "% of pupils", false);
+        assert_eq!(show(&Published::Value(41.63), &fig(&p)), "41.6");
+    }
+
     #[test]
     fn headline_compares_with_last_quarter_and_last_year() {
+        let s = spec("stock", "families", true);
         let q = Period::Quarter(2024, 4);
         let h = headline(
-            &spec("stock"),
+            &fig(&s),
             q,
             [
-                Published::Value(30.0),
-                Published::Value(25.0),
-                Published::Value(30.0),
+                &Published::Value(30.0),
+                &Published::Value(25.0),
+                &Published::Value(30.0),
             ],
             4,
         );
@@ -338,12 +431,12 @@ mod tests {
             "At the end of Q4 2024/25 (Jan–Mar 2025): 30 families — 5 more than the previous quarter (25), and the same as a year earlier (30)."
         );
         let h = headline(
-            &spec("flow"),
+            &fig(&spec("flow", "families", true)),
             q,
             [
-                Published::Value(20.0),
-                Published::Suppressed,
-                Published::Missing,
+                &Published::Value(20.0),
+                &Published::Suppressed,
+                &Published::NotReceived,
             ],
             4,
         );
@@ -351,18 +444,53 @@ mod tests {
     }
 
     #[test]
-    fn a_suppressed_latest_figure_is_not_compared() {
+    fn a_change_in_a_percentage_is_in_percentage_points_from_the_printed_figures() {
+        let s = spec("stock", "% of care leavers", false);
         let h = headline(
-            &spec("stock"),
+            &fig(&s),
             Period::Quarter(2024, 4),
             [
-                Published::Suppressed,
-                Published::Value(9.0),
-                Published::Value(8.0),
+                &Published::Value(56.84),
+                &Published::Value(58.56),
+                &Published::Value(56.14),
             ],
             4,
         );
-        assert!(h.contains("not shown, to protect privacy"), "{h}");
-        assert!(!h.contains('9'), "{h}");
+        assert_eq!(
+            h,
+            "At the end of Q4 2024/25 (Jan–Mar 2025): 56.8% of care leavers — 1.8 percentage points lower than the previous quarter (58.6), and 0.7 percentage points higher than a year earlier (56.1)."
+        );
+        let w = spec("flow", "weeks", false);
+        let h = headline(
+            &fig(&w),
+            Period::Quarter(2024, 4),
+            [
+                &Published::Value(20.14),
+                &Published::Value(19.16),
+                &Published::Value(6.04),
+            ],
+            4,
+        );
+        assert!(
+            h.contains("20.1 weeks — 0.9 weeks higher than the previous quarter (19.2)"),
+            "{h}"
+        );
+    }
+
+    #[test]
+    fn a_missing_latest_figure_says_which_kind_of_missing_it_is() {
+        let s = spec("stock", "families", true);
+        let q = Period::Quarter(2024, 4);
+        let nine = Published::Value(9.0);
+        let h = |now: Published| headline(&fig(&s), q, [&now, &nine, &nine], 4);
+        let suppressed = h(Published::Suppressed);
+        assert!(
+            suppressed.contains("not shown, to protect privacy"),
+            "{suppressed}"
+        );
+        assert!(!suppressed.contains('9'), "{suppressed}");
+        assert!(h(Published::Withheld("<5".into())).contains("withheld the figure (it sent “<5”)"));
+        assert!(h(Published::NotReceived).contains("no figure was received"));
+        assert!(h(Published::NotDue).contains("not yet due"));
     }
 }

@@ -55,7 +55,7 @@ pub(crate) fn workbook(view: &View) -> Result<Vec<u8>, XlsxError> {
     earlier(sheet, &bold, &wrap, &view.earlier)?;
 
     for area in &view.areas {
-        area_sheet(&mut book, &bold, area)?;
+        area_sheet(&mut book, &bold, area, &view.key)?;
     }
 
     let sheet = book.add_worksheet().set_name("Data quality")?;
@@ -170,43 +170,119 @@ fn sheet_name(area: &str) -> String {
         .collect()
 }
 
-/// One area: quarters down the first column, a column per measure, and a
-/// line chart per measure to the right.
-fn area_sheet(book: &mut Workbook, bold: &Format, area: &AreaView) -> Result<(), XlsxError> {
+/// One area: a block per measure (its periods down the side, with the
+/// figure, the chart's mean and limits, the target and a note where there is
+/// no figure), each with a native line chart beside it drawing all of them.
+/// Figures are stored rounded as printed, counts whole and the rest to one
+/// decimal place.
+fn area_sheet(
+    book: &mut Workbook,
+    bold: &Format,
+    area: &AreaView,
+    key: &[(&str, String)],
+) -> Result<(), XlsxError> {
     let name = sheet_name(&area.name);
     let sheet = book.add_worksheet().set_name(&name)?;
-    sheet.write_string_with_format(0, 0, "Quarter", bold)?;
-    let quarters = area.metrics.first().map_or(0, |m| m.chart_points.len()) as u32;
-    for (c, m) in area.metrics.iter().enumerate() {
-        let col = c as u16 + 1;
-        sheet.write_string_with_format(0, col, format!("{} ({})", m.title, m.unit), bold)?;
-        for (r, (label, value)) in m.chart_points.iter().enumerate() {
-            let row = r as u32 + 1;
-            if c == 0 {
-                sheet.write_string(row, 0, label)?;
+    let whole = Format::new().set_num_format("#,##0");
+    let decimal = Format::new().set_num_format("#,##0.0");
+    let mut top = 0u32;
+    for m in &area.metrics {
+        let format = if m.decimals == 0 { &whole } else { &decimal };
+        sheet.write_string_with_format(top, 0, format!("{} ({})", m.title, m.unit), bold)?;
+        let head = top + 1;
+        let columns = [
+            "Period",
+            "Figure",
+            "Mean",
+            "Lower limit",
+            "Upper limit",
+            "Target",
+            "Note",
+        ];
+        for (c, h) in columns.iter().enumerate() {
+            sheet.write_string_with_format(head, c as u16, *h, bold)?;
+        }
+        for (r, row) in m.chart_rows.iter().enumerate() {
+            let at = head + 1 + r as u32;
+            sheet.write_string(at, 0, &row.label)?;
+            let numbers = [row.value, row.mean, row.lower, row.upper, m.target];
+            for (c, v) in numbers.iter().enumerate() {
+                if let Some(v) = v {
+                    sheet.write_number_with_format(at, c as u16 + 1, *v, format)?;
+                }
             }
-            if let Some(v) = value {
-                sheet.write_number(row, col, *v)?;
+            if let Some(note) = row.note {
+                sheet.write_string(at, 6, note)?;
             }
         }
-        sheet.set_column_width(col, 18)?;
+        let (first, last) = (head + 1, head + m.chart_rows.len() as u32);
         let mut chart = Chart::new_line();
-        chart
-            .add_series()
-            .set_name(m.title.as_str())
-            .set_categories((name.as_str(), 1, 0, quarters, 0))
-            .set_values((name.as_str(), 1, col, quarters, col));
+        let mut series_count = 0;
+        for (c, label) in [
+            (1u16, "Figure"),
+            (2, "Mean"),
+            (3, "Lower limit"),
+            (4, "Upper limit"),
+            (5, "Target"),
+        ] {
+            let has_any = m.chart_rows.iter().any(|r| match c {
+                1 => r.value.is_some(),
+                2 => r.mean.is_some(),
+                3 => r.lower.is_some(),
+                4 => r.upper.is_some(),
+                _ => m.target.is_some(),
+            });
+            if !has_any {
+                continue;
+            }
+            series_count += 1;
+            let series = chart
+                .add_series()
+                .set_name(label)
+                .set_categories((name.as_str(), first, 0, last, 0))
+                .set_values((name.as_str(), first, c, last, c));
+            match c {
+                1 => {
+                    series.set_marker(rust_xlsxwriter::ChartMarker::new().set_automatic());
+                }
+                2..=4 => {
+                    series.set_format(
+                        rust_xlsxwriter::ChartFormat::new().set_line(
+                            rust_xlsxwriter::ChartLine::new()
+                                .set_color("#505A5F")
+                                .set_dash_type(if c == 2 {
+                                    rust_xlsxwriter::ChartLineDashType::LongDash
+                                } else {
+                                    rust_xlsxwriter::ChartLineDashType::RoundDot
+                                }),
+                        ),
+                    );
+                }
+                _ => {
+                    series.set_format(
+                        rust_xlsxwriter::ChartFormat::new()
+                            .set_line(rust_xlsxwriter::ChartLine::new().set_color("#B10E1E")),
+                    );
+                }
+            }
+        }
         chart.title().set_name(m.title.as_str());
-        chart.legend().set_hidden();
-        sheet.insert_chart(quarters + 3 + 16 * c as u32, 1, &chart)?;
+        chart
+            .legend()
+            .set_position(rust_xlsxwriter::ChartLegendPosition::Bottom);
+        if series_count > 0 {
+            sheet.insert_chart(top, 8, &chart)?;
+        }
+        top = (last + 3).max(top + 18);
     }
-    sheet.write_string(
-        quarters + 1,
-        0,
-        "Blank: no figure was received, or a count of 1 to 4 not shown so that no child can be identified.",
-    )?;
-    sheet.set_column_width(0, 12)?;
-    sheet.set_freeze_panes(1, 1)?;
+    let mut row = top;
+    sheet.write_string_with_format(row, 0, "Where there is no figure, the note says why:", bold)?;
+    for (symbol, meaning) in key {
+        row += 1;
+        sheet.write_string(row, 0, *symbol)?;
+        sheet.write_string(row, 1, meaning)?;
+    }
+    sheet.set_column_width(0, 14)?;
     Ok(())
 }
 

@@ -15,8 +15,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::common::{
-    Sheet, around, exact_flags, measure_rows, quarter_file, quarter_index, quarter_title, quarters,
-    spaced_flags, upn_of, with_field, write_csv, write_xlsx,
+    Sheet, around, exact_flags, fy_file, measure_rows, quarter_file, quarter_index, quarter_title,
+    quarters, spaced_flags, upn_of, with_field, write_csv, write_xlsx,
 };
 
 const SEED: u64 = 7_005;
@@ -119,9 +119,11 @@ pub fn generate(inbox: &Path, known: &Known) -> std::io::Result<()> {
                 rows[100] = with_field(&rows[100], 3, "412");
             }
             write_csv(
+                // Named by the school year the term belongs to: the summer
+                // term sent in Q1 of 2024/25 is the summer of 2023/24.
                 &inbox.join(format!(
                     "education/attendance_{}_{}.csv",
-                    quarter_file(fy, q),
+                    fy_file(if q == 1 { fy - 1 } else { fy }),
                     term.to_lowercase()
                 )),
                 "UPN,Term,Possible Sessions,Sessions Attended,Authorised Absence,Unauthorised Absence",

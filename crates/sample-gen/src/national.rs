@@ -13,11 +13,12 @@ use rand_chacha::ChaCha8Rng;
 
 const SEED: u64 = 20_261_123;
 
-/// The terms of 2024/25, as the attendance feed names its files.
+/// The terms sent in 2024/25, named by their school year as the attendance
+/// feed names its files.
 const TERMS: [(&str, &str); 3] = [
-    ("2024-25_Q1_summer", "Summer"),
-    ("2024-25_Q3_autumn", "Autumn"),
-    ("2024-25_Q4_spring", "Spring"),
+    ("2023-24_summer", "Summer"),
+    ("2024-25_autumn", "Autumn"),
+    ("2024-25_spring", "Spring"),
 ];
 const QUARTERS: [(&str, (i32, u32)); 4] = [
     ("2024-25_Q1", (2024, 4)),

@@ -15,4 +15,6 @@ pub use error::{Error, Result};
 pub use records::{RejectRecord, RunRecord, SubmissionRecord};
 pub use remote::{download_inbox, is_url, register_object_stores};
 pub use stage::{StagedFile, StagedWriter, Staging};
-pub use warehouse::{DatasetWrite, REJECTS, RUNS, RunPlan, SUBMISSIONS, Warehouse};
+pub use warehouse::{
+    DatasetWrite, FINDINGS, FindingRecord, REJECTS, RUNS, RunPlan, SUBMISSIONS, Warehouse,
+};

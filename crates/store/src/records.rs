@@ -63,11 +63,11 @@ pub struct RejectRecord {
     pub message: String,
 }
 
-fn ts_type() -> DataType {
+pub(crate) fn ts_type() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
 }
 
-fn ts_array(values: impl IntoIterator<Item = DateTime<Utc>>) -> ArrayRef {
+pub(crate) fn ts_array(values: impl IntoIterator<Item = DateTime<Utc>>) -> ArrayRef {
     Arc::new(
         TimestampMicrosecondArray::from(
             values
@@ -79,17 +79,17 @@ fn ts_array(values: impl IntoIterator<Item = DateTime<Utc>>) -> ArrayRef {
     )
 }
 
-fn strings<'a>(values: impl IntoIterator<Item = Option<&'a str>>) -> ArrayRef {
+pub(crate) fn strings<'a>(values: impl IntoIterator<Item = Option<&'a str>>) -> ArrayRef {
     Arc::new(StringArray::from(values.into_iter().collect::<Vec<_>>()))
 }
 
-fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef> {
+pub(crate) fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef> {
     batch
         .column_by_name(name)
         .ok_or_else(|| Error::Corrupt(format!("column `{name}` is missing")))
 }
 
-fn string_at(batch: &RecordBatch, name: &str, i: usize) -> Result<Option<String>> {
+pub(crate) fn string_at(batch: &RecordBatch, name: &str, i: usize) -> Result<Option<String>> {
     // Parquet strings may come back as Utf8View; read them all as Utf8.
     let a = arrow::compute::cast(column(batch, name)?, &DataType::Utf8)?;
     let a = a
@@ -98,14 +98,14 @@ fn string_at(batch: &RecordBatch, name: &str, i: usize) -> Result<Option<String>
     Ok(a.is_valid(i).then(|| a.value(i).to_string()))
 }
 
-fn int_at(batch: &RecordBatch, name: &str, i: usize) -> Result<i64> {
+pub(crate) fn int_at(batch: &RecordBatch, name: &str, i: usize) -> Result<i64> {
     let a = column(batch, name)?
         .as_primitive_opt::<Int64Type>()
         .ok_or_else(|| Error::Corrupt(format!("`{name}` is not an integer")))?;
     Ok(a.value(i))
 }
 
-fn time_at(batch: &RecordBatch, name: &str, i: usize) -> Result<DateTime<Utc>> {
+pub(crate) fn time_at(batch: &RecordBatch, name: &str, i: usize) -> Result<DateTime<Utc>> {
     let a = column(batch, name)?
         .as_primitive_opt::<TimestampMicrosecondType>()
         .ok_or_else(|| Error::Corrupt(format!("`{name}` is not a timestamp")))?;

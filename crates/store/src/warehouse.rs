@@ -26,6 +26,9 @@ use crate::records::{RejectRecord, RunRecord, SubmissionRecord};
 use crate::stage::StagedFile;
 
 mod dataset;
+mod findings;
+
+pub use findings::FindingRecord;
 
 /// pqa's table of completed runs: the commit point.
 pub const RUNS: &str = "runs";
@@ -33,6 +36,8 @@ pub const RUNS: &str = "runs";
 pub const SUBMISSIONS: &str = "submissions";
 /// pqa's quarantine: every reason a row was refused.
 pub const REJECTS: &str = "rejects";
+/// The questions each report asked, as it worded them.
+pub const FINDINGS: &str = "findings";
 
 /// How many tables are committed (or loaded) at once: enough to overlap one
 /// table's file moves and log reads with another's, few enough that the

@@ -3,12 +3,14 @@
 //! Pure functions, no I/O. [`spc`] judges variation the way NHS England's
 //! "Making Data Count" does; [`rules`] holds the PQA report's other rules
 //! (runs, records, one window against the last, targets, benchmarks);
-//! [`assess`] puts them together for one metric and a report period and
-//! writes at most one [`Finding`] for it: the numbers, a severity, and a
-//! question in plain words to the responsible agency. Direction is always
-//! judged by the metric's polarity: a rise is "concerning" or "improving",
-//! never just "up".
+//! [`assess`] reads one metric in its own periods (months, quarters, terms
+//! or years) and returns one analysis: the chart's limits, the latest
+//! period's variation and at most one [`Finding`], which keeps every rule
+//! that fired and leads with the strongest, so the badge and the question
+//! never disagree. Direction is always judged by the metric's polarity: a
+//! rise is "concerning" or "improving", never just "up".
 
+mod analysis;
 mod finding;
 pub mod rules;
 pub mod spc;
@@ -21,19 +23,68 @@ use serde::Serialize;
 pub use rules::BenchmarkPosition;
 use spc::{Side, Xmr};
 
+/// A period's figure as the trend rules may use it. Only published figures
+/// are values; every other kind of missing figure is a gap the rules never
+/// step across, and the reader is told which kind it is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Observed {
+    Value(f64),
+    /// Withheld by the agency or publisher, which wrote this symbol (`<5`, `*`, `c`).
+    Withheld(String),
+    /// A count from 1 to the disclosure threshold (or a rate built on one),
+    /// not published by pqa so that no child can be identified.
+    Suppressed,
+    /// Due, but no return has arrived.
+    NotReceived,
+    /// Not expected yet (a yearly figure not yet published).
+    NotDue,
+}
+
+impl Observed {
+    /// The figure, when it may be used.
+    pub fn value(&self) -> Option<f64> {
+        match self {
+            Observed::Value(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// Why there is no figure, in words: "withheld by the agency".
+    pub fn gap_words(&self) -> &'static str {
+        match self {
+            Observed::Value(_) => "published",
+            Observed::Withheld(_) => "withheld by the agency",
+            Observed::Suppressed => "not shown, to protect privacy",
+            Observed::NotReceived => "not received",
+            Observed::NotDue => "not yet due",
+        }
+    }
+}
+
+/// One period of a metric's series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Obs {
+    pub period: Period,
+    pub value: Observed,
+    /// What a share or average is built on (children, referrals), if known.
+    pub base: Option<f64>,
+}
+
 /// Everything [`assess`] looks at for one metric.
 pub struct MetricInput<'a> {
     pub spec: &'a MetricSpec,
-    /// Quarterly values up to the end of the report period, oldest first;
-    /// quarters without a figure are left out.
-    pub points: &'a [(Period, f64)],
+    /// Every period of the metric's kind in the window (up to three years,
+    /// or ten for yearly series), oldest first, one after another, ending
+    /// with the latest period shown; gaps included.
+    pub points: &'a [Obs],
     /// The report period, e.g. the half year `2024/25-H2`.
     pub report: Period,
     /// The metric it is read with ("despite X falling, Y rose"), if any.
-    pub pair: Option<(&'a MetricSpec, &'a [(Period, f64)])>,
+    pub pair: Option<(&'a MetricSpec, &'a [Obs])>,
     pub benchmark: Option<BenchmarkPosition>,
-    /// How a value is shown in published text (small counts suppressed).
-    pub show: &'a dyn Fn(&MetricSpec, f64) -> String,
+    /// Counts from 1 to this are not published.
+    pub suppress_up_to: u32,
 }
 
 /// Good news, bad news, or a change the metric's polarity cannot judge.
@@ -45,11 +96,11 @@ pub enum Direction {
     Changed,
 }
 
-/// The latest quarter's variation, as the report's icon shows it.
+/// The latest period's variation, as the report's icon shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Variation {
-    /// Fewer than [`spc::MIN_POINTS`] quarters.
+    /// Fewer than [`spc::MIN_POINTS`] known periods: no reliable limits.
     TooShort,
     /// Only the usual ups and downs.
     Common,
@@ -76,9 +127,12 @@ pub struct Finding {
     pub title: String,
     pub area: String,
     pub agency: String,
-    /// The rule that raised it: `target_missed`, `window_ratio`,
-    /// `outside_limits`, `trend`, `shift`, `two_of_three`, `benchmark_gap`.
+    /// The rule the statement leads with: `outside_limits`, `trend`,
+    /// `shift`, `target_missed`, `window_change`, `two_of_three`,
+    /// `benchmark_gap`.
     pub rule: &'static str,
+    /// Every rule that fired, strongest first.
+    pub rules: Vec<&'static str>,
     /// The report period, e.g. `2024/25-H2`.
     pub period: String,
     pub severity: Severity,
@@ -90,48 +144,52 @@ pub struct Finding {
     /// The metric read with this one in the statement ("despite …"), whose
     /// own finding, if any, this one covers.
     pub covers: Option<String>,
+    /// The figures behind it: the latest periods and their printed values.
+    pub figures: Vec<(String, String)>,
 }
 
-/// What [`assess`] found for one metric.
+/// What [`assess`] found for one metric: one analysis behind the chart, the
+/// badge and the question.
 #[derive(Debug, Clone, Serialize)]
 pub struct Assessment {
+    /// The chart's mean and limits: from the whole window, or from the
+    /// start of a sustained shift when the limits were worked out again.
     pub xmr: Option<Xmr>,
+    /// When the limits were worked out again after a sustained shift: the
+    /// first period of the new level (an index into the points, and the period).
+    pub rebased_from: Option<(usize, Period)>,
     pub variation: Variation,
     pub assurance: Option<spc::Assurance>,
+    /// Points showing special-cause variation, for marking on the chart:
+    /// (index into the points, side, direction).
+    pub unusual: Vec<(usize, Side, Direction)>,
     pub finding: Option<Finding>,
+}
+
+/// Periods the trend rules read and a chart shows: three years, or ten
+/// for yearly figures (three points would say nothing).
+pub fn window_len(kind: pqa_core::period::PeriodKind) -> usize {
+    if kind.is_year() {
+        10
+    } else {
+        3 * kind.per_year()
+    }
 }
 
 /// Judges one metric over the report period.
 pub fn assess(input: &MetricInput) -> Assessment {
-    let values: Vec<f64> = input.points.iter().map(|(_, v)| *v).collect();
-    let xmr = Xmr::of(&values);
-    let causes = xmr
-        .as_ref()
-        .map(|x| spc::special_causes(&values, x))
-        .unwrap_or_default();
-    let polarity = input.spec.better;
-    let last = values.len().checked_sub(1);
-    let variation = match (&xmr, last) {
-        (None, _) | (_, None) => Variation::TooShort,
-        (Some(_), Some(last)) => causes
-            .iter()
-            .find(|c| c.first <= last && c.last == last)
-            .map_or(Variation::Common, |c| Variation::Special {
-                direction: direction(polarity, c.side),
-                side: c.side,
-            }),
-    };
-    let assurance = match (&xmr, &input.spec.target) {
-        (Some(x), Some(t)) if polarity != Polarity::Neither => {
-            Some(spc::assurance(x, t.value, polarity == Polarity::Higher))
-        }
-        _ => None,
-    };
+    let analysis = analysis::Analysis::of(input);
+    let finding = finding::find(input, &analysis);
     Assessment {
-        xmr,
-        variation,
-        assurance,
-        finding: finding::find(input, &values, &causes),
+        xmr: analysis.xmr(),
+        rebased_from: analysis
+            .rebase
+            .as_ref()
+            .map(|r| (r.from, input.points[r.from].period)),
+        variation: analysis.variation,
+        assurance: analysis.assurance,
+        unusual: analysis.unusual(),
+        finding,
     }
 }
 
@@ -153,193 +211,4 @@ pub fn rank(findings: &mut Vec<Finding>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn spec(extra: &str) -> MetricSpec {
-        serde_yaml::from_str(&format!(
-            "metric: waits\ntitle: Average wait for a first appointment\narea: Mental health\n\
-             agency: CAMHS\nunit: weeks\nis_count: false\nmeasure: flow\nbetter: lower\n\
-             definition: d\nsql: SELECT 1\n{extra}"
-        ))
-        .unwrap()
-    }
-
-    fn quarters(values: &[f64]) -> Vec<(Period, f64)> {
-        let last = Period::Quarter(2024, 4);
-        let first = last.back(values.len() - 1);
-        Period::quarter_range(first, last)
-            .into_iter()
-            .zip(values.iter().copied())
-            .collect()
-    }
-
-    fn show(_: &MetricSpec, v: f64) -> String {
-        format!("{v:.1}")
-    }
-
-    fn run(spec: &MetricSpec, values: &[f64]) -> Assessment {
-        assess(&MetricInput {
-            spec,
-            points: &quarters(values),
-            report: Period::Half(2024, 2),
-            pair: None,
-            benchmark: None,
-            show: &show,
-        })
-    }
-
-    #[test]
-    fn a_steady_series_raises_no_question() {
-        let s = spec("");
-        let a = run(
-            &s,
-            &[
-                10., 11., 10.5, 9.8, 10.2, 10.9, 10.1, 9.9, 10.4, 10.6, 10.0, 10.3,
-            ],
-        );
-        assert_eq!(a.variation, Variation::Common);
-        assert!(a.finding.is_none(), "{:?}", a.finding);
-    }
-
-    #[test]
-    fn a_rise_in_a_wait_is_concerning_and_a_fall_improving() {
-        let s = spec("");
-        let rising = [
-            10., 10.2, 9.9, 10.1, 10.0, 10.2, 10.9, 11.5, 12.2, 12.8, 13.5, 14.1,
-        ];
-        let a = run(&s, &rising);
-        let f = a.finding.expect("a trend");
-        assert_eq!(
-            (f.rule, f.direction, f.severity),
-            ("outside_limits", Direction::Concerning, Severity::High)
-        );
-        assert!(
-            f.statement
-                .contains("has risen in each of the last seven quarters"),
-            "{}",
-            f.statement
-        );
-        assert!(f.question.starts_with("CAMHS: is there any analysis"));
-        let falling: Vec<f64> = rising.iter().map(|v| 30.0 - v).collect();
-        let f = run(&s, &falling).finding.expect("a fall");
-        assert_eq!(f.direction, Direction::Improving);
-        assert_eq!(f.severity, Severity::Low);
-    }
-
-    #[test]
-    fn a_target_met_for_three_quarters_then_missed_leads() {
-        let s = spec("target: { value: 18, source: national target }");
-        let waits = [
-            19.6, 20.1, 19.4, 19.9, 19.2, 18.9, 17.6, 17.0, 17.2, 18.2, 19.2, 20.1,
-        ];
-        let f = run(&s, &waits).finding.expect("a missed target");
-        assert_eq!(f.rule, "target_missed");
-        assert_eq!(f.id, "waits:target_missed:2024/25-H2");
-        assert!(
-            f.statement.contains(
-                "rose every quarter from 17.2 weeks in Q1 2024/25 to 20.1 weeks in Q4 2024/25"
-            ) && f.statement.contains("for three quarters"),
-            "{}",
-            f.statement
-        );
-        // Still within the target: nothing to ask about the target.
-        let within = [
-            19.6, 20.1, 19.4, 19.9, 19.2, 18.9, 17.6, 17.0, 17.2, 17.4, 17.1, 17.3,
-        ];
-        assert_ne!(
-            run(&s, &within).finding.map(|f| f.rule),
-            Some("target_missed")
-        );
-    }
-
-    #[test]
-    fn counts_that_almost_triple_are_raised_unless_they_are_small() {
-        let mut s = spec("");
-        s.unit = "referrals".into();
-        s.is_count = true;
-        s.better = Polarity::Neither;
-        let f = run(
-            &s,
-            &[11., 13., 12., 10., 14., 12., 11., 13., 12., 14., 33., 38.],
-        )
-        .finding
-        .unwrap();
-        assert_eq!(f.rule, "window_ratio");
-        assert!(
-            f.statement.contains(
-                "almost tripled compared with the previous two quarters (71.0 against 26.0)"
-            ),
-            "{}",
-            f.statement
-        );
-        assert_eq!(f.direction, Direction::Changed);
-        // A quarter missing from the earlier window: no totals to compare.
-        let points: Vec<(Period, f64)> =
-            quarters(&[11., 13., 12., 10., 14., 12., 11., 13., 12., 14., 33., 38.])
-                .into_iter()
-                .filter(|(p, _)| *p != Period::Quarter(2024, 1))
-                .collect();
-        let gap = assess(&MetricInput {
-            spec: &s,
-            points: &points,
-            report: Period::Half(2024, 2),
-            pair: None,
-            benchmark: None,
-            show: &show,
-        });
-        assert_ne!(gap.finding.map(|f| f.rule), Some("window_ratio"));
-        // 1 and 2 becoming 4 and 5: a handful of cases, not a change to ask about.
-        let small = run(&s, &[2., 3., 2., 1., 3., 2., 2., 3., 1., 2., 4., 5.]).finding;
-        assert_ne!(small.map(|f| f.rule), Some("window_ratio"));
-    }
-
-    #[test]
-    fn a_rate_of_a_count_leaves_the_trend_questions_to_the_count() {
-        let mut s = spec("");
-        s.rate_of = Some("children".into());
-        let rising = [
-            10., 10.2, 9.9, 10.1, 10.0, 10.2, 10.9, 11.5, 12.2, 12.8, 13.5, 14.1,
-        ];
-        assert!(run(&s, &rising).finding.is_none());
-    }
-
-    #[test]
-    fn too_few_quarters_are_not_judged() {
-        let a = run(&spec(""), &[10., 11., 12., 13.]);
-        assert_eq!(a.variation, Variation::TooShort);
-        assert!(a.finding.is_none());
-    }
-
-    #[test]
-    fn findings_are_ranked_and_a_covered_one_dropped() {
-        let f = |metric: &str, severity, direction, covers: Option<&str>| Finding {
-            id: metric.into(),
-            metric: metric.into(),
-            title: String::new(),
-            area: String::new(),
-            agency: String::new(),
-            rule: "trend",
-            period: "2024/25-H2".into(),
-            severity,
-            direction,
-            statement: String::new(),
-            question: String::new(),
-            covers: covers.map(str::to_string),
-        };
-        let mut all = vec![
-            f("good", Severity::Low, Direction::Improving, None),
-            f("caseload", Severity::Medium, Direction::Changed, None),
-            f(
-                "wait",
-                Severity::High,
-                Direction::Concerning,
-                Some("caseload"),
-            ),
-            f("shift", Severity::Medium, Direction::Concerning, None),
-        ];
-        rank(&mut all);
-        let order: Vec<&str> = all.iter().map(|f| f.metric.as_str()).collect();
-        assert_eq!(order, ["wait", "shift", "good"]);
-    }
-}
+mod tests;

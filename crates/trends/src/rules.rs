@@ -1,17 +1,20 @@
-//! The other rules the PQA report uses, each a pure function over a series of
-//! values (oldest first): runs of rises or falls, records, one window against
-//! the window before, a target met then missed, and a gap to benchmarks.
+//! The other rules the PQA report uses, each a pure function over a series
+//! of values (oldest first, `None` where the figure is not known): runs of
+//! rises or falls, records, one window against the window before, a target
+//! met then missed, and a gap to benchmarks. None of them steps across a
+//! gap as if the figure there were known.
 
 use crate::spc::Side;
 
 /// How many changes in a row, ending at the last value, went the same way:
-/// `(Side::High, 4)` is four rises in a row. `None` when the last two values
-/// are equal or there are fewer than two.
-pub fn run_at_end(values: &[f64]) -> Option<(Side, usize)> {
-    let step = |w: &[f64]| {
-        if w[1] > w[0] {
+/// `(Side::High, 4)` is four rises in a row. `None` when the last value is
+/// unknown, equals the one before, or follows a gap.
+pub fn run_at_end(values: &[Option<f64>]) -> Option<(Side, usize)> {
+    let step = |w: &[Option<f64>]| {
+        let (a, b) = (w[0]?, w[1]?);
+        if b > a {
             Some(Side::High)
-        } else if w[1] < w[0] {
+        } else if b < a {
             Some(Side::Low)
         } else {
             None
@@ -22,41 +25,49 @@ pub fn run_at_end(values: &[f64]) -> Option<(Side, usize)> {
     Some((side, 1 + changes.take_while(|s| *s == Some(side)).count()))
 }
 
-/// When the last value is the highest (or lowest) of the series: its side and
-/// how many earlier values it beats. `None` when an earlier value equals or
-/// passes it on both counts.
-pub fn record_at_end(values: &[f64]) -> Option<(Side, usize)> {
+/// What is known of a figure that was not published: a count withheld or
+/// suppressed as "1 to 4" is known to be under 5, which is enough to say a
+/// higher figure is a record; a figure not received is not known at all.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    Known(f64),
+    /// Known to be below this.
+    Below(f64),
+    Unknown,
+}
+
+/// When the last value is the highest (or lowest) of an unbroken stretch
+/// ending with it: its side and how many earlier periods it beats. The
+/// stretch goes back until an earlier value equals or passes it, or until a
+/// figure that is not known (which might have).
+pub fn record_at_end(values: &[Bound]) -> Option<(Side, usize)> {
     let (last, earlier) = values.split_last()?;
-    if earlier.is_empty() {
+    let Bound::Known(last) = *last else {
         return None;
-    }
-    if earlier.iter().all(|v| last > v) {
-        Some((Side::High, earlier.len()))
-    } else if earlier.iter().all(|v| last < v) {
-        Some((Side::Low, earlier.len()))
+    };
+    let beaten = |side: Side| {
+        earlier
+            .iter()
+            .rev()
+            .take_while(|b| match (side, **b) {
+                (Side::High, Bound::Known(v)) => last > v,
+                (Side::High, Bound::Below(limit)) => last >= limit,
+                (Side::Low, Bound::Known(v)) => last < v,
+                _ => false,
+            })
+            .count()
+    };
+    let (high, low) = (beaten(Side::High), beaten(Side::Low));
+    if high > 0 && high >= low {
+        Some((Side::High, high))
+    } else if low > 0 {
+        Some((Side::Low, low))
     } else {
         None
     }
 }
 
-/// The last `window` values against the `window` before them: both totals
-/// and their ratio. `None` without enough values or when the earlier total
-/// is zero.
-pub fn window_ratio(values: &[f64], window: usize) -> Option<WindowChange> {
-    if window == 0 || values.len() < 2 * window {
-        return None;
-    }
-    let recent = &values[values.len() - window..];
-    let before = &values[values.len() - 2 * window..values.len() - window];
-    let (after, before): (f64, f64) = (recent.iter().sum(), before.iter().sum());
-    (before > 0.0).then(|| WindowChange {
-        before,
-        after,
-        ratio: after / before,
-    })
-}
-
-/// One window of quarters against the one before.
+/// One window of periods against the one before.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WindowChange {
     pub before: f64,
@@ -64,23 +75,64 @@ pub struct WindowChange {
     pub ratio: f64,
 }
 
-/// A target met for a while and then missed: `(met, missed)` quarters when
+/// A flow (counted during each period): the total of the last `window`
+/// values against the total of the `window` before. `None` without enough
+/// values, when any of them is unknown (a total with a gap would look
+/// smaller than it was), or when the earlier total is zero.
+pub fn window_totals(values: &[Option<f64>], window: usize) -> Option<WindowChange> {
+    if window == 0 || values.len() < 2 * window {
+        return None;
+    }
+    let sum = |w: &[Option<f64>]| w.iter().copied().sum::<Option<f64>>();
+    let after = sum(&values[values.len() - window..])?;
+    let before = sum(&values[values.len() - 2 * window..values.len() - window])?;
+    (before > 0.0).then(|| WindowChange {
+        before,
+        after,
+        ratio: after / before,
+    })
+}
+
+/// A stock (counted at the end of each period): the last value against the
+/// value `window` periods before, never a total across periods.
+pub fn window_levels(values: &[Option<f64>], window: usize) -> Option<WindowChange> {
+    if window == 0 || values.len() <= window {
+        return None;
+    }
+    let after = (*values.last()?)?;
+    let before = values[values.len() - 1 - window]?;
+    (before > 0.0).then(|| WindowChange {
+        before,
+        after,
+        ratio: after / before,
+    })
+}
+
+/// A target met for a while and then missed: `(met, missed)` periods when
 /// the last `missed` (one or more) values miss it and the `met` before them
-/// all meet it. `None` when the last value meets the target or it was never
-/// met before.
-pub fn met_then_missed(values: &[f64], target: f64, higher_better: bool) -> Option<(usize, usize)> {
-    let meets = |v: &f64| {
+/// all meet it, with no unknown value among them. `None` when the last value
+/// meets the target or is unknown, or it was not met just before.
+pub fn met_then_missed(
+    values: &[Option<f64>],
+    target: f64,
+    higher_better: bool,
+) -> Option<(usize, usize)> {
+    let meets = |v: f64| {
         if higher_better {
-            *v >= target
+            v >= target
         } else {
-            *v <= target
+            v <= target
         }
     };
-    let missed = values.iter().rev().take_while(|v| !meets(v)).count();
+    let missed = values
+        .iter()
+        .rev()
+        .take_while(|v| v.is_some_and(|v| !meets(v)))
+        .count();
     let met = values[..values.len() - missed]
         .iter()
         .rev()
-        .take_while(|v| meets(v))
+        .take_while(|v| v.is_some_and(meets))
         .count();
     (missed > 0 && met > 0).then_some((met, missed))
 }
@@ -136,40 +188,98 @@ impl BenchmarkPosition {
 mod tests {
     use super::*;
 
+    fn known(values: &[f64]) -> Vec<Option<f64>> {
+        values.iter().copied().map(Some).collect()
+    }
+
     #[test]
     fn runs_count_the_changes_that_end_the_series() {
-        assert_eq!(run_at_end(&[5., 4., 6., 7., 9.]), Some((Side::High, 3)));
-        assert_eq!(run_at_end(&[5., 6., 4.]), Some((Side::Low, 1)));
-        assert_eq!(run_at_end(&[5., 6., 6.]), None);
-        assert_eq!(run_at_end(&[5.]), None);
+        assert_eq!(
+            run_at_end(&known(&[5., 4., 6., 7., 9.])),
+            Some((Side::High, 3))
+        );
+        assert_eq!(run_at_end(&known(&[5., 6., 4.])), Some((Side::Low, 1)));
+        assert_eq!(run_at_end(&known(&[5., 6., 6.])), None);
+        assert_eq!(run_at_end(&known(&[5.])), None);
+        // A gap ends a run: nothing is said of the change into or out of it.
+        assert_eq!(
+            run_at_end(&[Some(1.), Some(2.), None, Some(3.), Some(4.)]),
+            Some((Side::High, 1))
+        );
+        assert_eq!(run_at_end(&[Some(1.), Some(2.), None]), None);
     }
 
     #[test]
-    fn a_record_beats_every_earlier_value() {
-        assert_eq!(record_at_end(&[3., 5., 4., 6.]), Some((Side::High, 3)));
-        assert_eq!(record_at_end(&[3., 5., 4., 2.]), Some((Side::Low, 3)));
-        assert_eq!(record_at_end(&[3., 6., 4., 6.]), None, "a tie is no record");
-        assert_eq!(record_at_end(&[3., 5., 4., 4.5]), None);
+    fn a_record_beats_every_earlier_value_back_to_a_gap() {
+        let k = |v: &[f64]| v.iter().map(|x| Bound::Known(*x)).collect::<Vec<_>>();
+        assert_eq!(record_at_end(&k(&[3., 5., 4., 6.])), Some((Side::High, 3)));
+        assert_eq!(record_at_end(&k(&[3., 5., 4., 2.])), Some((Side::Low, 3)));
+        assert_eq!(
+            record_at_end(&k(&[3., 6., 4., 6.])),
+            Some((Side::High, 1)),
+            "a tie ends the stretch"
+        );
+        // A count under 5 cannot beat 12; a figure not received might have.
+        let v = [
+            Bound::Known(9.),
+            Bound::Below(5.),
+            Bound::Known(10.),
+            Bound::Known(12.),
+        ];
+        assert_eq!(record_at_end(&v), Some((Side::High, 3)));
+        let v = [
+            Bound::Known(9.),
+            Bound::Unknown,
+            Bound::Known(10.),
+            Bound::Known(12.),
+        ];
+        assert_eq!(record_at_end(&v), Some((Side::High, 1)));
+        // A low record cannot step over a small suppressed count (a high one can).
+        let v = [Bound::Known(9.), Bound::Below(5.), Bound::Known(3.)];
+        assert_eq!(record_at_end(&v), None);
+        let v = [Bound::Known(9.), Bound::Below(5.), Bound::Known(6.)];
+        assert_eq!(record_at_end(&v), Some((Side::High, 1)));
     }
 
     #[test]
-    fn window_ratio_compares_the_last_two_quarters_with_the_two_before() {
-        let w = window_ratio(&[10., 12., 14., 33., 38.], 2).unwrap();
+    fn flows_are_compared_as_totals_and_stocks_as_levels() {
+        let w = window_totals(&known(&[10., 12., 14., 33., 38.]), 2).unwrap();
         assert_eq!((w.before, w.after), (26.0, 71.0));
         assert!((w.ratio - 71.0 / 26.0).abs() < 1e-12);
-        assert_eq!(window_ratio(&[1., 2., 3.], 2), None);
-        assert_eq!(window_ratio(&[0., 0., 3., 4.], 2), None);
+        assert_eq!(window_totals(&known(&[1., 2., 3.]), 2), None);
+        assert_eq!(window_totals(&known(&[0., 0., 3., 4.]), 2), None);
+        assert_eq!(
+            window_totals(&[Some(10.), None, Some(14.), Some(20.)], 2),
+            None,
+            "a gap in a window"
+        );
+        // Families in B&B at each quarter end: 16, 18, 22, 26 is a rise from
+        // 18 to 26, not from 34 to 48.
+        let w = window_levels(&known(&[16., 18., 22., 26.]), 2).unwrap();
+        assert_eq!((w.before, w.after), (18.0, 26.0));
     }
 
     #[test]
     fn a_target_met_for_three_quarters_then_missed() {
         // Weeks waited, 18-week target, lower is better.
-        let waits = [12.1, 14.0, 16.4, 17.2, 17.9, 18.1, 20.9];
+        let waits = known(&[12.1, 14.0, 16.4, 17.2, 17.9, 18.1, 20.9]);
         assert_eq!(met_then_missed(&waits, 18.0, false), Some((5, 2)));
         assert_eq!(met_then_missed(&waits[..5], 18.0, false), None, "still met");
-        assert_eq!(met_then_missed(&[19., 20.], 18.0, false), None, "never met");
+        assert_eq!(
+            met_then_missed(&known(&[19., 20.]), 18.0, false),
+            None,
+            "never met"
+        );
         // Higher is better.
-        assert_eq!(met_then_missed(&[92., 95., 88.], 90.0, true), Some((2, 1)));
+        assert_eq!(
+            met_then_missed(&known(&[92., 95., 88.]), 90.0, true),
+            Some((2, 1))
+        );
+        // A gap between the met and missed periods: not known to have been met just before.
+        assert_eq!(
+            met_then_missed(&[Some(17.0), Some(17.5), None, Some(19.0)], 18.0, false),
+            None
+        );
     }
 
     #[test]

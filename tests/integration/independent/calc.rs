@@ -565,7 +565,10 @@ pub fn attendance(
     out: &mut Expected,
     refused: &mut Refused,
 ) {
-    for Extract { period, rows } in extracts(inbox, "education", "attendance_", "UPN") {
+    for Extract { period: term, rows } in extracts(inbox, "education", "attendance_", "UPN") {
+        // Pupils are linked with the quarterly extracts of the quarter
+        // holding most of the term.
+        let period = super::files::term_quarter(&term);
         let (q_start, q_end) = bounds(&period);
         let year_before = q_end - Months::new(12);
         let in_need: BTreeSet<&str> = assessments
@@ -631,9 +634,9 @@ pub fn attendance(
             ("cla", "edu_persistent_absence_cla_pct"),
         ] {
             let (n, persistent, severe) = groups.get(group).copied().unwrap_or_default();
-            put(out, metric, &period, n, pct(persistent, n));
+            put(out, metric, &term, n, pct(persistent, n));
             if group == "all" {
-                put(out, "edu_severe_absence_pct", &period, n, pct(severe, n));
+                put(out, "edu_severe_absence_pct", &term, n, pct(severe, n));
             }
         }
     }
@@ -765,4 +768,57 @@ fn quarters_and_their_days() {
     assert_eq!(quarter_of(d(2024, 11, 5)), "2024/25-Q3");
     assert_eq!(quarter_of(d(2025, 3, 31)), "2024/25-Q4");
     assert_eq!(quarter_of(d(2024, 4, 1)), "2024/25-Q1");
+}
+
+/// The Department for Education's published rate of children in need per
+/// 10,000 for the partnership's area (LA 921, as pqa.yaml names it), read
+/// straight from the LAIT Parquet file: a year to 31 March (`2025`) is the
+/// financial year 2024/25.
+pub fn published_children_in_need(lait: &Path, out: &mut Expected) {
+    use arrow::array::{Array, AsArray};
+    let file = std::fs::File::open(lait).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    for batch in reader {
+        let batch = batch.unwrap();
+        let text = |name: &str| {
+            arrow::compute::cast(
+                batch.column_by_name(name).unwrap(),
+                &arrow::datatypes::DataType::Utf8,
+            )
+            .unwrap()
+        };
+        let (measure, year, la, value) = (
+            text("Short Desc"),
+            text("Years"),
+            text("LA Number"),
+            text("Values"),
+        );
+        let (measure, year, la, value) = (
+            measure.as_string::<i32>(),
+            year.as_string::<i32>(),
+            la.as_string::<i32>(),
+            value.as_string::<i32>(),
+        );
+        for i in 0..batch.num_rows() {
+            let y = year.value(i);
+            if measure.value(i) != "CIN"
+                || la.is_null(i)
+                || la.value(i).trim().parse::<f64>().ok() != Some(921.0)
+                || y.len() != 4
+                || !y.bytes().all(|b| b.is_ascii_digit())
+            {
+                continue;
+            }
+            let y: i32 = y.parse().unwrap();
+            let figure = value
+                .is_valid(i)
+                .then(|| value.value(i).trim().parse::<f64>().ok())
+                .flatten();
+            let period = format!("{}/{:02}", y - 1, y % 100);
+            put(out, "cin_rate_per_10k", &period, 1, figure);
+        }
+    }
 }

@@ -41,15 +41,38 @@ pub fn extracts(inbox: &Path, dir: &str, prefix: &str, header_has: &str) -> Vec<
         .collect()
 }
 
-/// `attendance_2024-25_Q1_summer.csv` → `2024/25-Q1`.
+/// `cp_plans_2024-25_Q3.csv` → `2024/25-Q3`; `attendance_2024-25_autumn.csv`
+/// → `2024/25-Autumn` (a term of the school year).
 fn period_in(name: &str) -> Option<String> {
     let b = name.as_bytes();
-    (0..b.len().saturating_sub(9)).find_map(|i| {
+    let quarter = (0..b.len().saturating_sub(9)).find_map(|i| {
         let s = &name[i..i + 10];
         let digits = |r: std::ops::Range<usize>| s[r].bytes().all(|c| c.is_ascii_digit());
         (digits(0..4) && &s[4..5] == "-" && digits(5..7) && &s[7..9] == "_Q" && digits(9..10))
             .then(|| format!("{}/{}-Q{}", &s[0..4], &s[5..7], &s[9..10]))
+    });
+    quarter.or_else(|| {
+        ["autumn", "spring", "summer"].iter().find_map(|term| {
+            let at = name.find(&format!("_{term}"))?;
+            let year = name.get(at.checked_sub(7)?..at)?;
+            let mut title = term.to_string();
+            title[..1].make_ascii_uppercase();
+            Some(format!("{}/{}-{title}", &year[0..4], &year[5..7]))
+        })
     })
+}
+
+/// The quarterly extract a term's pupils are linked with: the quarter
+/// holding most of the term (autumn: Q3, spring: Q4 of the same year;
+/// summer: Q1 of the next financial year).
+pub fn term_quarter(term: &str) -> String {
+    let year: i32 = term[0..4].parse().unwrap();
+    let next = |y: i32| format!("{}/{:02}", y, (y + 1) % 100);
+    match &term[8..] {
+        "Autumn" => format!("{}-Q3", next(year)),
+        "Spring" => format!("{}-Q4", next(year)),
+        _ => format!("{}-Q1", next(year + 1)),
+    }
 }
 
 /// Every row under the header of a CSV (UTF-8, or Windows-1252 when it is not
@@ -168,9 +191,11 @@ pub fn person(text: &str) -> String {
 #[test]
 fn periods_come_from_file_names() {
     assert_eq!(
-        period_in("attendance_2024-25_Q1_summer.csv").as_deref(),
-        Some("2024/25-Q1")
+        period_in("attendance_2023-24_summer.csv").as_deref(),
+        Some("2023/24-Summer")
     );
+    assert_eq!(term_quarter("2023/24-Summer"), "2024/25-Q1");
+    assert_eq!(term_quarter("2024/25-Autumn"), "2024/25-Q3");
     assert_eq!(
         period_in("cp_plans_2024-25_Q3_resubmitted.csv").as_deref(),
         Some("2024/25-Q3")

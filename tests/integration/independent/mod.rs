@@ -17,6 +17,8 @@ use calc::{Expected, Refused, Series};
 /// The ONS estimates in the shared published folder: the population the rates
 /// per 10,000 children divide by.
 const ONS: &str = "ees/ons_mid-year_population_estimates_2012_to_2024.csv";
+/// The DfE's benchmarks, for the metrics that are published figures.
+const LAIT: &str = "lait/bds_long_0.parquet";
 
 #[test]
 fn every_metric_matches_an_independent_calculation() {
@@ -40,10 +42,12 @@ fn every_metric_matches_an_independent_calculation() {
         &mut refused,
     );
     calc::returns(&inbox, &mut expected, &mut refused);
+    calc::published_children_in_need(&shared_external().join(LAIT), &mut expected);
 
     // pqa on the same files: the sample inbox and the population estimates.
     let p = TestProject::with_sample_inbox();
     p.publish(ONS);
+    p.publish(LAIT);
     p.ok(&["ingest"]);
     assert_eq!(
         p.count("SELECT count(*) FROM rejects", &[]) as usize,
