@@ -41,16 +41,16 @@ fn every_config_error_is_reported_at_once_with_its_location() {
         "{err}"
     );
     assert!(
-        err.contains("pipelines/cp_plans.yaml:6:1: unknown field `sorce`")
+        err.contains("pipelines/cp_plans.yaml:7:1: unknown field `sorce`")
             && err.contains("(did you mean `source`?)"),
         "{err}"
     );
     assert!(
-        err.contains("pipelines/housing_bed_and_breakfast.yaml:14:3: column `indicater` is not in dataset `indicators` (did you mean `indicator`?)"),
+        err.contains("pipelines/housing_bed_and_breakfast.yaml:15:3: column `indicater` is not in dataset `indicators` (did you mean `indicator`?)"),
         "{err}"
     );
     assert!(
-        err.contains("pipelines/housing_bed_and_breakfast.yaml:11:1: dataset `indicators` requires column `indicator`, which this feed does not map"),
+        err.contains("pipelines/housing_bed_and_breakfast.yaml:12:1: dataset `indicators` requires column `indicator`, which this feed does not map"),
         "{err}"
     );
 }

@@ -15,18 +15,9 @@ fn sample_report() -> String {
     std::fs::read_to_string(p.path().join("out/pqa-report-2024-25-H2.md")).unwrap()
 }
 
-/// The finding ids in the executive summary, in the order raised.
+/// The finding ids of the report's questions, in the order raised.
 fn finding_ids(markdown: &str) -> Vec<String> {
-    let summary = markdown
-        .split("## Questions for this report")
-        .nth(1)
-        .and_then(|rest| rest.split("## At a glance").next())
-        .expect("the report has a questions section");
-    summary
-        .lines()
-        .filter_map(|l| l.rsplit('`').nth(1))
-        .map(str::to_string)
-        .collect()
+    crate::question_ids(markdown, "2024/25-H2")
 }
 
 /// The first line of `markdown` containing `needle`.
@@ -37,9 +28,9 @@ fn line_with<'a>(markdown: &'a str, needle: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no line with {needle}"))
 }
 
-/// The line of the summary raising `metric`'s question.
+/// The line of the report raising `metric`'s question.
 fn question<'a>(markdown: &'a str, metric: &str) -> &'a str {
-    line_with(markdown, &format!("`{metric}:"))
+    crate::question_line(markdown, metric)
 }
 
 #[test]
@@ -157,9 +148,9 @@ fn the_planted_patterns_are_raised_and_steady_measures_are_not() {
     }
 }
 
-/// The data quality row of `feed` in the report's Markdown.
-fn quality_row<'a>(markdown: &'a str, feed: &str) -> &'a str {
-    line_with(markdown, &format!("| {feed} |"))
+/// The data quality row of a return (by its title) in the report's Markdown.
+fn quality_row<'a>(markdown: &'a str, title: &str) -> &'a str {
+    line_with(markdown, &format!("| {title} |"))
 }
 
 #[test]
@@ -169,8 +160,8 @@ fn a_late_return_is_missing_until_it_arrives_then_shown_as_late() {
     let report = p.path().join("out/pqa-report-2024-25-H2.md");
     let before = std::fs::read_to_string(&report).unwrap();
     assert_eq!(
-        quality_row(&before, "youth_justice_return"),
-        "| youth_justice_return | Youth justice | 2024/25-Q3 | – | 2024/25-Q4 | 2 | 2 | 0 |"
+        quality_row(&before, "Youth justice quarterly return"),
+        "| Youth justice quarterly return | Youth justice | Q3 2024/25 | none | Q4 2024/25 | 2 | 2 | 0 |"
     );
 
     // The return arrives after the quarter's run.
@@ -179,12 +170,12 @@ fn a_late_return_is_missing_until_it_arrives_then_shown_as_late() {
     p.ok(&["report", "--period", "2024/25-H2"]);
     let after = std::fs::read_to_string(&report).unwrap();
     assert_eq!(
-        quality_row(&after, "youth_justice_return"),
-        "| youth_justice_return | Youth justice | 2024/25-Q3, 2024/25-Q4 | 2024/25-Q4 | none | 4 | 4 | 0 |"
+        quality_row(&after, "Youth justice quarterly return"),
+        "| Youth justice quarterly return | Youth justice | Q3 2024/25, Q4 2024/25 | Q4 2024/25 | none | 4 | 4 | 0 |"
     );
     // Everyone else was on time.
     assert_eq!(
-        quality_row(&after, "cp_plans"),
-        "| cp_plans | Children's social care | 2024/25-Q3, 2024/25-Q4 | – | none | 546 | 546 | 0 |"
+        quality_row(&after, "Child protection plans, from the case system"),
+        "| Child protection plans, from the case system | Children's social care | Q3 2024/25, Q4 2024/25 | none | none | 546 | 546 | 0 |"
     );
 }

@@ -75,7 +75,7 @@ fn monthly_returns_load_as_months_and_are_judged_in_months() {
     let md = std::fs::read_to_string(p.path().join("out/pqa-report-2024-25-H2.md")).unwrap();
     let line = md
         .lines()
-        .find(|l| l.contains("`ae_self_harm:"))
+        .find(|l| l.contains("The number of children attending A&E after self-harm was"))
         .unwrap_or_else(|| panic!("the rise is raised:\n{md}"));
     assert!(
         line.contains("70 in March 2025") && line.contains("last 36 months"),

@@ -197,11 +197,12 @@ fn each_run_writes_a_validation_report_with_every_file_and_reason() {
         "rejects are listed per file"
     );
 
-    // The report links to it.
+    // The report names it, as a path beside the report (a link in the
+    // HTML, text in print).
     p.ok(&["report", "--period", "2023/24-H1"]);
     let md = std::fs::read_to_string(p.path().join("out/pqa-report-2023-24-H1.md")).unwrap();
     assert!(
-        md.contains("[the validation report](validation/latest.html)"),
+        md.contains("is in the validation report: validation/latest.html, beside this report"),
         "{md}"
     );
 }

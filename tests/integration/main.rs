@@ -56,7 +56,9 @@ impl TestProject {
             .unwrap()
             .replace("inbox: sample-data/inbox", "inbox: inbox")
             // Published statistics are loaded only by tests that ask for them.
-            .replace("published: ../shared/external", "");
+            .replace("published: ../shared/external", "")
+            // Printing takes Chromium seconds: only the print test asks for it.
+            .replace("  pdf: true", "  pdf: false");
         std::fs::write(dir.path().join("pqa.yaml"), project).unwrap();
         TestProject { dir }
     }
@@ -150,6 +152,43 @@ impl TestProject {
             .parse()
             .unwrap_or_else(|_| panic!("not a number from {sql}: {out}"))
     }
+}
+
+/// The full references (`metric:rule:period`) of a report's questions, in
+/// the order it asks them, from its technical appendix.
+pub fn question_ids(markdown: &str, period: &str) -> Vec<String> {
+    let appendix = markdown
+        .split("## Technical appendix")
+        .nth(1)
+        .expect("the report has a technical appendix");
+    appendix
+        .lines()
+        .filter(|l| l.starts_with(&format!("| {period} Q")))
+        .filter_map(|l| l.split('`').nth(1))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The line of the report's questions that states its question about
+/// `metric` (statement, question and reference), found through the
+/// technical appendix, which gives each question's reference.
+pub fn question_line<'a>(markdown: &'a str, metric: &str) -> &'a str {
+    let appendix = markdown.split("## Technical appendix").nth(1).unwrap();
+    let reference = appendix
+        .lines()
+        .find(|l| l.contains(&format!("`{metric}:")))
+        .and_then(|l| l.split(" | ").next())
+        .map(|r| r.trim_start_matches("| ").to_string())
+        .unwrap_or_else(|| panic!("no question about {metric}"));
+    let questions = markdown
+        .split("## Questions for this report")
+        .nth(1)
+        .and_then(|q| q.split("## Action log").next())
+        .unwrap();
+    questions
+        .lines()
+        .find(|l| l.ends_with(&format!("Reference: **{reference}**")))
+        .unwrap_or_else(|| panic!("no question line for {reference}"))
 }
 
 /// Waits until something listens on loopback `port`; after a minute, fails

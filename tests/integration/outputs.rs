@@ -1,11 +1,15 @@
 //! The published outputs opened by the programs people will open them with:
 //! the HTML report in headless Chromium (renders, every chart present, no
-//! console errors; the screenshot is kept for CI as
-//! `target/ci-artifacts/report-2024-25-H2.png`) and the Excel workbook in
-//! LibreOffice (opens, every sheet converts, agency text stays text).
+//! console errors, no sideways scrolling on a phone, chart text large enough,
+//! nothing axe-core finds; the screenshot is kept for CI as
+//! `target/ci-artifacts/report-2024-25-H2.png`), the PDF read by poppler's
+//! pdftotext (its first page is the summary, the questions end by page four,
+//! the contents give pages) and the Excel workbook in LibreOffice (opens,
+//! every sheet converts, agency text stays text, figures as printed).
 //!
-//! Both programs are installed by `.ci/run`. On a machine without them the
-//! tests say so and pass, except in CI (`CI` set), where they must run.
+//! Chromium, pdftotext, LibreOffice and axe-core (`npm ci --prefix
+//! tests/browser`) are installed by `.ci/run`. On a machine without them
+//! the tests say so and pass, except in CI (`CI` set), where they must run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -41,6 +45,226 @@ fn sample_report() -> TestProject {
     p
 }
 
+/// Chromium, headless, on a page, with a fresh profile under `dir`.
+fn chromium_on(chromium: &Path, dir: &Path, url: &str, extra: &[&str]) -> Command {
+    let mut c = Command::new(chromium);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ])
+    .arg(format!(
+        "--user-data-dir={}",
+        dir.join(format!("profile-{}", extra.len())).display()
+    ))
+    .args(["--enable-logging=stderr", "--v=0"])
+    .args(extra)
+    .arg(url);
+    c
+}
+
+/// The report with `script` run in it after it loads: the page as the
+/// browser left it (the script writes what it measured into the page).
+fn measured(chromium: &Path, p: &TestProject, name: &str, script: &str, window: &str) -> String {
+    let html = std::fs::read_to_string(p.path().join("out/pqa-report-2024-25-H2.html")).unwrap();
+    let page = p.path().join(format!("out/{name}.html"));
+    std::fs::write(
+        &page,
+        html.replace("</body>", &format!("<script>{script}</script></body>")),
+    )
+    .unwrap();
+    let out = run(&mut chromium_on(
+        chromium,
+        p.path(),
+        &format!("file://{}", page.display()),
+        &[
+            &format!("--window-size={window}"),
+            "--virtual-time-budget=30000",
+            "--dump-dom",
+        ],
+    ));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The text of the element with `id` in a dumped page (entities undone).
+fn element_text(dom: &str, id: &str) -> String {
+    let start = dom
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in the page"));
+    let from = dom[start..].find('>').unwrap() + start + 1;
+    let to = dom[from..].find('<').unwrap() + from;
+    dom[from..to]
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn the_html_report_reads_on_a_phone_and_passes_axe() {
+    let Some(chromium) = required(&["chromium", "chromium-browser", "google-chrome"]) else {
+        return;
+    };
+    let p = sample_report();
+    let report =
+        |script: &str| format!("window.addEventListener('load', function () {{ {script} }});");
+    // No sideways scrolling at 390 pixels wide.
+    let dom = measured(
+        &chromium,
+        &p,
+        "phone",
+        &report(
+            "var p = document.createElement('p'); p.id = 'measured-width'; \
+             p.textContent = document.documentElement.scrollWidth + ' ' + window.innerWidth; \
+             document.body.appendChild(p);",
+        ),
+        "390,900",
+    );
+    let widths = element_text(&dom, "measured-width");
+    let (page, window) = widths.split_once(' ').unwrap();
+    assert!(
+        page.parse::<f64>().unwrap() <= window.parse::<f64>().unwrap(),
+        "the page is {page} px wide in a {window} px window"
+    );
+    // Chart text at least 12 px on a 1280-pixel screen.
+    let dom = measured(
+        &chromium,
+        &p,
+        "screen",
+        &report(
+            "var least = 1000; document.querySelectorAll('figure svg').forEach(function (svg) { \
+               var scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width; \
+               svg.querySelectorAll('text').forEach(function (t) { \
+                 least = Math.min(least, parseFloat(getComputedStyle(t).fontSize) * scale); }); }); \
+             var p = document.createElement('p'); p.id = 'measured-font'; p.textContent = least; \
+             document.body.appendChild(p);",
+        ),
+        "1280,900",
+    );
+    let least: f64 = element_text(&dom, "measured-font").parse().unwrap();
+    assert!(least >= 12.0, "chart text {least} px at 1280 px");
+    // axe-core finds nothing.
+    let axe = crate::repo().join("tests/browser/node_modules/axe-core/axe.min.js");
+    if !axe.is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "axe-core is needed in CI: .ci/run installs it"
+        );
+        eprintln!("skipped axe: run `npm ci --prefix tests/browser`");
+        return;
+    }
+    let axe = std::fs::read_to_string(axe).unwrap();
+    let dom = measured(
+        &chromium,
+        &p,
+        "axe",
+        &format!(
+            "{axe}\n{}",
+            report(
+                "axe.run(document).then(function (r) { var p = document.createElement('pre'); \
+                   p.id = 'axe-result'; p.textContent = JSON.stringify(r.violations.map(function (v) { \
+                   return { id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map(function (n) { \
+                   return n.target.join(' '); }) }; })); document.body.appendChild(p); });"
+            )
+        ),
+        "1280,900",
+    );
+    let violations = element_text(&dom, "axe-result");
+    assert_eq!(violations, "[]", "axe-core found problems");
+}
+
+#[test]
+fn the_pdf_is_a_board_paper() {
+    let Some(chromium) = required(&["chromium", "chromium-browser", "google-chrome"]) else {
+        return;
+    };
+    let Some(pdftotext) = required(&["pdftotext"]) else {
+        return;
+    };
+    let p = TestProject::with_sample_inbox();
+    p.ok(&["ingest"]);
+    let project = p.path().join("pqa.yaml");
+    let text = std::fs::read_to_string(&project).unwrap();
+    std::fs::write(
+        &project,
+        text.replace(
+            "  pdf: false",
+            &format!("  pdf: true\n  chromium: {}", chromium.display()),
+        ),
+    )
+    .unwrap();
+    let out = p.ok(&["report", "--final", "--date", "2025-05-12"]);
+    let pdf = p.path().join("out/pqa-report-2024-25-H2.pdf");
+    assert!(out.contains("pqa-report-2024-25-H2.pdf"), "{out}");
+    let text = run(Command::new(&pdftotext)
+        .args(["-layout"])
+        .arg(&pdf)
+        .arg("-"));
+    let text = String::from_utf8_lossy(&text.stdout);
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert!((20..=70).contains(&pages.len()), "{} pages", pages.len());
+    // Page 1: the summary, with the running header and a page number.
+    assert!(
+        pages[0].contains("The Executive is asked to")
+            && pages[0].contains("The most important questions")
+            && pages[0].contains("Final")
+            && pages[0].contains("12 May 2025")
+            && pages[0].contains(&format!("Page 1 of {}", pages.len())),
+        "{}",
+        pages[0]
+    );
+    // The contents give each section's page.
+    let contents = pages[1];
+    assert!(contents.contains("Contents"), "{contents}");
+    let listed = contents
+        .lines()
+        .find(|l| l.trim_start().starts_with("Action log"))
+        .unwrap_or_else(|| panic!("{contents}"));
+    let action_page: usize = listed.split_whitespace().last().unwrap().parse().unwrap();
+    assert!(
+        pages[action_page - 1].contains("Action log"),
+        "the contents say page {action_page}"
+    );
+    // The questions end within the first four pages.
+    let questions_end = pages
+        .iter()
+        .position(|p| p.contains("Action log") && !p.contains("Contents"))
+        .unwrap();
+    assert!(
+        questions_end <= 4,
+        "the action log, after the questions, starts on page {}",
+        questions_end + 1
+    );
+    // Links are printed as text, not left as dead links to files.
+    assert!(
+        text.contains("validation/latest.html"),
+        "the validation report's path"
+    );
+    // No heading alone at the foot of a page: the last line above the page
+    // number is never a question's or measure's heading.
+    for (i, page) in pages.iter().enumerate() {
+        let lines: Vec<&str> = page
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("Page "))
+            .collect();
+        if let Some(last) = lines.last() {
+            assert!(
+                !["Action log", "At a glance", "Data quality", "Glossary"].contains(last),
+                "page {} ends with a heading: {last}",
+                i + 1
+            );
+        }
+    }
+}
+
 fn run(cmd: &mut Command) -> std::process::Output {
     let out = cmd.output().expect("the program starts");
     assert!(
@@ -60,21 +284,7 @@ fn the_html_report_renders_in_a_browser_with_every_chart_and_no_console_errors()
     let p = sample_report();
     let html = p.path().join("out/pqa-report-2024-25-H2.html");
     let url = format!("file://{}", html.display());
-    let profile = p.path().join("chromium-profile");
-    let chromium = |extra: &[&str]| {
-        let mut c = Command::new(&chromium);
-        c.args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(["--enable-logging=stderr", "--v=0"])
-        .args(extra)
-        .arg(&url);
-        c
-    };
+    let chromium = |extra: &[&str]| chromium_on(&chromium, p.path(), &url, extra);
 
     // The page as the browser built it.
     let dom = run(&mut chromium(&["--dump-dom"]));
@@ -86,7 +296,7 @@ fn the_html_report_renders_in_a_browser_with_every_chart_and_no_console_errors()
         "a chart per metric"
     );
     assert!(dom_text.contains("Questions for this report"));
-    assert!(dom_text.contains("Earlier questions, responses and impact"));
+    assert!(dom_text.contains("Action log") && dom_text.contains("The Executive is asked to"));
     // Agency text is escaped, not taken for markup.
     assert!(
         dom_text.contains("back &lt;18 weeks"),
@@ -140,24 +350,46 @@ fn the_excel_workbook_opens_in_libreoffice_and_agency_text_stays_text() {
         let file: &Path = &converted.join(format!("pqa-report-2024-25-H2-{name}.csv"));
         std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
     };
+    let summary = sheet("Summary");
+    assert!(
+        summary.contains("The Executive is asked to") && summary.contains("2024/25-H2 Q1"),
+        "{summary}"
+    );
     let questions = sheet("Questions");
+    assert!(questions.contains("2024/25-H2 Q1"), "{questions}");
+    let actions = sheet("Action log");
     assert!(
-        questions.contains("camhs_weeks_assessment_to_first_appointment:target_missed:2024/25-H2"),
-        "{questions}"
-    );
-    let earlier = sheet("Earlier questions");
-    assert!(
-        earlier.contains("- Two senior clinicians left in the summer"),
-        "a response starting with - is shown as written, not run as a formula:\n{earlier}"
+        actions.contains("- Two senior clinicians left in the summer"),
+        "a response starting with - is shown as written, not run as a formula:\n{actions}"
     );
     assert!(
-        !earlier.contains("Err:") && !earlier.contains("#NAME"),
-        "{earlier}"
+        !actions.contains("Err:") && !actions.contains("#NAME"),
+        "{actions}"
     );
     let housing = sheet("Housing");
     assert!(
         housing.contains("Families living in bed and breakfast"),
         "{housing}"
     );
-    assert!(housing.lines().any(|l| l == "Q4 24/25,62,34"), "{housing}");
+    // Each measure's block: the figure, the chart's mean and limits.
+    assert!(
+        housing.lines().any(|l| l.starts_with("Q4 24/25,62,")),
+        "{housing}"
+    );
+    assert!(
+        housing.lines().any(|l| l.starts_with("Q4 24/25,34,")),
+        "{housing}"
+    );
+    // Figures are stored rounded as printed: nothing past one decimal place.
+    let mental = sheet("Mental health");
+    for line in mental.lines() {
+        for cell in line.split(',') {
+            if let Some((_, decimals)) = cell.split_once('.') {
+                assert!(
+                    decimals.len() <= 1 || !decimals.chars().all(|c| c.is_ascii_digit()),
+                    "{cell} in {line}"
+                );
+            }
+        }
+    }
 }

@@ -97,7 +97,8 @@ enum Command {
         #[arg(long, value_name = "N")]
         repeat: Option<u32>,
     },
-    /// Write the PQA report (HTML and Markdown) for a half year.
+    /// Write the PQA report for a half year: HTML, Markdown, an Excel
+    /// workbook and (with Chromium) a PDF for print.
     Report {
         /// The period to report on, e.g. 2024/25-H2 (October to March).
         /// Defaults to the half year of the latest data received.
@@ -109,12 +110,26 @@ enum Command {
         /// Build from the warehouse as this run left it (see `pqa history`).
         #[arg(long, value_name = "RUN")]
         as_of: Option<i64>,
+        /// The final report for the Executive, not a draft: its questions
+        /// are the ones later reports quote.
+        #[arg(long = "final")]
+        final_report: bool,
+        /// The date on the cover, e.g. 2025-05-12 (default: the day the
+        /// run it reads finished).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<chrono::NaiveDate>,
+        /// Skip the PDF (which needs Chromium) this time.
+        #[arg(long)]
+        no_pdf: bool,
     },
     /// Ingest the inbox, then write the report: the quarterly job in one command.
     Run {
         /// The period to report on (default: the half year of the latest data).
         #[arg(long, value_name = "PERIOD")]
         period: Option<Period>,
+        /// Skip the PDF (which needs Chromium) this time.
+        #[arg(long)]
+        no_pdf: bool,
     },
     /// List completed runs and the table versions each left.
     History,
@@ -328,11 +343,24 @@ async fn run(cli: Cli) -> Result<()> {
             )
             .await?
         }
-        Command::Report { period, out, as_of } => {
+        Command::Report {
+            period,
+            out,
+            as_of,
+            final_report,
+            date,
+            no_pdf,
+        } => {
             let out = out.unwrap_or_else(|| project.path(&project.file.out));
-            report::write(&project, &warehouse, &cli.engine, period, &out, as_of).await?;
+            let options = report::Options {
+                as_of,
+                final_report,
+                date,
+                no_pdf,
+            };
+            report::write(&project, &warehouse, &cli.engine, period, &out, options).await?;
         }
-        Command::Run { period } => {
+        Command::Run { period, no_pdf } => {
             let inbox = location(&project, &project.file.inbox);
             ingest::run(&project, &warehouse, &inbox).await?;
             report::write(
@@ -341,7 +369,10 @@ async fn run(cli: Cli) -> Result<()> {
                 &cli.engine,
                 period,
                 &project.path(&project.file.out),
-                None,
+                report::Options {
+                    no_pdf,
+                    ..report::Options::default()
+                },
             )
             .await?;
         }

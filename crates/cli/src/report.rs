@@ -23,14 +23,28 @@ const QUERIES_AT_ONCE: usize = 4;
 
 /// Builds the report for `period` (default: the half year of the latest
 /// data) and writes `pqa-report-<period>.html` and `.md` into `out`.
+/// What `pqa report` was asked for beyond the period.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Read the warehouse as this run left it.
+    pub as_of: Option<i64>,
+    /// The final report, not a draft.
+    pub final_report: bool,
+    /// The date on the cover (default: the day the run it reads finished).
+    pub date: Option<chrono::NaiveDate>,
+    /// No PDF this time, whatever pqa.yaml says.
+    pub no_pdf: bool,
+}
+
 pub async fn write(
     project: &Project,
     warehouse: &Warehouse,
     engine: &Engine,
     period: Option<Period>,
     out: &Path,
-    as_of: Option<i64>,
+    options: Options,
 ) -> Result<()> {
+    let as_of = options.as_of;
     let started = std::time::Instant::now();
     let step = |what: &str| debug!(ms = started.elapsed().as_millis() as u64, "report: {what}");
     let layer = QueryLayer::open(warehouse, project, as_of, engine).await?;
@@ -79,8 +93,19 @@ pub async fn write(
         number: r.run_number,
         tables: r.tables.iter().map(|(t, v)| (t.clone(), *v)).collect(),
     });
+    // The cover's date: given, or the day the run read finished, so the
+    // same warehouse state always gives the same report.
+    let date = options.date.unwrap_or_else(|| {
+        layer.run.as_ref().map_or_else(
+            || chrono::Utc::now().date_naive(),
+            |r| r.finished_at.date_naive(),
+        )
+    });
     let input = ReportInput {
         partnership: &project.file.partnership,
+        author: &project.file.report.author,
+        date,
+        final_report: options.final_report,
         period,
         run,
         metrics,
@@ -105,17 +130,20 @@ pub async fn write(
         let records: Vec<FindingRecord> = rendered
             .findings
             .iter()
-            .map(|f| FindingRecord {
+            .map(|(number, f)| FindingRecord {
                 report_period: period.to_string(),
                 run_number: latest.run_number,
                 finding_id: f.id.clone(),
+                number: *number as i64,
                 metric: f.metric.clone(),
+                agency: f.agency.clone(),
                 rule: f.rule.to_string(),
                 severity: format!("{:?}", f.severity).to_lowercase(),
                 direction: format!("{:?}", f.direction).to_lowercase(),
                 statement: f.statement.clone(),
                 question: f.question.clone(),
                 figures: serde_json::to_string(&f.figures).unwrap_or_default(),
+                final_report: options.final_report,
                 written_at: chrono::Utc::now(),
             })
             .collect();
@@ -133,13 +161,42 @@ pub async fn write(
         .with_context(|| format!("writing {}", markdown.display()))?;
     let xlsx = out.join(format!("{stem}.xlsx"));
     std::fs::write(&xlsx, rendered.xlsx).with_context(|| format!("writing {}", xlsx.display()))?;
+    // The PDF for print, from the same HTML. Without Chromium the other
+    // formats stand, and the message says how to get one.
+    let pdf = out.join(format!("{stem}.pdf"));
+    let printed = if project.file.report.pdf && !options.no_pdf {
+        match print(project, &input, &pdf) {
+            Ok(()) => Some(pdf),
+            Err(e) => {
+                eprintln!("warning: no PDF: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    step("printed");
     println!(
-        "Report for {}: {}, {} and {}",
+        "Report for {}: {}, {}, {}{}",
         period.long_label(),
         html.display(),
         markdown.display(),
-        xlsx.display()
+        xlsx.display(),
+        printed
+            .map(|p| format!(" and {}", p.display()))
+            .unwrap_or_default()
     );
+    Ok(())
+}
+
+/// Prints the report to `pdf` with Chromium, working in a folder of the
+/// system's temporary folder that is removed afterwards.
+fn print(project: &Project, input: &ReportInput, pdf: &Path) -> Result<()> {
+    let printer = pqa_report::pdf::Printer::find(project.file.report.chromium.as_deref())?;
+    let work = std::env::temp_dir().join(format!("pqa-print-{}", uuid::Uuid::new_v4()));
+    let printed = pqa_report::render_pdf(input, &printer, &work);
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::write(pdf, printed?).with_context(|| format!("writing {}", pdf.display()))?;
     Ok(())
 }
 
@@ -220,7 +277,12 @@ async fn quality(
         .iter()
         .map(|(feed, due)| {
             let counts = [&accepted[..], &rejected[..], &late[..]];
-            feed_quality(&feed.feed, &feed.agency, due, counts)
+            let mut line = feed_quality(&feed.feed, &feed.agency, due, counts);
+            line.title = feed
+                .title
+                .clone()
+                .unwrap_or_else(|| feed.feed.replace('_', " "));
+            line
         })
         .collect())
 }
@@ -305,6 +367,7 @@ fn feed_quality(
     let rows_rejected: i64 = of_feed(rejected).iter().map(|(_, n)| n).sum();
     FeedQuality {
         feed: feed.to_string(),
+        title: feed.to_string(),
         agency: agency.to_string(),
         received,
         missing,
@@ -361,19 +424,23 @@ async fn benchmark_positions(
         "WITH sn AS (
            SELECT unnest(make_array(sn_1, sn_2, sn_3, sn_4, sn_5, sn_6, sn_7, sn_8, sn_9, sn_10)) AS code
            FROM statistical_neighbours WHERE la_number = {la}),
+         own_region AS (
+           SELECT max(region) AS name FROM benchmarks WHERE area_code = {la}),
          measures AS (
            SELECT measure, year, area, area_code, value, measure_description
            FROM benchmarks WHERE measure IN ({measures})),
          wanted AS (
            SELECT * FROM measures
            WHERE value IS NOT NULL
-             AND (area_code = {la} OR area = 'England' OR area_code IN (SELECT code FROM sn))),
+             AND (area_code = {la} OR area = 'England' OR area_code IN (SELECT code FROM sn)
+                  OR area = (SELECT name FROM own_region))),
          latest AS (
            SELECT measure, max(year) AS year FROM wanted WHERE area_code = {la} GROUP BY measure),
          described AS (
            SELECT measure, max(measure_description) AS description FROM measures GROUP BY measure)
          SELECT w.measure, w.year,
-                CASE WHEN w.area_code = {la} THEN 'own' WHEN w.area = 'England' THEN 'england' ELSE 'neighbour' END,
+                CASE WHEN w.area_code = {la} THEN 'own' WHEN w.area = 'England' THEN 'england'
+                     WHEN w.area = (SELECT name FROM own_region) THEN 'region' ELSE 'neighbour' END,
                 CAST(w.value AS DOUBLE),
                 d.description
          FROM wanted w
@@ -403,6 +470,7 @@ async fn benchmark_positions(
                     own: f64::NAN,
                     neighbours: Vec::new(),
                     england: None,
+                    region: None,
                 });
             position.year = year.value(i).to_string();
             match role.value(i) {
@@ -414,6 +482,7 @@ async fn benchmark_positions(
                     }
                 }
                 "england" => position.england = Some(value.value(i)),
+                "region" => position.region = Some(value.value(i)),
                 _ => position.neighbours.push(value.value(i)),
             }
         }
@@ -439,24 +508,46 @@ async fn responses(layer: &QueryLayer) -> Result<Vec<Response>> {
         return Ok(vec![]);
     }
     let mut out = Vec::new();
-    let sql = "SELECT finding_id, agency, response, CAST(response_date AS VARCHAR) AS day \
-               FROM responses ORDER BY response_date, finding_id";
+    // `*`: a responses table written before the due date and status
+    // columns existed has none, and reads as "no date set, not closed".
+    let sql = "SELECT * FROM responses ORDER BY response_date, finding_id";
+    let day =
+        |c: Option<&arrow::array::ArrayRef>, row: usize| -> Result<Option<chrono::NaiveDate>> {
+            let Some(c) = c else { return Ok(None) };
+            let c = cast(c, &DataType::Utf8)?;
+            let c = c.as_string::<i32>();
+            Ok(c.is_valid(row)
+                .then(|| chrono::NaiveDate::parse_from_str(c.value(row), "%Y-%m-%d").ok())
+                .flatten())
+        };
     for batch in layer.sql(sql).await? {
-        let text: Vec<_> = (0..4)
-            .map(|i| cast(batch.column(i), &DataType::Utf8))
-            .collect::<Result<_, _>>()?;
-        let text: Vec<_> = text.iter().map(|c| c.as_string::<i32>()).collect();
+        let text = |name: &str| -> Result<Option<arrow::array::ArrayRef>> {
+            Ok(batch
+                .column_by_name(name)
+                .map(|c| cast(c, &DataType::Utf8))
+                .transpose()?)
+        };
+        let (id, agency, response, status) = (
+            text("finding_id")?,
+            text("agency")?,
+            text("response")?,
+            text("status")?,
+        );
+        let value = |c: &Option<arrow::array::ArrayRef>, row: usize| -> String {
+            c.as_ref()
+                .map(|c| c.as_string::<i32>())
+                .filter(|c| c.is_valid(row))
+                .map(|c| c.value(row).to_string())
+                .unwrap_or_default()
+        };
         for row in 0..batch.num_rows() {
             out.push(Response {
-                finding_id: text[0].value(row).to_string(),
-                agency: text[1].value(row).to_string(),
-                response: text[2].value(row).to_string(),
-                // "14 November 2024", as people write dates.
-                date: text[3].is_valid(row).then(|| {
-                    let iso = text[3].value(row);
-                    chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
-                        .map_or_else(|_| iso.to_string(), |d| d.format("%-d %B %Y").to_string())
-                }),
+                finding_id: value(&id, row),
+                agency: value(&agency, row),
+                response: value(&response, row),
+                date: day(batch.column_by_name("response_date"), row)?,
+                due: day(batch.column_by_name("due_date"), row)?,
+                closed: value(&status, row) == "closed",
             });
         }
     }
@@ -476,8 +567,12 @@ async fn stored_questions(
         .map(|r| StoredQuestion {
             id: r.finding_id,
             report_period: r.report_period,
+            number: r.number,
+            metric: r.metric,
+            agency: r.agency,
             statement: r.statement,
             question: r.question,
+            final_report: r.final_report,
         })
         .collect())
 }

@@ -43,6 +43,39 @@ pub struct ProjectFile {
     /// Small-number suppression for published outputs.
     #[serde(default)]
     pub disclosure: DisclosureSettings,
+    /// How the report is signed and printed.
+    #[serde(default)]
+    pub report: ReportSettings,
+}
+
+/// How the report is signed and printed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    /// Who the report is from, on its cover.
+    #[serde(default = "default_author")]
+    pub author: String,
+    /// Whether `pqa report` also prints the report to PDF (with Chromium).
+    #[serde(default = "yes")]
+    pub pdf: bool,
+    /// The Chromium (or Chrome) program to print with; found on the PATH
+    /// (`chromium`, `chromium-browser`, `google-chrome`) when not set.
+    #[serde(default)]
+    pub chromium: Option<String>,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        ReportSettings {
+            author: default_author(),
+            pdf: true,
+            chromium: None,
+        }
+    }
+}
+
+fn default_author() -> String {
+    "Performance and Quality Assurance subgroup".into()
 }
 
 /// A local authority area, by the codes published statistics use.
@@ -120,6 +153,11 @@ pub struct FeedSpec {
     pub feed: String,
     /// The agency that sends these files.
     pub agency: String,
+    /// What the feed brings, in words a reader understands ("Child
+    /// protection plans, from the case system"): shown in the report in
+    /// place of the feed's name.
+    #[serde(default)]
+    pub title: Option<String>,
     /// The dataset (schema) the rows go to.
     pub dataset: String,
     /// Which files, and how to read them.

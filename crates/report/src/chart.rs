@@ -3,8 +3,14 @@
 
 use plotters::prelude::*;
 
-/// Width and height of a chart in pixels.
-const SIZE: (u32, u32) = (720, 300);
+/// Width and height of a chart in pixels. Shown at this size on a screen;
+/// on a phone (about 360 pixels of text width) it shrinks to 0.6 of it,
+/// which keeps 20-pixel text at 12 pixels.
+const SIZE: (u32, u32) = (600, 320);
+/// Text size on the chart, in its own pixels.
+const FONT: u32 = 20;
+/// Room on the right for the names of the reference lines.
+const LABELS_WIDTH: u32 = 140;
 const LINE: RGBColor = RGBColor(0, 94, 165);
 const GREY: RGBColor = RGBColor(80, 90, 95);
 const TARGET: RGBColor = RGBColor(177, 14, 30);
@@ -85,12 +91,14 @@ pub fn line_chart(
         };
         let n = labels.len().max(1);
         let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(56)
+            .margin(10)
+            .margin_right(LABELS_WIDTH)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
             .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..top)
             .map_err(|e| e.to_string())?;
-        let step = n.div_ceil(12);
+        // Four or so period names fit along the axis at this size.
+        let step = n.div_ceil(4).max(1);
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -118,7 +126,7 @@ pub fn line_chart(
                 }
             })
             .y_desc(y_label)
-            .label_style(("sans-serif", 12))
+            .label_style(("sans-serif", FONT))
             .draw()
             .map_err(|e| e.to_string())?;
         // One line per run of consecutive known values, so gaps stay gaps.
@@ -135,10 +143,11 @@ pub fn line_chart(
                 None => {}
             }
         }
+        let mut names: Vec<(i32, String, RGBColor)> = Vec::new();
         for r in references.iter().filter(|r| r.value >= 0.0) {
             let span = [r.from as f64 - 0.5, n as f64 - 0.5];
             let line = span.iter().map(|x| (*x, r.value));
-            let series = match r.kind {
+            match r.kind {
                 ReferenceKind::Target => {
                     chart.draw_series(LineSeries::new(line, TARGET.stroke_width(2)))
                 }
@@ -159,35 +168,31 @@ pub fn line_chart(
                 }
             }
             .map_err(|e| e.to_string())?;
-            // The lower limit shares the upper's legend entry.
+            let colour = match r.kind {
+                ReferenceKind::Target => TARGET,
+                ReferenceKind::Neighbours => NEIGHBOURS,
+                ReferenceKind::England => ENGLAND,
+                ReferenceKind::Mean | ReferenceKind::Limit => GREY,
+            };
             if !r.label.is_empty() {
-                let kind = r.kind;
-                series.label(r.label.clone()).legend(move |(x, y)| {
-                    // The legend's swatch is dashed like the line it names:
-                    // three pieces, joined for the target.
-                    let (colour, [p, q, r]) = match kind {
-                        ReferenceKind::Target => (TARGET, [(0, 6), (6, 12), (12, 18)]),
-                        ReferenceKind::Mean => (GREY, [(0, 7), (11, 18), (18, 18)]),
-                        ReferenceKind::Limit => (GREY, [(0, 3), (7, 10), (14, 17)]),
-                        ReferenceKind::Neighbours => (NEIGHBOURS, [(0, 12), (15, 18), (18, 18)]),
-                        ReferenceKind::England => (ENGLAND, [(0, 2), (6, 8), (12, 14)]),
-                    };
-                    let piece = |(a, b): (i32, i32)| {
-                        PathElement::new(vec![(a, 0), (b, 0)], colour.stroke_width(2))
-                    };
-                    EmptyElement::at((x, y)) + piece(p) + piece(q) + piece(r)
-                });
+                let (_, y) = chart.backend_coord(&(n as f64 - 0.5, r.value));
+                names.push((y, r.label.clone(), colour));
             }
         }
-        if !references.is_empty() {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerLeft)
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(200, 200, 200))
-                .label_font(("sans-serif", 11))
-                .draw()
-                .map_err(|e| e.to_string())?;
+        // Each line named at its right-hand end, nudged apart so names of
+        // lines close together do not overlap.
+        names.sort_by_key(|(y, ..)| *y);
+        let mut last = i32::MIN;
+        let x = SIZE.0 as i32 - LABELS_WIDTH as i32 + 4;
+        for (y, label, colour) in names {
+            let y = y.max(last + FONT as i32);
+            last = y;
+            root.draw(&Text::new(
+                label,
+                (x, y - FONT as i32 / 2),
+                ("sans-serif", FONT - 4).into_font().color(&colour),
+            ))
+            .map_err(|e| e.to_string())?;
         }
         let points = values
             .iter()
@@ -264,8 +269,8 @@ mod tests {
             "weeks",
             &[
                 line("Mean", 17.3, ReferenceKind::Mean),
-                line("Process limits", 35.0, ReferenceKind::Limit),
-                line("Target (18 weeks)", 18.0, ReferenceKind::Target),
+                line("Upper limit", 35.0, ReferenceKind::Limit),
+                line("Target 18 weeks", 18.0, ReferenceKind::Target),
             ],
             &[Unusual {
                 index: 2,
@@ -279,9 +284,8 @@ mod tests {
             "one unusual point marked: {svg}"
         );
         assert!(
-            svg.contains("Mean")
-                && svg.contains("Process limits")
-                && svg.contains("Target (18 weeks)")
+            svg.contains("Mean") && svg.contains("Upper limit") && svg.contains("Target 18 weeks"),
+            "each line named at its end: {svg}"
         );
         assert!(
             svg.contains("stroke-dasharray") || svg.matches("<polyline").count() > 4,

@@ -2,27 +2,33 @@
 //! figures that may be published, and the questions of earlier reports that
 //! agencies responded to, with what has happened to the figure since.
 
+use chrono::NaiveDate;
 use pqa_core::config::Polarity;
 use pqa_core::period::PeriodKind;
 use pqa_core::{MetricSpec, Period, Series};
 use pqa_trends::spc::{Assurance, Side};
 use pqa_trends::words::Figures;
 use pqa_trends::{Assessment, BenchmarkPosition, Direction, MetricInput, Variation};
-use serde::Serialize;
 
 use crate::ReportInput;
 use crate::chart::{Reference, ReferenceKind};
 use crate::timeline::Timeline;
 
-/// An agency's response to a question of an earlier report, as sent.
+/// An agency's response to a question of an earlier report, as sent, with
+/// the subgroup's decisions on the action.
 #[derive(Debug, Clone)]
 pub struct Response {
-    /// The question's reference, e.g. `fd_re_referrals_pct:shift:2024/25-H1`.
+    /// The question's reference: the one printed with it (`2024/25-H1 Q2`)
+    /// or the full one (`fd_re_referrals_pct:shift:2024/25-H1`).
     pub finding_id: String,
     pub agency: String,
     pub response: String,
-    /// When the agency responded, e.g. `2024-11-14`.
-    pub date: Option<String>,
+    /// When the agency responded.
+    pub date: Option<NaiveDate>,
+    /// When the action is due, where the subgroup set a date.
+    pub due: Option<NaiveDate>,
+    /// Whether the subgroup has closed the action.
+    pub closed: bool,
 }
 
 /// A question an earlier report asked, in its words, as stored when that
@@ -32,28 +38,14 @@ pub struct StoredQuestion {
     pub id: String,
     /// The report that asked it, e.g. `2024/25-H1`.
     pub report_period: String,
+    /// Its number in that report (question 3 is `2024/25-H1 Q3`).
+    pub number: i64,
+    pub metric: String,
+    pub agency: String,
     pub statement: String,
     pub question: String,
-}
-
-/// A question of an earlier report, its responses and its impact.
-#[derive(Debug, Serialize)]
-pub(crate) struct EarlierQuestion {
-    pub id: String,
-    pub title: String,
-    /// "H1 2024/25".
-    pub asked_in: String,
-    /// The question as that report put it: stored when it was written, or
-    /// (for a report written before pqa stored them) rebuilt from the
-    /// figures that report could have had; absent if it no longer arises.
-    pub statement: Option<String>,
-    pub question: Option<String>,
-    /// Whether the words were rebuilt rather than stored.
-    pub rebuilt: bool,
-    /// (agency, date, response)
-    pub responses: Vec<(String, String, String)>,
-    /// How the figure has moved since, in words.
-    pub impact: String,
+    /// Whether it was stored by the final report (`pqa report --final`).
+    pub final_report: bool,
 }
 
 /// Judges one metric as a report for `report` would, over the figures
@@ -69,7 +61,7 @@ pub(crate) fn assess_for(
 
 /// As [`assess_for`]; `then` when rebuilding an earlier report's question,
 /// which could not have known figures published after it.
-fn assess_as(
+pub(crate) fn assess_as(
     input: &ReportInput,
     spec: &MetricSpec,
     series: &Series,
@@ -128,15 +120,15 @@ pub(crate) fn reference_lines(
             from,
         };
         lines.push(line("Mean", x.mean, ReferenceKind::Mean));
-        lines.push(line("Process limits", x.upper, ReferenceKind::Limit));
-        lines.push(line("", x.lower, ReferenceKind::Limit));
+        lines.push(line("Upper limit", x.upper, ReferenceKind::Limit));
+        lines.push(line("Lower limit", x.lower, ReferenceKind::Limit));
     }
     // Published rates set against the metric's own line only when it is a
     // rate too (a count cannot be compared with other areas').
     if let Some(b) = benchmark.filter(|_| !spec.is_count) {
         if let Some(median) = b.neighbours_median() {
             lines.push(Reference {
-                label: format!("Statistical neighbours, {} (middle)", b.year),
+                label: format!("Neighbours {}", b.year),
                 value: median,
                 kind: ReferenceKind::Neighbours,
                 from: 0,
@@ -144,7 +136,7 @@ pub(crate) fn reference_lines(
         }
         if let Some(england) = b.england {
             lines.push(Reference {
-                label: format!("England, {}", b.year),
+                label: format!("England {}", b.year),
                 value: england,
                 kind: ReferenceKind::England,
                 from: 0,
@@ -157,7 +149,7 @@ pub(crate) fn reference_lines(
             suppress_up_to: 0,
         };
         lines.push(Reference {
-            label: format!("Target ({})", figures.target(t.value)),
+            label: format!("Target {}", figures.target(t.value)),
             value: t.value,
             kind: ReferenceKind::Target,
             from: 0,
@@ -166,80 +158,14 @@ pub(crate) fn reference_lines(
     lines
 }
 
-/// Every question of an earlier report with a response, oldest first.
-pub(crate) fn earlier(input: &ReportInput) -> Vec<EarlierQuestion> {
-    let mut out: Vec<EarlierQuestion> = Vec::new();
-    for r in &input.responses {
-        let response = (
-            r.agency.clone(),
-            r.date.clone().unwrap_or_default(),
-            r.response.clone(),
-        );
-        if let Some(q) = out.iter_mut().find(|q| q.id == r.finding_id) {
-            q.responses.push(response);
-            continue;
-        }
-        let mut parts = r.finding_id.splitn(3, ':');
-        let (metric, asked) = (
-            parts.next(),
-            parts.nth(1).and_then(|p| p.parse::<Period>().ok()),
-        );
-        let found = input
-            .metrics
-            .iter()
-            .find(|(s, _)| Some(s.metric.as_str()) == metric);
-        let (Some((spec, series)), Some(asked)) = (found, asked) else {
-            out.push(EarlierQuestion {
-                id: r.finding_id.clone(),
-                title: "A question this report does not know".into(),
-                asked_in: String::new(),
-                statement: None,
-                question: None,
-                rebuilt: false,
-                responses: vec![response],
-                impact: "The reference names no metric and period of this report.".into(),
-            });
-            continue;
-        };
-        if asked >= input.period {
-            continue;
-        }
-        // The words as asked: the latest stored copy of that report's
-        // question; failing that, rebuilt from what that report could know.
-        let stored = input
-            .stored
-            .iter()
-            .rfind(|q| q.id == r.finding_id && q.report_period == asked.to_string());
-        let (statement, question, rebuilt) = match stored {
-            Some(q) => (Some(q.statement.clone()), Some(q.question.clone()), false),
-            None => {
-                let then = assess_as(input, spec, series, asked, true)
-                    .finding
-                    .filter(|f| f.id == r.finding_id);
-                (
-                    then.as_ref().map(|f| f.statement.clone()),
-                    then.map(|f| f.question),
-                    true,
-                )
-            }
-        };
-        out.push(EarlierQuestion {
-            id: r.finding_id.clone(),
-            title: spec.title.clone(),
-            asked_in: pqa_trends::words::period_label(asked),
-            statement,
-            question,
-            rebuilt,
-            responses: vec![response],
-            impact: impact(input, spec, series, asked),
-        });
-    }
-    out
-}
-
 /// "From 18.2 weeks in Q2 2024/25 to 20.1 weeks in Q4 2024/25: worse",
 /// judged by the metric's polarity, as the question was.
-fn impact(input: &ReportInput, spec: &MetricSpec, series: &Series, asked: Period) -> String {
+pub(crate) fn impact(
+    input: &ReportInput,
+    spec: &MetricSpec,
+    series: &Series,
+    asked: Period,
+) -> String {
     let then_t = Timeline::of(spec, series, asked, input.disclosure);
     let now_t = Timeline::of(spec, series, input.period, input.disclosure);
     let (when_then, when_now) = (then_t.latest(), now_t.latest());

@@ -7,9 +7,13 @@ use pqa_trends::words::Figures;
 use pqa_trends::{Direction, Finding};
 use serde::Serialize;
 
+use crate::actions::{self, Action, Counts};
 use crate::chart::{Unusual, UnusualKind};
 use crate::disclosure::{Published, key};
-use crate::questions::{self, EarlierQuestion};
+use crate::glance::{self, GlanceRow};
+use crate::questions;
+use crate::ranked::{self, QuestionView};
+use crate::summary::{self, Ask};
 use crate::timeline::{Timeline, table_len};
 use crate::{Error, ReportInput, Result, chart};
 
@@ -25,6 +29,8 @@ pub struct RunInfo {
 #[derive(Debug, Clone, Serialize)]
 pub struct FeedQuality {
     pub feed: String,
+    /// What the feed brings, in words (its `title:`, else its name).
+    pub title: String,
     pub agency: String,
     /// Submissions due in the period that arrived (quarters, or the year).
     pub received: Vec<String>,
@@ -43,19 +49,34 @@ pub(crate) struct View {
     pub(crate) partnership: String,
     pub(crate) period: String,
     pub(crate) period_label: String,
+    /// "Draft" or "Final".
+    pub(crate) status: String,
+    /// The report's date, "4 December 2026".
+    pub(crate) date: String,
+    pub(crate) author: String,
+    /// "H1 2025/26": the report the new actions are due by.
+    pub(crate) next_report: String,
     pub(crate) run: Option<RunInfo>,
+    /// What the Executive is asked to do.
+    pub(crate) asks: Vec<Ask>,
     /// The questions this report raises, most important first.
-    pub(crate) findings: Vec<Finding>,
-    /// Questions of earlier reports that agencies have responded to.
-    pub(crate) earlier: Vec<EarlierQuestion>,
+    pub(crate) questions: Vec<QuestionView>,
+    /// How many of them the first page lists.
+    pub(crate) top: usize,
+    /// Earlier questions carried until the subgroup closes them.
+    pub(crate) actions: Vec<Action>,
+    pub(crate) action_counts: Counts,
+    pub(crate) glance: Vec<GlanceRow>,
     pub(crate) areas: Vec<AreaView>,
     /// Metrics whose figures could not be worked out, and why.
     pub(crate) failed: Vec<(String, String)>,
-    pub(crate) quality: Vec<FeedQuality>,
+    pub(crate) quality: Vec<QualityRow>,
     pub(crate) suppress_up_to: u32,
     /// The symbols for missing figures and what each means.
     pub(crate) key: Vec<(&'static str, String)>,
     pub(crate) validation_link: Option<String>,
+    /// For print: the page each section starts on, by its id (empty on screen).
+    pub(crate) pages: std::collections::BTreeMap<String, usize>,
 }
 
 #[derive(Serialize)]
@@ -95,6 +116,55 @@ pub(crate) struct MetricView {
     /// The charted periods with their figures and reference lines (for the workbook).
     pub(crate) chart_rows: Vec<ChartRow>,
     pub(crate) target: Option<f64>,
+    /// The reference of this report's question about it, if any.
+    pub(crate) reference: Option<String>,
+    /// Agencies' responses to earlier questions about it: (agency, date, text).
+    pub(crate) commentary: Vec<(String, String, String)>,
+}
+
+/// One feed's line in the data quality table, in words.
+#[derive(Serialize)]
+pub(crate) struct QualityRow {
+    /// The feed's name, for the technical appendix.
+    pub(crate) feed: String,
+    pub(crate) title: String,
+    pub(crate) agency: String,
+    pub(crate) received_words: String,
+    pub(crate) late_words: String,
+    pub(crate) missing_words: String,
+    pub(crate) rows_read: i64,
+    pub(crate) rows_accepted: i64,
+    pub(crate) rows_rejected: i64,
+}
+
+impl QualityRow {
+    fn of(q: &FeedQuality) -> QualityRow {
+        let words = |periods: &[String]| {
+            let labels: Vec<String> = periods
+                .iter()
+                .map(|p| {
+                    p.parse::<Period>()
+                        .map_or_else(|_| p.clone(), |p| p.label())
+                })
+                .collect();
+            if labels.is_empty() {
+                "none".to_string()
+            } else {
+                labels.join(", ")
+            }
+        };
+        QualityRow {
+            feed: q.feed.clone(),
+            title: q.title.clone(),
+            agency: q.agency.clone(),
+            received_words: words(&q.received),
+            late_words: words(&q.late),
+            missing_words: words(&q.missing),
+            rows_read: q.rows_read,
+            rows_accepted: q.rows_accepted,
+            rows_rejected: q.rows_rejected,
+        }
+    }
 }
 
 /// One charted period, as the workbook writes it.
@@ -113,6 +183,8 @@ pub(crate) struct ChartRow {
 pub(crate) fn build(input: &ReportInput) -> Result<View> {
     let mut areas: Vec<AreaView> = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
+    let mut glance = Vec::new();
+    let actions = actions::log(input);
     for (spec, series) in &input.metrics {
         let timeline = Timeline::of(spec, series, input.period, input.disclosure);
         let assessment = questions::assess_for(input, spec, series, input.period);
@@ -217,10 +289,23 @@ pub(crate) fn build(input: &ReportInput) -> Result<View> {
             assurance: assessment
                 .assurance
                 .map(|a| questions::assurance_words(a, spec.kind())),
-            finding: assessment.finding,
             chart_rows,
             target: spec.target.as_ref().map(|t| t.value),
+            reference: None,
+            commentary: actions
+                .iter()
+                .filter(|a| a.metric == spec.metric)
+                .flat_map(|a| a.responses.iter().cloned())
+                .collect(),
+            finding: assessment.finding.clone(),
         };
+        glance.push(glance::row(
+            spec,
+            &timeline,
+            &assessment,
+            input.benchmarks.get(&spec.metric),
+            &figures,
+        ));
         match areas.iter_mut().find(|a| a.name == spec.area) {
             Some(area) => area.metrics.push(view),
             None => areas.push(AreaView {
@@ -229,22 +314,50 @@ pub(crate) fn build(input: &ReportInput) -> Result<View> {
             }),
         }
     }
+    let overdue: Vec<String> = actions
+        .iter()
+        .filter(|a| a.status == actions::Status::Overdue)
+        .map(|a| a.metric.clone())
+        .collect();
+    let period = input.period.to_string();
+    let questions = ranked::questions(&period, findings, &overdue);
+    for area in &mut areas {
+        for m in &mut area.metrics {
+            m.reference = questions
+                .iter()
+                .find(|q| q.metrics.contains(&m.id))
+                .map(|q| q.reference.clone());
+        }
+    }
+    let action_counts = actions::counts(&actions, questions.len());
+    let next_report = input.period.next().label();
     Ok(View {
         partnership: input.partnership.to_string(),
-        period: input.period.to_string(),
+        period,
         period_label: input.period.long_label(),
+        status: if input.final_report { "Final" } else { "Draft" }.into(),
+        date: actions::day(input.date),
+        author: input.author.to_string(),
+        asks: summary::asks(
+            &input.period.label(),
+            &questions,
+            &action_counts,
+            &next_report,
+        ),
+        top: summary::top_count(&questions),
+        questions,
+        actions,
+        action_counts,
+        next_report,
+        glance,
         run: input.run.clone(),
-        findings: {
-            pqa_trends::rank(&mut findings);
-            findings
-        },
-        earlier: questions::earlier(input),
         areas,
         failed: input.failed.clone(),
-        quality: input.quality.clone(),
+        quality: input.quality.iter().map(QualityRow::of).collect(),
         suppress_up_to: input.disclosure.suppress_up_to,
         key: key(input.disclosure.suppress_up_to),
         validation_link: input.validation_link.clone(),
+        pages: Default::default(),
     })
 }
 

@@ -6,7 +6,6 @@
 
 use rust_xlsxwriter::{Chart, Format, Workbook, Worksheet, XlsxError};
 
-use crate::questions::EarlierQuestion;
 use crate::validation::looks_like_formula;
 use crate::view::{AreaView, View};
 
@@ -16,12 +15,14 @@ pub(crate) fn workbook(view: &View) -> Result<Vec<u8>, XlsxError> {
     let bold = Format::new().set_bold();
     let wrap = Format::new().set_text_wrap();
 
+    summary_sheet(&mut book, &bold, &wrap, view)?;
+
     let sheet = book.add_worksheet().set_name("Questions")?;
     heading(
         sheet,
         &bold,
         &[
-            "Rank",
+            "Reference",
             "Area",
             "Measure",
             "Agency",
@@ -29,30 +30,32 @@ pub(crate) fn workbook(view: &View) -> Result<Vec<u8>, XlsxError> {
             "Direction",
             "What the figures show",
             "Question",
-            "Reference",
         ],
     )?;
-    for (i, f) in view.findings.iter().enumerate() {
+    for (i, q) in view.questions.iter().enumerate() {
         let row = i as u32 + 1;
-        sheet.write_number(row, 0, (i + 1) as f64)?;
         let cells = [
-            &f.area,
-            &f.title,
-            &f.agency,
-            &format!("{:?}", f.severity),
-            &format!("{:?}", f.direction),
-            &f.statement,
-            &f.question,
-            &f.id,
+            &q.reference,
+            &q.area,
+            &q.title,
+            &q.agency,
+            &q.severity_words,
+            &q.direction_words,
+            &q.statement,
+            &q.question,
         ];
-        for (c, text) in cells.into_iter().enumerate() {
-            text_cell(sheet, row, c as u16 + 1, text, &wrap)?;
-        }
+        text_row(sheet, row, &cells.map(String::as_str), &wrap)?;
     }
-    sheet.set_column_width(6, 80)?.set_column_width(7, 50)?;
+    sheet
+        .set_column_width(2, 30)?
+        .set_column_width(6, 80)?
+        .set_column_width(7, 50)?;
 
-    let sheet = book.add_worksheet().set_name("Earlier questions")?;
-    earlier(sheet, &bold, &wrap, &view.earlier)?;
+    let sheet = book.add_worksheet().set_name("Action log")?;
+    action_log(sheet, &bold, &wrap, view)?;
+
+    let sheet = book.add_worksheet().set_name("At a glance")?;
+    glance_sheet(sheet, &bold, &wrap, view)?;
 
     for area in &view.areas {
         area_sheet(&mut book, &bold, area, &view.key)?;
@@ -63,7 +66,7 @@ pub(crate) fn workbook(view: &View) -> Result<Vec<u8>, XlsxError> {
         sheet,
         &bold,
         &[
-            "Feed",
+            "Return",
             "Agency",
             "Received",
             "Late",
@@ -75,16 +78,191 @@ pub(crate) fn workbook(view: &View) -> Result<Vec<u8>, XlsxError> {
     )?;
     for (i, q) in view.quality.iter().enumerate() {
         let row = i as u32 + 1;
-        text_cell(sheet, row, 0, &q.feed, &wrap)?;
+        text_cell(sheet, row, 0, &q.title, &wrap)?;
         text_cell(sheet, row, 1, &q.agency, &wrap)?;
-        text_cell(sheet, row, 2, &q.received.join(", "), &wrap)?;
-        text_cell(sheet, row, 3, &q.late.join(", "), &wrap)?;
-        text_cell(sheet, row, 4, &q.missing.join(", "), &wrap)?;
+        text_cell(sheet, row, 2, &q.received_words, &wrap)?;
+        text_cell(sheet, row, 3, &q.late_words, &wrap)?;
+        text_cell(sheet, row, 4, &q.missing_words, &wrap)?;
         sheet.write_number(row, 5, q.rows_read as f64)?;
         sheet.write_number(row, 6, q.rows_accepted as f64)?;
         sheet.write_number(row, 7, q.rows_rejected as f64)?;
     }
+    sheet.set_column_width(0, 40)?;
     book.save_to_buffer()
+}
+
+/// The first sheet: what the report is, what the Executive is asked to do,
+/// the most important questions and the action log's state.
+fn summary_sheet(
+    book: &mut Workbook,
+    bold: &Format,
+    wrap: &Format,
+    view: &View,
+) -> Result<(), XlsxError> {
+    let sheet = book.add_worksheet().set_name("Summary")?;
+    let title = Format::new().set_bold().set_font_size(14);
+    sheet.write_string_with_format(0, 0, &view.partnership, &title)?;
+    sheet.write_string(
+        1,
+        0,
+        format!(
+            "Performance and Quality Assurance data report: {}",
+            view.period_label
+        ),
+    )?;
+    sheet.write_string(
+        2,
+        0,
+        format!("{} · {} · {}", view.status, view.date, view.author),
+    )?;
+    let mut row = 4;
+    sheet.write_string_with_format(row, 0, "The Executive is asked to:", bold)?;
+    for ask in &view.asks {
+        row += 1;
+        text_cell(sheet, row, 0, &format!("{} {}", ask.verb, ask.text), wrap)?;
+    }
+    row += 2;
+    sheet.write_string_with_format(row, 0, "The most important questions:", bold)?;
+    for q in view.questions.iter().take(view.top) {
+        row += 1;
+        text_cell(
+            sheet,
+            row,
+            0,
+            &format!("{} ({}, for {})", q.summary, q.reference, q.agency),
+            wrap,
+        )?;
+    }
+    row += 2;
+    let c = &view.action_counts;
+    sheet.write_string_with_format(row, 0, "Actions:", bold)?;
+    sheet.write_string(
+        row + 1,
+        0,
+        format!(
+            "{} new, {} open, {} overdue, {} answered, {} closed since the last report",
+            c.new, c.open, c.overdue, c.answered, c.closed
+        ),
+    )?;
+    sheet.set_column_width(0, 120)?;
+    Ok(())
+}
+
+fn action_log(
+    sheet: &mut Worksheet,
+    bold: &Format,
+    wrap: &Format,
+    view: &View,
+) -> Result<(), XlsxError> {
+    heading(
+        sheet,
+        bold,
+        &[
+            "Reference",
+            "Measure",
+            "Agency",
+            "Asked in",
+            "Question",
+            "Due",
+            "Status",
+            "Responses",
+            "Since",
+        ],
+    )?;
+    let mut row = 1;
+    for q in &view.questions {
+        let cells = [
+            q.reference.as_str(),
+            &q.title,
+            &q.agency,
+            &view.period_label,
+            &format!("{} {}", q.statement, q.question),
+            &view.next_report,
+            "New",
+            "",
+            "",
+        ];
+        text_row(sheet, row, &cells, wrap)?;
+        row += 1;
+    }
+    for a in &view.actions {
+        let question = match (&a.statement, &a.question) {
+            (Some(s), Some(q)) => format!("{s} {q}"),
+            _ => String::new(),
+        };
+        let responses = a
+            .responses
+            .iter()
+            .map(|(agency, date, text)| format!("{agency}, {date}: {text}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let cells = [
+            a.reference.as_str(),
+            &a.title,
+            &a.agency,
+            &a.asked_in,
+            &question,
+            &a.due,
+            a.status_words,
+            &responses,
+            &a.movement,
+        ];
+        text_row(sheet, row, &cells, wrap)?;
+        row += 1;
+    }
+    sheet
+        .set_column_width(1, 30)?
+        .set_column_width(4, 60)?
+        .set_column_width(7, 60)?
+        .set_column_width(8, 40)?;
+    Ok(())
+}
+
+fn glance_sheet(
+    sheet: &mut Worksheet,
+    bold: &Format,
+    wrap: &Format,
+    view: &View,
+) -> Result<(), XlsxError> {
+    heading(
+        sheet,
+        bold,
+        &[
+            "Area",
+            "Measure",
+            "Latest period",
+            "Latest",
+            "Change on the period before",
+            "Variation",
+            "Target",
+            "Rating",
+            "England",
+            "Statistical neighbours",
+            "Region",
+        ],
+    )?;
+    for (i, g) in view.glance.iter().enumerate() {
+        let row = i as u32 + 1;
+        let cells = [
+            &g.area,
+            &g.title,
+            &g.latest_label,
+            &g.latest,
+            &format!("{} {}", g.arrow, g.movement),
+            &format!("{} {}", g.variation, g.assurance),
+            &g.target,
+            &g.rag.to_string(),
+            &g.england,
+            &g.neighbours,
+            &g.region,
+        ];
+        text_row(sheet, row, &cells.map(|c| c.trim()), wrap)?;
+    }
+    sheet
+        .set_column_width(1, 40)?
+        .set_column_width(4, 30)?
+        .set_column_width(5, 30)?;
+    Ok(())
 }
 
 fn heading(sheet: &mut Worksheet, bold: &Format, names: &[&str]) -> Result<(), XlsxError> {
@@ -92,6 +270,19 @@ fn heading(sheet: &mut Worksheet, bold: &Format, names: &[&str]) -> Result<(), X
         sheet.write_string_with_format(0, c as u16, *name, bold)?;
     }
     sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// A row of text cells from column 0.
+fn text_row(
+    sheet: &mut Worksheet,
+    row: u32,
+    cells: &[&str],
+    wrap: &Format,
+) -> Result<(), XlsxError> {
+    for (c, text) in cells.iter().enumerate() {
+        text_cell(sheet, row, c as u16, text, wrap)?;
+    }
     Ok(())
 }
 
@@ -109,56 +300,6 @@ fn text_cell(
     } else {
         sheet.write_string_with_format(row, col, text, wrap)?;
     }
-    Ok(())
-}
-
-fn earlier(
-    sheet: &mut Worksheet,
-    bold: &Format,
-    wrap: &Format,
-    questions: &[EarlierQuestion],
-) -> Result<(), XlsxError> {
-    heading(
-        sheet,
-        bold,
-        &[
-            "Reference",
-            "Measure",
-            "Asked in",
-            "Question",
-            "Response from",
-            "Date",
-            "Response",
-            "Impact",
-        ],
-    )?;
-    let mut row = 1;
-    for q in questions {
-        for (agency, date, response) in &q.responses {
-            let question = match (&q.statement, &q.question) {
-                (Some(s), Some(a)) => format!("{s} {a}"),
-                _ => String::new(),
-            };
-            let cells = [
-                &q.id,
-                &q.title,
-                &q.asked_in,
-                &question,
-                agency,
-                date,
-                response,
-                &q.impact,
-            ];
-            for (c, text) in cells.into_iter().enumerate() {
-                text_cell(sheet, row, c as u16, text, wrap)?;
-            }
-            row += 1;
-        }
-    }
-    sheet
-        .set_column_width(3, 60)?
-        .set_column_width(6, 60)?
-        .set_column_width(7, 40)?;
     Ok(())
 }
 

@@ -101,6 +101,11 @@ impl<'a> Writer<'a> {
     /// Whether the figure for point `i` first became due within the report
     /// period (for quarters: it is one of the report's quarters).
     fn in_report(&self, i: usize) -> bool {
+        // A yearly series is judged by its latest year only: a newer figure
+        // says more than an older one published in the same half.
+        if self.kind.is_year() && i != self.last {
+            return false;
+        }
         let due = self.period(i).end() + chrono::Months::new(self.spec().published_after_months);
         due >= self.input.report.start()
     }
@@ -754,9 +759,68 @@ impl<'a> Writer<'a> {
                 .then(|| spec.pair_with.clone())
                 .flatten(),
             question: self.question(lead, dir),
+            summary: self.summary(lead),
             statement,
             figures: self.figures_behind(lead),
         }
+    }
+
+    /// The finding in one short sentence.
+    fn summary(&self, lead: &Evidence) -> String {
+        let spec = self.spec();
+        let latest = self.value(self.last);
+        let when = words::when(spec, self.period(self.last));
+        let high = lead.side == Side::High;
+        let above = if high { "above" } else { "below" };
+        let what = match lead.rule {
+            "outside_limits" => format!("{latest} {when}, {above} its usual range"),
+            "trend" => {
+                let verb = if high { "rose" } else { "fell" };
+                format!(
+                    "{verb} every {} from {} in {} to {latest} in {}",
+                    self.kind.noun(),
+                    self.value(lead.span.0),
+                    self.period(lead.span.0).label(),
+                    self.period(self.last).label()
+                )
+            }
+            "shift" => format!(
+                "at a new, {} level since {} ({latest} {when})",
+                if high { "higher" } else { "lower" },
+                self.period(lead.span.0).label()
+            ),
+            "target_missed" | "target_never_met" => {
+                let t = self
+                    .figures
+                    .target(spec.target.as_ref().map_or(0.0, |t| t.value));
+                if lead.rule == "target_missed" {
+                    format!("{latest} {when}, outside the target of {t} after a spell within it")
+                } else {
+                    format!(
+                        "{latest} {when}, outside the target of {t} every {}",
+                        self.kind.noun()
+                    )
+                }
+            }
+            "window_change" => format!(
+                "{latest} {when}, a large {} on the {} before",
+                if high { "rise" } else { "fall" },
+                words::periods(lead.span.1 - lead.span.0, self.kind)
+            ),
+            "two_of_three" => format!(
+                "{latest} {when}, close to the {} of its usual range",
+                if high { "top" } else { "bottom" }
+            ),
+            _ => format!(
+                "far {above} similar areas{}",
+                self.input
+                    .benchmark
+                    .as_ref()
+                    .map(|b| format!(" in {} published figures", b.year))
+                    .unwrap_or_default()
+            ),
+        };
+        format!("{}: {what}.", spec.title)
     }
 
     /// The question to the agency, in words about this metric.

@@ -139,6 +139,10 @@ pub struct Finding {
     pub direction: Direction,
     /// What the numbers show, in plain words.
     pub statement: String,
+    /// The finding in one short sentence, for the report's first page:
+    /// "Families living in bed and breakfast: 34 at the end of Q4 2024/25,
+    /// above its usual range."
+    pub summary: String,
     /// The question to the agency.
     pub question: String,
     /// The metric read with this one in the statement ("despite …"), whose

@@ -149,6 +149,8 @@ pub struct BenchmarkPosition {
     pub own: f64,
     pub neighbours: Vec<f64>,
     pub england: Option<f64>,
+    /// The area's region's figure for the same year, where published.
+    pub region: Option<f64>,
 }
 
 impl BenchmarkPosition {
@@ -290,6 +292,7 @@ mod tests {
             own: 1.3,
             neighbours: vec![3.2, 3.4, 4.1, 4.6, 3.8, 5.0, 2.9, 3.6, 4.4, 3.9],
             england: None,
+            region: None,
         };
         assert!((p.neighbours_median().unwrap() - 3.85).abs() < 1e-12);
         assert_eq!(p.outlier(), Some(Side::Low));

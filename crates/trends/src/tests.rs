@@ -396,6 +396,7 @@ fn findings_are_ranked_and_a_covered_one_dropped() {
         question: String::new(),
         covers: covers.map(str::to_string),
         figures: vec![],
+        summary: String::new(),
     };
     let mut all = vec![
         f("good", Severity::Low, Direction::Improving, None),

@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Int64Array, RecordBatch};
+use arrow::array::{AsArray, BooleanArray, Int64Array, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use chrono::{DateTime, Utc};
 
@@ -27,7 +27,10 @@ pub struct FindingRecord {
     pub run_number: i64,
     /// `metric:rule:period`, as agencies quote it.
     pub finding_id: String,
+    /// Its number in the report: question 3 is quoted as `2024/25-H2 Q3`.
+    pub number: i64,
     pub metric: String,
+    pub agency: String,
     pub rule: String,
     pub severity: String,
     pub direction: String,
@@ -35,6 +38,8 @@ pub struct FindingRecord {
     pub question: String,
     /// The figures behind it, as printed: JSON `[[period, figure], …]`.
     pub figures: String,
+    /// Written by the final report (`pqa report --final`), not a draft.
+    pub final_report: bool,
     pub written_at: DateTime<Utc>,
 }
 
@@ -45,13 +50,16 @@ impl FindingRecord {
             text("report_period"),
             Field::new("run_number", DataType::Int64, false),
             text("finding_id"),
+            Field::new("number", DataType::Int64, false),
             text("metric"),
+            text("agency"),
             text("rule"),
             text("severity"),
             text("direction"),
             text("statement"),
             text("question"),
             text("figures"),
+            Field::new("final_report", DataType::Boolean, false),
             Field::new("written_at", ts_type(), false),
         ]))
     }
@@ -66,13 +74,20 @@ impl FindingRecord {
                     records.iter().map(|r| r.run_number).collect::<Vec<_>>(),
                 )),
                 text(|r| &r.finding_id),
+                Arc::new(Int64Array::from(
+                    records.iter().map(|r| r.number).collect::<Vec<_>>(),
+                )),
                 text(|r| &r.metric),
+                text(|r| &r.agency),
                 text(|r| &r.rule),
                 text(|r| &r.severity),
                 text(|r| &r.direction),
                 text(|r| &r.statement),
                 text(|r| &r.question),
                 text(|r| &r.figures),
+                Arc::new(BooleanArray::from(
+                    records.iter().map(|r| r.final_report).collect::<Vec<_>>(),
+                )),
                 ts_array(records.iter().map(|r| r.written_at)),
             ],
         )?)
@@ -88,13 +103,19 @@ impl FindingRecord {
                     report_period: text("report_period", i)?,
                     run_number: int_at(batch, "run_number", i)?,
                     finding_id: text("finding_id", i)?,
+                    number: int_at(batch, "number", i)?,
                     metric: text("metric", i)?,
+                    agency: text("agency", i)?,
                     rule: text("rule", i)?,
                     severity: text("severity", i)?,
                     direction: text("direction", i)?,
                     statement: text("statement", i)?,
                     question: text("question", i)?,
                     figures: text("figures", i)?,
+                    final_report: batch
+                        .column_by_name("final_report")
+                        .and_then(|c| c.as_boolean_opt())
+                        .is_some_and(|c| c.value(i)),
                     written_at: time_at(batch, "written_at", i)?,
                 })
             })
