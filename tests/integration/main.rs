@@ -12,6 +12,7 @@ mod config_errors;
 mod feeds;
 mod findings;
 mod frequencies;
+mod hostile;
 mod independent;
 mod ingest;
 mod object_store;

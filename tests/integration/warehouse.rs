@@ -155,3 +155,177 @@ fn a_run_killed_at_every_commit_point_is_invisible() {
         );
     }
 }
+
+/// Two runs started at once, many times: one writes, the other waits for
+/// it and then finds its files already loaded. Every file is loaded once,
+/// run numbers are unique, and a resubmission racing a run of files already
+/// loaded leaves its quarter as the resubmission has it.
+#[test]
+fn two_runs_at_once_load_every_file_exactly_once() {
+    let single = TestProject::with_plans_and_referrals();
+    single.ok(&["ingest"]);
+    let tables = ["cp_plans", "camhs_referrals", "rejects", "submissions"];
+    let counts =
+        |p: &TestProject| tables.map(|t| p.count(&format!("SELECT count(*) FROM {t}"), &[]));
+    let expected = counts(&single);
+    for round in 0..5 {
+        let p = TestProject::with_plans_and_referrals();
+        let spawn = || {
+            p.cmd(&["ingest"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        for run in [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()] {
+            crate::assert_success(&run, &["ingest"]);
+        }
+        assert_eq!(counts(&p), expected, "round {round}");
+        assert_eq!(
+            p.count(
+                "SELECT count(*) - count(DISTINCT run_number) FROM runs",
+                &[]
+            ),
+            0,
+            "round {round}: run numbers are unique"
+        );
+        assert_eq!(
+            p.count(
+                "SELECT count(*) FROM (SELECT _source_sha256, _source_row FROM cp_plans \
+                 GROUP BY 1, 2 HAVING count(*) > 1) t",
+                &[]
+            ),
+            0,
+            "round {round}: no source row twice"
+        );
+    }
+    // A resubmission and the file it replaces sent by two runs at once.
+    let p = TestProject::new();
+    p.add_sample("csc/cp_plans_2024-25_Q3.csv");
+    let resubmission = p.path().join("resubmission");
+    let to = resubmission.join("csc/cp_plans_2024-25_Q3_resubmitted.csv");
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::copy(
+        crate::sample_inbox().join("csc/cp_plans_2024-25_Q3_resubmitted.csv"),
+        &to,
+    )
+    .unwrap();
+    p.ok(&["ingest"]);
+    let racing = [
+        p.cmd(&["ingest"]).spawn().unwrap(),
+        p.cmd(&["ingest", "--inbox", resubmission.to_str().unwrap()])
+            .spawn()
+            .unwrap(),
+    ];
+    for mut run in racing {
+        assert!(run.wait().unwrap().success());
+    }
+    assert_eq!(p.count(PLANS_AT_Q3, &[]), RESUBMITTED_Q3);
+}
+
+/// pqa's own tables answer on a new warehouse (empty), and read as of the
+/// chosen run like every other table.
+#[test]
+fn pqa_s_own_tables_exist_from_the_start_and_read_as_of_a_run() {
+    let p = TestProject::new();
+    for table in ["runs", "submissions", "rejects", "findings"] {
+        assert_eq!(p.count(&format!("SELECT count(*) FROM {table}"), &[]), 0);
+    }
+    p.add_sample("csc/cp_plans_2024-25_Q2.csv");
+    p.ok(&["ingest"]);
+    p.add_sample("csc/cp_plans_2024-25_Q3.csv");
+    p.ok(&["ingest"]);
+    assert_eq!(p.count("SELECT count(*) FROM runs", &[]), 2);
+    assert_eq!(p.count("SELECT count(*) FROM runs", &["--as-of", "1"]), 1);
+    assert_eq!(
+        p.count("SELECT max(run_number) FROM runs", &["--as-of", "1"]),
+        1
+    );
+}
+
+/// What a killed run left in staging is cleared by the next run.
+#[test]
+fn the_next_run_clears_what_a_killed_run_left_in_staging() {
+    let p = TestProject::new();
+    let left = p.path().join("warehouse/_staging/0b5e6f1c-killed-run");
+    std::fs::create_dir_all(&left).unwrap();
+    std::fs::write(left.join("part-0.parquet"), b"half a file").unwrap();
+    p.add_sample("csc/cp_plans_2024-25_Q2.csv");
+    p.ok(&["ingest"]);
+    assert!(!left.exists(), "the killed run's staging is gone");
+}
+
+/// Another reader (Python's `deltalake`, as analysts use it) opening the
+/// tables at the versions pqa's manifest names sees the last completed run,
+/// never part of one: after a run killed between its table commits the
+/// manifest still names the run before, whose figures pqa also reads, while
+/// the tables' latest versions hold part of the killed run.
+#[test]
+fn other_readers_see_only_completed_runs() {
+    let python = crate::repo().join("tests/readers/venv/bin/python");
+    if !python.is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the readers' venv is needed in CI: .ci/run installs it"
+        );
+        eprintln!(
+            "skipped: python3 -m venv tests/readers/venv && tests/readers/venv/bin/pip install -r tests/readers/requirements.txt"
+        );
+        return;
+    }
+    let read = |p: &TestProject| -> serde_json::Value {
+        let out = std::process::Command::new(&python)
+            .arg(crate::repo().join("tests/readers/read.py"))
+            .arg(p.path().join("warehouse"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let p = TestProject::with_plans_and_referrals();
+    p.ok(&["ingest"]);
+    // A resubmission and new quarters, in a run killed after two table commits.
+    p.add_sample("csc/cp_plans_2024-25_Q3_resubmitted.csv");
+    p.add_sample("csc/cp_plans_2024-25_Q4.csv");
+    p.add_sample("camhs/camhs_referrals_2023-24_Q4.csv");
+    let killed = p
+        .cmd(&["ingest"])
+        .env("PQA_FAULT_AFTER_COMMITS", "2")
+        .output()
+        .unwrap();
+    assert!(!killed.status.success(), "the run was stopped part-way");
+    let pqa = |table: &str| p.count(&format!("SELECT count(*) FROM {table}"), &[]);
+    let seen = read(&p);
+    assert_eq!(seen["run"], 1, "the manifest names the last completed run");
+    for table in ["cp_plans", "camhs_referrals", "submissions"] {
+        assert_eq!(
+            seen["manifest"][table].as_i64().unwrap(),
+            pqa(table),
+            "{table}: the manifest's version gives what pqa reads"
+        );
+    }
+    let latest_differs = ["cp_plans", "camhs_referrals", "submissions", "rejects"]
+        .iter()
+        .any(|t| seen["latest"][t] != seen["manifest"][t]);
+    assert!(
+        latest_differs,
+        "the killed run left partial commits: {seen}"
+    );
+    // The next run completes: the manifest moves on with it.
+    p.ok(&["ingest"]);
+    let seen = read(&p);
+    assert_eq!(seen["run"], 2);
+    for table in ["cp_plans", "camhs_referrals", "submissions"] {
+        assert_eq!(
+            seen["manifest"][table].as_i64().unwrap(),
+            pqa(table),
+            "{table}"
+        );
+        assert_eq!(seen["manifest"][table], seen["latest"][table], "{table}");
+    }
+}

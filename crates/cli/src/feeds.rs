@@ -145,7 +145,10 @@ pub fn try_file(
         }
     }
     for (row, text) in mapped.skipped.iter().take(10) {
-        println!("Skipped row {row}: starts with \"{text}\" (not data)");
+        println!(
+            "Skipped row {row}: starts with \"{}\" (not data)",
+            pqa_ingest::shortened(text)
+        );
     }
     if mapped.skipped.len() > 10 {
         println!("… and {} more skipped rows", mapped.skipped.len() - 10);

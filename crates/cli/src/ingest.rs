@@ -49,6 +49,12 @@ enum Status {
 pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &str) -> Result<()> {
     let started_at = Utc::now();
     let run_id = uuid::Uuid::new_v4().to_string();
+    // One writer at a time, from the start: another run's files are read
+    // as loaded once it has committed, so the same file is never taken
+    // twice, and what a killed run left in staging can be cleared.
+    let lock = crate::writer_lock(warehouse, "pqa ingest").await?;
+    warehouse.clean_staging(&run_id);
+    warehouse.repair_manifest().await?;
     let key = PseudonymKey::from_settings(&project.file.privacy, &project.root)?;
     if key.as_ref().is_some_and(|k| k.is_sample) {
         warn!("using the public sample pseudonymisation key: for synthetic sample data only");
@@ -100,10 +106,9 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &str) -> Resul
     mark_superseded(&mut outcomes);
 
     let plan = plan(project, &outcomes, run_id, started_at);
-    let record = warehouse
-        .commit_run(plan)
-        .await
-        .context("committing the run to the warehouse")?;
+    let committed = warehouse.commit_run(plan).await;
+    lock.release().await?;
+    let record = committed.context("committing the run to the warehouse")?;
     drop(staging);
     print_summary(inbox, &outcomes, record.as_ref());
     let out = project.path(&project.file.out).join("validation");
@@ -129,6 +134,9 @@ struct Reading<'a> {
 impl Reading<'_> {
     /// Claims, reads, checks and stages one file.
     fn read(&self, file: &FileToRead) -> Result<FileOutcome> {
+        if let Some(why) = &file.refused {
+            return Ok(refused(&file.name, None, None, why));
+        }
         let claim = if file.published {
             self.claims.claim_published(&file.matched_as)
         } else {
@@ -299,6 +307,8 @@ struct FileToRead {
     /// The path feeds' `files:` globs are matched against.
     matched_as: String,
     published: bool,
+    /// Why it is not read (a link leading out of the inbox).
+    refused: Option<String>,
 }
 
 /// Every file in the inbox, then the files in the published folder (if
@@ -313,6 +323,7 @@ fn files_to_read(project: &Project, inbox: &Path, claims: &Claims) -> Result<Vec
             name: f.name.clone(),
             matched_as: f.name,
             published: false,
+            refused: f.refused,
         })
         .collect();
     if let Some(folder) = &project.file.published {
@@ -330,6 +341,7 @@ fn files_to_read(project: &Project, inbox: &Path, claims: &Claims) -> Result<Vec
                 name: format!("{}/{}", folder.trim_end_matches('/'), f.name),
                 matched_as: f.name,
                 published: true,
+                refused: f.refused,
             });
         }
     }
@@ -373,7 +385,7 @@ fn write_validation(
                     row: *row,
                     column: None,
                     rule: "skipped".into(),
-                    message: format!("starts with \"{text}\": not data"),
+                    message: format!("starts with \"{}\": not data", pqa_ingest::shortened(text)),
                 }));
             }
             FileValidation {
@@ -598,8 +610,9 @@ fn print_summary(inbox: &str, outcomes: &[FileOutcome], record: Option<&pqa_stor
                 }
                 for (row, text) in &mapped.skipped {
                     skipped.push(format!(
-                        "{} row {row}: starts with \"{text}\" (not data)",
-                        o.file
+                        "{} row {row}: starts with \"{}\" (not data)",
+                        o.file,
+                        pqa_ingest::shortened(text)
                     ));
                 }
                 for r in &mapped.rejects {
@@ -692,6 +705,7 @@ mod tests {
                 name: format!("f{i}.csv"),
                 matched_as: format!("f{i}.csv"),
                 published: false,
+                refused: None,
             })
             .collect()
     }

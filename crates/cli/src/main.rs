@@ -384,6 +384,22 @@ async fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
+/// How long a run waits for another to finish writing the warehouse.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The warehouse's writer lock for `doing`, waiting (and saying so) while
+/// another run holds it.
+async fn writer_lock(warehouse: &Warehouse, doing: &str) -> Result<pqa_store::WriterLock> {
+    Ok(warehouse
+        .lock(doing, LOCK_PATIENCE, |h| {
+            eprintln!(
+                "Waiting for another run to finish writing the warehouse ({} on {}, process {}, since {})…",
+                h.doing, h.host, h.pid, h.since
+            );
+        })
+        .await?)
+}
+
 /// A location named in pqa.yaml: a path there is relative to the project
 /// file; a URL such as az://… is used as it is.
 fn location(project: &Project, named: &str) -> String {

@@ -147,9 +147,12 @@ pub async fn write(
                 written_at: chrono::Utc::now(),
             })
             .collect();
-        warehouse
+        let lock = crate::writer_lock(warehouse, "pqa report").await?;
+        let stored = warehouse
             .store_findings(&period.to_string(), latest.run_number, &records)
-            .await?;
+            .await;
+        lock.release().await?;
+        stored?;
         step("findings stored");
     }
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;

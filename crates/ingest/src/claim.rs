@@ -16,17 +16,26 @@ pub struct InboxFile {
     /// Its path relative to the inbox, with `/` separators: how it is named
     /// in summaries, rejects and lineage.
     pub name: String,
+    /// Why it is not read, for a link that leads out of the inbox (or to
+    /// a folder): the inbox holds what was sent, nothing else.
+    pub refused: Option<String>,
 }
 
-/// Every file under the inbox (hidden files and folders skipped), sorted by name.
+/// Every file under the inbox (hidden files and folders skipped), sorted by
+/// name. A symbolic link is read only when it leads to a file inside the
+/// inbox; any other link is listed with the reason it is not read.
 pub fn list_inbox(inbox: &Path) -> Result<Vec<InboxFile>> {
     let mut out = Vec::new();
-    walk(inbox, inbox, &mut out)?;
+    let root = std::fs::canonicalize(inbox).map_err(|source| Error::Io {
+        path: inbox.into(),
+        source,
+    })?;
+    walk(&root, inbox, inbox, &mut out)?;
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<InboxFile>) -> Result<()> {
+fn walk(real_root: &Path, root: &Path, dir: &Path, out: &mut Vec<InboxFile>) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
         path: dir.into(),
         source,
@@ -40,16 +49,37 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<InboxFile>) -> Result<()> {
         if entry.file_name().to_string_lossy().starts_with('.') {
             continue;
         }
-        if path.is_dir() {
-            walk(root, &path, out)?;
+        let relative = path.strip_prefix(root).unwrap_or(&path);
+        let name = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+        if is_link {
+            let target = std::fs::canonicalize(&path).ok();
+            let refused = match &target {
+                Some(t) if t.is_file() && t.starts_with(real_root) => None,
+                Some(t) if t.is_dir() => Some("a link to a folder: not followed".to_string()),
+                Some(_) => Some(
+                    "a link to a file outside the inbox: not read (copy the file into the inbox)"
+                        .to_string(),
+                ),
+                None => Some("a link to nothing: not read".to_string()),
+            };
+            out.push(InboxFile {
+                path,
+                name,
+                refused,
+            });
+        } else if path.is_dir() {
+            walk(real_root, root, &path, out)?;
         } else {
-            let relative = path.strip_prefix(root).unwrap_or(&path);
-            let name = relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            out.push(InboxFile { path, name });
+            out.push(InboxFile {
+                path,
+                name,
+                refused: None,
+            });
         }
     }
     Ok(())
@@ -126,6 +156,33 @@ impl<'a> Claims<'a> {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(unix)]
+    #[test]
+    fn links_out_of_the_inbox_are_refused_and_links_within_it_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let inbox = dir.path().join("inbox");
+        std::fs::create_dir_all(inbox.join("csc")).unwrap();
+        std::fs::write(inbox.join("csc/a.csv"), "x").unwrap();
+        std::fs::write(dir.path().join("secret.txt"), "x").unwrap();
+        std::fs::create_dir_all(dir.path().join("elsewhere")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret.txt"), inbox.join("b.csv")).unwrap();
+        std::os::unix::fs::symlink(inbox.join("csc/a.csv"), inbox.join("c.csv")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("elsewhere"), inbox.join("more")).unwrap();
+        let files = super::list_inbox(&inbox).unwrap();
+        let refused = |name: &str| {
+            files
+                .iter()
+                .find(|f| f.name == name)
+                .unwrap_or_else(|| panic!("{name} listed"))
+                .refused
+                .clone()
+        };
+        assert_eq!(refused("csc/a.csv"), None);
+        assert_eq!(refused("c.csv"), None, "a link within the inbox is read");
+        assert!(refused("b.csv").unwrap().contains("outside the inbox"));
+        assert!(refused("more").unwrap().contains("folder"));
+    }
+
     use super::*;
 
     fn feed(name: &str, files: &str) -> FeedSpec {

@@ -95,3 +95,34 @@ pub fn sha256_file(path: &Path) -> Result<String> {
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
+
+/// The most of a cell's text a message quotes: enough to recognise it.
+pub const QUOTED_CHARS: usize = 100;
+
+/// A value as a message quotes it: whole when short, else its start and its
+/// length, so a 20 MB cell never reaches a summary, a log or `rejects`.
+pub fn shortened(text: &str) -> String {
+    let chars = text.chars().count();
+    if chars <= QUOTED_CHARS {
+        return text.to_string();
+    }
+    let start: String = text.chars().take(QUOTED_CHARS).collect();
+    format!("{start}… ({chars} characters in all)")
+}
+
+#[cfg(test)]
+mod shortened_tests {
+    use super::*;
+
+    #[test]
+    fn a_long_value_is_quoted_by_its_start_and_length() {
+        assert_eq!(shortened("31/02/2023"), "31/02/2023");
+        let long = "x".repeat(20_000_000);
+        let quoted = shortened(&long);
+        assert!(quoted.len() < 200, "{}", quoted.len());
+        assert!(
+            quoted.ends_with("… (20000000 characters in all)"),
+            "{quoted}"
+        );
+    }
+}

@@ -209,8 +209,45 @@ mod delimited;
 
 pub use delimited::{CsvBlock, CsvRows, Record};
 
+/// The most a workbook may hold once decompressed. A return of a million
+/// rows is about 200 MB of XML; a few megabytes that expand to gigabytes
+/// (a "zip bomb") would take the machine's memory.
+pub const MAX_WORKBOOK_BYTES: u64 = 512 << 20;
+/// The most rows and columns a sheet may have: Excel's own limits.
+pub const MAX_ROWS: usize = 1_048_576;
+pub const MAX_COLUMNS: usize = 16_384;
+
+/// Refuses a workbook that would decompress to more than
+/// [`MAX_WORKBOOK_BYTES`], from the sizes its table of contents declares
+/// (a part is never read past its declared size).
+fn check_workbook_size(bytes: &[u8], limit: u64) -> Result<()> {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        // Not a zip: calamine says what it is (or is not).
+        return Ok(());
+    };
+    // The sizes the central directory declares (there even when a part's
+    // own header defers them to a trailing descriptor).
+    let mut declared: u64 = 0;
+    for i in 0..archive.len() {
+        if let Ok(part) = archive.by_index_raw(i) {
+            declared = declared.saturating_add(part.size());
+        }
+    }
+    if declared > limit {
+        return Err(Error::File(format!(
+            "the workbook would take {} MB once decompressed ({} MB as sent), more than the {} MB pqa reads: \
+             split it, or send it as CSV",
+            declared >> 20,
+            bytes.len() >> 20,
+            limit >> 20
+        )));
+    }
+    Ok(())
+}
+
 /// Reads one sheet (by name, or the first) of an XLSX workbook.
 pub fn read_xlsx(bytes: &[u8], sheet: Option<&SheetRef>) -> Result<RawSheet> {
+    check_workbook_size(bytes, MAX_WORKBOOK_BYTES)?;
     let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
         .map_err(|e| Error::File(format!("not a readable Excel workbook: {e}")))?;
     let names = workbook.sheet_names();
@@ -241,6 +278,13 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&SheetRef>) -> Result<RawSheet> {
         .worksheet_range(&name)
         .map_err(|e| Error::File(format!("cannot read sheet `{name}`: {e}")))?;
     let (first_row, first_col) = range.start().unwrap_or((0, 0));
+    let (height, width) = range.get_size();
+    if height > MAX_ROWS || width + first_col as usize > MAX_COLUMNS {
+        return Err(Error::File(format!(
+            "sheet `{name}` has {height} rows and {width} columns, more than a workbook can \
+             ({MAX_ROWS} rows, {MAX_COLUMNS} columns)"
+        )));
+    }
     let rows = range
         .rows()
         .enumerate()
@@ -407,6 +451,23 @@ mod tests {
     use std::io::Read;
 
     use super::*;
+
+    #[test]
+    fn a_workbook_too_large_once_decompressed_is_refused_before_it_is_opened() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/files/bb_wide_2024-25_Q4.xlsx"
+        );
+        let bytes = std::fs::read(path).unwrap();
+        assert!(check_workbook_size(&bytes, MAX_WORKBOOK_BYTES).is_ok());
+        let err = check_workbook_size(&bytes, 1024).unwrap_err().to_string();
+        assert!(
+            err.contains("once decompressed") && err.contains("send it as CSV"),
+            "{err}"
+        );
+        // Not a zip at all: left for calamine to say so.
+        assert!(check_workbook_size(b"not a zip", 1024).is_ok());
+    }
 
     #[test]
     fn trim_is_str_trim() {

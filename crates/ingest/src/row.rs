@@ -268,7 +268,7 @@ impl<'a> RowPlan<'a> {
                     let shown = if column.private {
                         reason
                     } else {
-                        format!("\"{}\": {reason}", cell.as_text())
+                        format!("\"{}\": {reason}", crate::shortened(&cell.as_text()))
                     };
                     let rule = if column.codes.is_some() {
                         "code"

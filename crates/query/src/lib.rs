@@ -64,13 +64,40 @@ impl QueryLayer {
             tables.register_delta(name, table).await?;
             debug!(table = %name, version = ?table.version(), "registered");
         }
-        if let Some(runs) = warehouse.runs_table().await? {
-            tables.register_delta(pqa_store::RUNS, &runs).await?;
+        // `runs` and `findings` are their own commit points, read at their
+        // latest version, so each is shown as of the run read: a run that
+        // commits while this one reads, or a later run when reading
+        // `--as-of`, is not seen.
+        let pinned = run.as_ref().map_or(0, |r| r.run_number);
+        for (name, table) in [
+            (pqa_store::RUNS, warehouse.runs_table().await?),
+            (pqa_store::FINDINGS, warehouse.findings_table().await?),
+        ] {
+            if let Some(table) = table {
+                let whole = format!("pqa_all_{name}");
+                tables.register_delta(&whole, &table).await?;
+                tables
+                    .ctx
+                    .sql(&format!(
+                        "CREATE VIEW {name} AS SELECT * FROM {whole} WHERE run_number <= {pinned}"
+                    ))
+                    .await?;
+            }
         }
-        if let Some(findings) = warehouse.findings_table().await? {
-            tables
-                .register_delta(pqa_store::FINDINGS, &findings)
-                .await?;
+        // pqa's own tables exist, empty, before the first run writes them.
+        let registered = |name: &str| tables.ctx.table_exist(name).unwrap_or(false);
+        for (name, schema) in [
+            (pqa_store::RUNS, pqa_store::RunRecord::schema()),
+            (pqa_store::FINDINGS, pqa_store::FindingRecord::schema()),
+            (
+                pqa_store::SUBMISSIONS,
+                pqa_store::SubmissionRecord::schema(),
+            ),
+            (pqa_store::REJECTS, pqa_store::RejectRecord::schema()),
+        ] {
+            if !registered(name) && !datasets.iter().any(|(n, _)| *n == name) {
+                tables.register_batch(name, RecordBatch::new_empty(schema))?;
+            }
         }
         for schema in &project.schemas {
             if !datasets.iter().any(|(n, _)| *n == schema.dataset) {

@@ -286,6 +286,25 @@ fn text_row(
     Ok(())
 }
 
+/// The most characters an Excel cell holds.
+const EXCEL_CELL_CHARS: usize = 32_767;
+
+/// Text that fits an Excel cell: longer text is cut, with a note saying so
+/// and where to read it whole, rather than the workbook failing.
+fn fit_excel(text: &str) -> std::borrow::Cow<'_, str> {
+    let chars = text.chars().count();
+    if chars <= EXCEL_CELL_CHARS {
+        return text.into();
+    }
+    let note = format!(
+        "… [shortened to fit an Excel cell: {chars} characters in all; the HTML and Markdown reports have it whole]"
+    );
+    let keep = EXCEL_CELL_CHARS - note.chars().count();
+    let mut cut: String = text.chars().take(keep).collect();
+    cut.push_str(&note);
+    cut.into()
+}
+
 /// Text as text: a leading `=`, `+`, `-` or `@` gets Excel's quote prefix,
 /// so the cell shows what the agency wrote and is never run as a formula.
 fn text_cell(
@@ -295,6 +314,8 @@ fn text_cell(
     text: &str,
     wrap: &Format,
 ) -> Result<(), XlsxError> {
+    let text = fit_excel(text);
+    let text = text.as_ref();
     if looks_like_formula(text) {
         sheet.write_string_with_format(row, col, text, &wrap.clone().set_quote_prefix())?;
     } else {
@@ -430,6 +451,20 @@ fn area_sheet(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_too_long_for_a_cell_is_cut_with_a_note() {
+        let long = "a".repeat(40_000);
+        let fitted = fit_excel(&long);
+        assert_eq!(fitted.chars().count(), EXCEL_CELL_CHARS);
+        assert!(fitted.ends_with("have it whole]"));
+        assert_eq!(fit_excel("short"), "short");
+        // A workbook with such a cell is written, not refused.
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        text_cell(sheet, 0, 0, &long, &Format::new()).unwrap();
+        assert!(book.save_to_buffer().is_ok());
+    }
 
     #[test]
     fn sheet_names_are_ones_excel_accepts() {

@@ -24,6 +24,9 @@ pub enum Error {
     /// One of pqa's own tables holds something it should not.
     #[error("warehouse table is damaged: {0}")]
     Corrupt(String),
+    /// Another run holds the warehouse's writer lock.
+    #[error("{0}")]
+    Busy(String),
     /// `--as-of` named a run that does not exist.
     #[error("there is no run {0}; `pqa history` lists the runs")]
     NoSuchRun(i64),

@@ -16,5 +16,6 @@ pub use records::{RejectRecord, RunRecord, SubmissionRecord};
 pub use remote::{download_inbox, is_url, register_object_stores};
 pub use stage::{StagedFile, StagedWriter, Staging};
 pub use warehouse::{
-    DatasetWrite, FINDINGS, FindingRecord, REJECTS, RUNS, RunPlan, SUBMISSIONS, Warehouse,
+    DatasetWrite, FINDINGS, FindingRecord, Holder, REJECTS, RUNS, RunPlan, SUBMISSIONS, Warehouse,
+    WriterLock,
 };

@@ -62,7 +62,7 @@ pub fn parse_url(location: &str) -> Result<Url> {
 
 /// The store holding `url` (credentials from the environment) and the path
 /// of `url` inside it.
-fn store_for(url: &Url) -> Result<(Arc<dyn ObjectStore>, object_store::path::Path)> {
+pub(crate) fn store_for(url: &Url) -> Result<(Arc<dyn ObjectStore>, object_store::path::Path)> {
     let store: Arc<dyn ObjectStore> = match url.scheme() {
         "s3" | "s3a" => Arc::new(AmazonS3Builder::from_env().with_url(url.as_str()).build()?),
         "gs" => Arc::new(

@@ -27,8 +27,12 @@ use crate::stage::StagedFile;
 
 mod dataset;
 mod findings;
+mod lock;
+mod manifest;
 
 pub use findings::FindingRecord;
+pub use lock::{Holder, LOCK, WriterLock};
+pub use manifest::{CURRENT, Manifest};
 
 /// pqa's table of completed runs: the commit point.
 pub const RUNS: &str = "runs";
@@ -144,6 +148,26 @@ impl Warehouse {
         match self.root.to_file_path() {
             Ok(root) => root.join("_staging").join(run_id),
             Err(()) => std::env::temp_dir().join(format!("pqa-staging-{run_id}")),
+        }
+    }
+
+    /// Removes what runs that were killed left in a local warehouse's
+    /// staging folder (a half-written Parquet file), keeping `keep`, this
+    /// run's own. Called with the writer lock held, so no other run is
+    /// staging; a query's scratch folder (`query-…`) is left alone.
+    pub fn clean_staging(&self, keep: &str) {
+        let Ok(root) = self.root.to_file_path() else {
+            return;
+        };
+        let Ok(entries) = std::fs::read_dir(root.join("_staging")) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name != keep && !name.starts_with("query-") {
+                warn!(folder = %name, "removing what a stopped run left in staging");
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
         }
     }
 
@@ -299,6 +323,11 @@ impl Warehouse {
         )
         .await?;
         info!(run = record.run_number, "run committed");
+        // For other readers: the versions to open. The run is complete for
+        // pqa already; a failure here leaves the run before in the manifest.
+        if let Err(e) = self.publish(&record).await {
+            warn!(error = %e, "the manifest for other readers was not written; the next run writes it");
+        }
         Ok(Some(record))
     }
 
