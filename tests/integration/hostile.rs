@@ -128,3 +128,30 @@ fn unescaped(text: &str, markup: &str) -> bool {
     text.match_indices(markup)
         .any(|(i, _)| !text[..i].ends_with('\\'))
 }
+
+/// A 5 MB value in a rejected cell is quoted by its start and length: the
+/// summary, `rejects` and the validation report stay small.
+#[test]
+fn a_huge_rejected_value_is_quoted_by_its_start_and_length() {
+    let p = TestProject::new();
+    let huge = "9".repeat(5 << 20);
+    p.add_file(
+        "csc/cp_plans_2024-25_Q3.csv",
+        format!(
+            "Child ID,Plan Start Date,Plan End Date,Category of Abuse,Unborn,UPN,Second or Subsequent Plan\n\
+             CS 1,{huge},,Neglect,N,,No\n\
+             CS 2,01/10/2024,,Neglect,N,,No\n"
+        )
+        .as_bytes(),
+    );
+    let out = p.ok(&["ingest"]);
+    assert!(out.len() < 20_000, "the summary is {} bytes", out.len());
+    assert!(
+        out.contains(&format!("({} characters in all)", 5 << 20)),
+        "{out}"
+    );
+    let longest = p.count("SELECT max(length(message)) FROM rejects", &[]);
+    assert!(longest < 400, "a reject's message is {longest} characters");
+    let csv = std::fs::metadata(p.path().join("out/validation/latest.csv")).unwrap();
+    assert!(csv.len() < 20_000, "{} bytes", csv.len());
+}

@@ -329,3 +329,104 @@ fn other_readers_see_only_completed_runs() {
         assert_eq!(seen["manifest"][table], seen["latest"][table], "{table}");
     }
 }
+
+/// Many runs in a row: a quarter's files arriving each time, a resubmission,
+/// and every third run killed part-way before it is run again. After every
+/// completed run each table holds what an independent count of the files
+/// loaded so far says: their data lines, less the rows the sample data's
+/// README says are faulty.
+#[test]
+fn many_runs_with_resubmissions_and_kills_keep_every_table_right() {
+    // Rows the sample's README documents as faulty, by file.
+    let faulty = |file: &str| match file {
+        "csc/cp_plans_2023-24_Q2.csv" => 2,
+        "csc/cp_plans_2024-25_Q1.csv" => 1,
+        "camhs/camhs_referrals_2024-25_Q2.csv" => 1,
+        _ => 0,
+    };
+    let data_lines = |file: &str| {
+        let text = std::fs::read_to_string(crate::sample_inbox().join(file)).unwrap();
+        text.lines()
+            .skip(1)
+            .filter(|l| !l.trim().is_empty())
+            .count() as i64
+    };
+    let quarters = [
+        "2022-23_Q1",
+        "2022-23_Q2",
+        "2022-23_Q3",
+        "2022-23_Q4",
+        "2023-24_Q1",
+        "2023-24_Q2",
+        "2023-24_Q3",
+        "2023-24_Q4",
+        "2024-25_Q1",
+        "2024-25_Q2",
+        "2024-25_Q3",
+        "2024-25_Q4",
+    ];
+    let p = TestProject::new();
+    // The file standing for each (feed, quarter), as the warehouse should hold it.
+    let mut standing: std::collections::BTreeMap<(String, String), String> = Default::default();
+    let mut completed = 0;
+    for (step, quarter) in quarters.iter().enumerate() {
+        let mut files = vec![
+            format!("csc/cp_plans_{quarter}.csv"),
+            format!("camhs/camhs_referrals_{quarter}.csv"),
+        ];
+        if *quarter == "2024-25_Q4" {
+            // Q3's corrected return arrives with Q4's.
+            files.push("csc/cp_plans_2024-25_Q3_resubmitted.csv".into());
+        }
+        for f in &files {
+            p.add_sample(f);
+            let feed = f.split('/').nth(1).unwrap().split("_20").next().unwrap();
+            let q = if f.contains("resubmitted") {
+                "2024-25_Q3"
+            } else {
+                quarter
+            };
+            standing.insert((feed.to_string(), q.to_string()), f.clone());
+        }
+        if step % 3 == 2 {
+            let killed = p
+                .cmd(&["ingest"])
+                .env("PQA_FAULT_AFTER_COMMITS", (1 + step % 2).to_string())
+                .output()
+                .unwrap();
+            assert!(!killed.status.success(), "step {step}: killed");
+        }
+        p.ok(&["ingest"]);
+        completed += 1;
+        let expected = |feed: &str| -> i64 {
+            standing
+                .iter()
+                .filter(|((f, _), _)| f == feed)
+                .map(|(_, file)| data_lines(file) - faulty(file))
+                .sum()
+        };
+        assert_eq!(
+            p.count("SELECT count(*) FROM cp_plans", &[]),
+            expected("cp_plans"),
+            "step {step} ({quarter})"
+        );
+        assert_eq!(
+            p.count("SELECT count(*) FROM camhs_referrals", &[]),
+            expected("camhs_referrals"),
+            "step {step} ({quarter})"
+        );
+        assert_eq!(
+            p.count("SELECT count(*) FROM runs", &[]),
+            completed,
+            "step {step}"
+        );
+        assert_eq!(
+            p.count(
+                "SELECT count(*) FROM (SELECT _source_sha256, _source_row FROM cp_plans GROUP BY 1, 2 HAVING count(*) > 1) t",
+                &[]
+            ),
+            0,
+            "step {step}: no row twice"
+        );
+    }
+}

@@ -7,6 +7,8 @@
 pub mod check;
 pub mod config;
 pub mod error;
+#[cfg(test)]
+mod fuzz;
 pub mod period;
 pub mod schema;
 pub mod series;

@@ -8,6 +8,8 @@ mod batch;
 pub mod claim;
 pub mod coerce;
 pub mod error;
+#[cfg(test)]
+mod fuzz;
 pub mod map;
 pub mod privacy;
 pub mod read;

@@ -311,6 +311,23 @@ pub fn read_parquet(bytes: &[u8]) -> Result<RawSheet> {
     Ok(RawSheet { sheet: None, rows })
 }
 
+/// Runs a step of the Parquet reader, which panics on some damaged files
+/// (found by fuzzing: a bit width past its type's, an unknown schema type)
+/// where it should return an error: the file is refused as damaged, and
+/// the run goes on.
+fn damaged_if_it_panics<T>(step: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).map_err(|panic| {
+        let why = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Error::File(format!(
+            "the Parquet file is damaged (its reader stopped: {why}): ask for it to be sent again"
+        ))
+    })
+}
+
 /// A Parquet file's rows, one record batch in memory at a time: its column
 /// names become the header row (row 1) and every value is taken as text,
 /// except floating-point numbers, which are numbers as in a spreadsheet, so
@@ -332,8 +349,10 @@ impl ParquetRows {
         let unreadable = |e: parquet::errors::ParquetError| {
             Error::File(format!("not a readable Parquet file: {e}"))
         };
-        let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(unreadable)?;
+        let builder = damaged_if_it_panics(|| {
+            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        })?
+        .map_err(unreadable)?;
         let header = builder
             .schema()
             .fields()
@@ -355,7 +374,7 @@ impl ParquetRows {
 
     /// Moves to the next batch; `false` at the end of the file.
     fn next_batch(&mut self) -> Result<bool> {
-        let Some(batch) = self.batches.next() else {
+        let Some(batch) = damaged_if_it_panics(|| self.batches.next())? else {
             return Ok(false);
         };
         let batch = batch.map_err(|e| Error::File(format!("cannot read the Parquet data: {e}")))?;
