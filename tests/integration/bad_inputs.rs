@@ -101,7 +101,7 @@ fn windows_1252_csv_read_as_utf8_is_refused_with_what_to_do() {
             .replace("  encoding: windows-1252\n", ""),
     )
     .unwrap();
-    let out = p.ok(&["ingest"]);
+    let out = p.some_refused(&["ingest"]);
     assert!(
         out.contains("REFUSED: line 2 is not UTF-8 text; if the file was saved from Excel as CSV, set `encoding: windows-1252` in the feed"),
         "{out}"
@@ -146,7 +146,7 @@ fn a_sheet_that_is_not_there_is_named_with_the_ones_that_are() {
             .replace("sheet: 2", "sheet: 3"),
     )
     .unwrap();
-    let out = p.ok(&["ingest"]);
+    let out = p.some_refused(&["ingest"]);
     assert!(
         out.contains("REFUSED: no sheet 3: the workbook has 2 sheet(s): Cover, Quarterly"),
         "{out}"

@@ -34,7 +34,7 @@ fn a_hostile_string_is_inert_in_every_output() {
         )
         .as_bytes(),
     );
-    p.ok(&["ingest"]);
+    p.some_refused(&["ingest"]);
     p.ok(&["report", "--period", "2024/25-H2"]);
     let out = p.path().join("out");
     let html = std::fs::read_to_string(out.join("pqa-report-2024-25-H2.html")).unwrap();

@@ -88,7 +88,7 @@ fn a_pseudonymised_feed_refuses_to_run_without_a_key() {
         .replace("sample_key: true", "sample_key: false");
     std::fs::write(p.path().join("pqa.yaml"), project).unwrap();
     p.add_sample("csc/cp_plans_2024-25_Q4.csv");
-    let out = p.ok(&["ingest"]);
+    let out = p.some_refused(&["ingest"]);
     assert!(
         out.contains("REFUSED: feed `cp_plans` pseudonymises identifiers but no key is set"),
         "{out}"
@@ -118,7 +118,7 @@ fn files_nobody_claims_or_nobody_can_read_are_reported_not_skipped() {
         "housing/bed_and_breakfast_2024-25_Q2.xlsx",
         b"this is not a workbook",
     );
-    let out = p.ok(&["ingest"]);
+    let out = p.some_refused(&["ingest"]);
     assert!(
         out.contains("notes/meeting.txt") && out.contains("REFUSED: no feed claims this file"),
         "{out}"
@@ -163,7 +163,7 @@ fn each_run_writes_a_validation_report_with_every_file_and_reason() {
     let p = TestProject::new();
     p.add_sample("csc/cp_plans_2023-24_Q2.csv");
     p.add_file("notes.txt", b"x");
-    let out = p.ok(&["ingest"]);
+    let out = p.some_refused(&["ingest"]);
     assert!(
         out.contains("Validation report: out/validation/latest.html"),
         "{out}"
@@ -246,4 +246,20 @@ fn a_file_of_many_batches_streams_into_the_warehouse_whole() {
         .map(|d| d.collect())
         .unwrap_or_default();
     assert!(left.is_empty(), "staged files left behind: {left:?}");
+}
+
+#[test]
+fn a_run_that_refuses_a_file_still_reports_and_exits_2() {
+    // A scheduled job tells "look at the validation report" (2) from "the
+    // run failed" (1); the report is still written from what loaded.
+    let p = TestProject::new();
+    p.add_sample("csc/cp_plans_2024-25_Q3.csv");
+    p.add_file("notes/meeting.txt", b"not data");
+    let out = p.some_refused(&["run", "--no-pdf"]);
+    assert!(out.contains("REFUSED: no feed claims this file"), "{out}");
+    assert!(p.path().join("out/pqa-report-2024-25-H2.html").exists());
+    // Nothing new the second time, but the file is still refused.
+    p.some_refused(&["ingest"]);
+    std::fs::remove_file(p.inbox().join("notes/meeting.txt")).unwrap();
+    p.ok(&["ingest"]);
 }

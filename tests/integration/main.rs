@@ -139,6 +139,20 @@ impl TestProject {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Runs `pqa` and insists it finishes with exit code 2: the run
+    /// completed but refused at least one whole file.
+    pub fn some_refused(&self, args: &[&str]) -> String {
+        let out = self.cmd(args).output().expect("pqa runs");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "pqa {args:?} should finish with 2 (some files refused)\nstdout:\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
     /// One number from `pqa query … --format csv`.
     pub fn count(&self, sql: &str, extra: &[&str]) -> i64 {
         let mut args = vec!["query", sql, "--format", "csv"];

@@ -45,8 +45,13 @@ enum Status {
     Refused(String),
 }
 
+/// What an ingest refused, for the exit code.
+pub struct Ingested {
+    pub refused_files: usize,
+}
+
 /// Ingests the inbox (a folder, or an s3://, az:// or gs:// URL) and prints the summary.
-pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &str) -> Result<()> {
+pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &str) -> Result<Ingested> {
     let started_at = Utc::now();
     let run_id = uuid::Uuid::new_v4().to_string();
     // One writer at a time, from the start: another run's files are read
@@ -114,7 +119,12 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &str) -> Resul
     let out = project.path(&project.file.out).join("validation");
     let written = write_validation(&out, &outcomes, record.as_ref(), inbox)?;
     println!("Validation report: {}", written.display());
-    Ok(())
+    Ok(Ingested {
+        refused_files: outcomes
+            .iter()
+            .filter(|o| matches!(o.status, Status::Refused(_)))
+            .count(),
+    })
 }
 
 /// What reading a file needs to know of the run.

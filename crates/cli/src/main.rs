@@ -59,6 +59,10 @@ struct Cli {
 }
 
 const AFTER_HELP: &str = "\
+Exit codes: 0 every file loaded (or already loaded; rows refused within them are in `rejects`),
+2 the run finished but refused whole files (the summary and the validation report say which and
+why), 1 it could not run.
+
 Examples:
   pqa run                                   ingest the inbox, then write the latest report
   pqa ingest                                load new files from the inbox into the warehouse
@@ -250,7 +254,8 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Finished::Done) => ExitCode::SUCCESS,
+        Ok(Finished::SomeRefused) => ExitCode::from(SOME_REFUSED),
         Err(e) => {
             // One line with the reason; causes follow on their own lines.
             eprintln!("error: {e}");
@@ -280,13 +285,38 @@ fn init_logging(verbose: u8) {
         .init();
 }
 
-async fn run(cli: Cli) -> Result<()> {
+/// The exit code when the run finished but refused one or more files: 0 is
+/// every file loaded (or already loaded), 1 could not run.
+const SOME_REFUSED: u8 = 2;
+
+/// How a command that ran finished.
+enum Finished {
+    /// It did what was asked; an ingest took every file (or there was
+    /// nothing new to take).
+    Done,
+    /// It ran, but refused whole files: see the summary. (Rows refused
+    /// within files that loaded are quarantined in `rejects`, as every
+    /// quarter has some; they do not change the exit code.)
+    SomeRefused,
+}
+
+impl From<ingest::Ingested> for Finished {
+    fn from(i: ingest::Ingested) -> Finished {
+        if i.refused_files > 0 {
+            Finished::SomeRefused
+        } else {
+            Finished::Done
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<Finished> {
     // Drafting a feed needs no valid project: it is how a project grows.
     if let Command::Feeds {
         command: FeedsCommand::New { from, sheet },
     } = &cli.command
     {
-        return feeds::new(from, sheet.as_deref());
+        return feeds::new(from, sheet.as_deref()).map(|()| Finished::Done);
     }
     // Trying series through the rules needs no project either.
     if let Command::Trends {
@@ -295,7 +325,7 @@ async fn run(cli: Cli) -> Result<()> {
         suppress_up_to,
     } = &cli.command
     {
-        return trends::run(file, *json, *suppress_up_to);
+        return trends::run(file, *json, *suppress_up_to).map(|()| Finished::Done);
     }
     // Cluster processes serve whichever projects query them.
     #[cfg(feature = "ballista")]
@@ -303,7 +333,8 @@ async fn run(cli: Cli) -> Result<()> {
         return match command {
             ClusterCommand::Scheduler { bind, port } => cluster::scheduler(&bind, port).await,
             ClusterCommand::Executor(options) => cluster::executor(options).await,
-        };
+        }
+        .map(|()| Finished::Done);
     }
     let project = Project::load(&cli.project)
         .with_context(|| format!("reading the project {}", cli.project.display()))?;
@@ -318,13 +349,15 @@ async fn run(cli: Cli) -> Result<()> {
             } => feeds::try_file(&project, feed, file, *period, *rows),
             FeedsCommand::Test => feeds::test(&project),
             FeedsCommand::New { .. } => unreachable!("handled above"),
-        };
+        }
+        .map(|()| Finished::Done);
     }
     let warehouse = open_warehouse(&project, cli.warehouse.as_deref())?;
+    let mut finished = Finished::Done;
     match cli.command {
         Command::Ingest { inbox } => {
             let inbox = inbox.unwrap_or_else(|| location(&project, &project.file.inbox));
-            ingest::run(&project, &warehouse, &inbox).await?;
+            finished = ingest::run(&project, &warehouse, &inbox).await?.into();
         }
         Command::Query {
             sql,
@@ -362,7 +395,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Run { period, no_pdf } => {
             let inbox = location(&project, &project.file.inbox);
-            ingest::run(&project, &warehouse, &inbox).await?;
+            finished = ingest::run(&project, &warehouse, &inbox).await?.into();
             report::write(
                 &project,
                 &warehouse,
@@ -381,7 +414,7 @@ async fn run(cli: Cli) -> Result<()> {
         #[cfg(feature = "ballista")]
         Command::Cluster { .. } => unreachable!("handled above"),
     }
-    Ok(())
+    Ok(finished)
 }
 
 /// How long a run waits for another to finish writing the warehouse.

@@ -2,7 +2,7 @@
 //! a reason a person can act on. Reasons never contain the cell's value; the
 //! mapper adds it only for columns that do not identify anyone.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use compact_str::CompactString;
 
 use crate::privacy::{Identifier, Pseudonym};
@@ -104,6 +104,14 @@ pub fn to_date(cell: CellRef<'_>, formats: &[String]) -> Result<NaiveDate, Strin
                     f => NaiveDate::parse_from_str(t, f).ok(),
                 };
                 if let Some(d) = parsed {
+                    // "05/03/24" read as the year 24 under %Y: a two-digit
+                    // year is never taken for a year of the first century.
+                    if d.year() < 1000 && (f == "iso" || f.contains("%Y")) {
+                        return Err(format!(
+                            "a two-digit year ({t}): write the year in full, or add a format with %y \
+                             (e.g. \"%d/%m/%y\") to read 00–68 as 2000–2068 and 69–99 as 1969–1999"
+                        ));
+                    }
                     return Ok(d);
                 }
             }
@@ -259,6 +267,25 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_two_digit_year_is_refused_under_a_four_digit_format_and_read_under_y() {
+        let formats = ["%d/%m/%Y".to_string()];
+        let err = to_date(CellRef::Text("05/03/24"), &formats).unwrap_err();
+        assert!(
+            err.contains("a two-digit year") && err.contains("%y"),
+            "{err}"
+        );
+        let short = ["%d/%m/%y".to_string()];
+        assert_eq!(
+            to_date(CellRef::Text("05/03/24"), &short),
+            Ok(NaiveDate::from_ymd_opt(2024, 3, 5).unwrap())
+        );
+        assert!(
+            to_date(CellRef::Text("05/03/24"), &[]).is_err(),
+            "the defaults too"
+        );
     }
 
     #[test]

@@ -445,10 +445,17 @@ pub(crate) fn to_percent(cell: CellRef<'_>, percent: Percent) -> Result<f64, Str
         return to_number(CellRef::Text(points)).map_err(|_| "not a percentage".to_string());
     }
     let n = to_number(cell)?;
-    Ok(match percent {
-        Percent::Points => n,
-        Percent::Fraction => n * 100.0,
-    })
+    match percent {
+        Percent::Points => Ok(n),
+        // Only a fraction is a percentage written as one: 14 or "1,204" in
+        // a column of fractions is a count sharing it, never 1400%.
+        Percent::Fraction if (0.0..=1.0).contains(&n) => Ok(n * 100.0),
+        Percent::Fraction => Err(format!(
+            "{n} is not a fraction (0 to 1) in a column of percentages written as fractions: \
+             if the column also holds counts, give the percentage rule to the measures that are \
+             percentages"
+        )),
+    }
 }
 
 /// The sector of a UK postcode: outward code, space, first digit of the
@@ -550,5 +557,12 @@ mod tests {
             (to_percent(CellRef::Number(0.416), Percent::Fraction).unwrap() - 41.6).abs() < 1e-9
         );
         assert!(to_percent(CellRef::Text("lots%"), Percent::Points).is_err());
+        // A count sharing a column of fractions is refused, never multiplied.
+        assert!(to_percent(CellRef::Number(14.0), Percent::Fraction).is_err());
+        assert!(to_percent(CellRef::Text("1,204"), Percent::Fraction).is_err());
+        assert_eq!(
+            to_percent(CellRef::Number(1.0), Percent::Fraction),
+            Ok(100.0)
+        );
     }
 }
