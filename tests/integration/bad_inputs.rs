@@ -172,3 +172,181 @@ fn a_bom_semicolons_and_percentages_are_read_and_a_non_number_is_refused() {
         "indicator,value\nearly_help_closed_improved_pct,74.3\nearly_help_stepped_down_pct,61.0\n"
     );
 }
+
+/// Ingests one fixture (into the inbox under `csc/`, or the given folder) and
+/// returns what pqa printed.
+fn ingest_one(fixture: &str, folder: &str) -> (TestProject, String) {
+    let p = project(&[(fixture, &format!("{folder}/{fixture}"))]);
+    let out = p.cmd(&["ingest"]).output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (p, text)
+}
+
+#[test]
+fn a_two_digit_year_under_a_four_digit_format_is_refused_not_read_as_year_24() {
+    let (p, out) = ingest_one("cp_plans_two_digit_years_2024-25_Q3.csv", "csc");
+    assert!(out.contains("      3         1         2  loaded"), "{out}");
+    assert!(
+        out.contains("row 3, column plan_start (type): \"05/10/24\": a two-digit year (05/10/24): write the year in full, or add a format with %y"),
+        "{out}"
+    );
+    assert!(
+        out.contains("row 4, column plan_end (type): \"07/11/24\": a two-digit year"),
+        "{out}"
+    );
+    assert_eq!(
+        p.count("SELECT count(*) FROM cp_plans WHERE plan_start < DATE '2000-01-01' OR plan_end < DATE '2000-01-01'", &[]),
+        0
+    );
+}
+
+#[test]
+fn quotes_that_do_not_pair_up_reject_their_rows_with_where_it_went_wrong() {
+    let (p, out) = ingest_one("cp_plans_broken_quotes_2024-25_Q3.csv", "csc");
+    assert!(out.contains("      5         2         3  loaded"), "{out}");
+    for expected in [
+        "row 3 (shape): field 6 holds a quote but does not start with one",
+        "row 4 (shape): field 4 has text after its closing quote",
+        "row 6 (shape): field 6 opens a quote that is never closed (the file ends inside it); the record runs over 2 lines of the file",
+    ] {
+        assert!(out.contains(expected), "{expected}\n{out}");
+    }
+    assert_eq!(p.count("SELECT count(*) FROM cp_plans", &[]), 2);
+}
+
+#[test]
+fn a_row_with_a_field_too_many_is_rejected_not_shifted_or_trimmed() {
+    let (p, out) = ingest_one("cp_plans_extra_field_2024-25_Q3.csv", "csc");
+    assert!(out.contains("      3         1         2  loaded"), "{out}");
+    let extra = "(shape): the row has 7 fields but the header row has 6: a delimiter too many";
+    assert!(out.contains(&format!("row 3 {extra}")), "{out}");
+    assert!(out.contains(&format!("row 4 {extra}")), "{out}");
+    assert_eq!(p.count("SELECT count(*) FROM cp_plans", &[]), 1);
+}
+
+#[test]
+fn files_whose_shape_is_wrong_are_refused_before_any_value_is_read() {
+    for (fixture, folder, reason) in [
+        (
+            "cp_plans_two_tables_2024-25_Q3.csv",
+            "csc",
+            "REFUSED: row 4 repeats the header row: a second table starts there",
+        ),
+        (
+            "cp_plans_semicolons_2024-25_Q3.csv",
+            "csc",
+            "the rows look delimited by semicolons: set `delimiter: \";\"` under `source:` in the feed",
+        ),
+        (
+            "cp_plans_single_quotes_2024-25_Q3.csv",
+            "csc",
+            "REFUSED: the header row (row 1) has 'Child ID' in quotes that are not the feed's: if the file quotes fields with ', set `quote: \"'\"` under `source:`",
+        ),
+        (
+            "cp_plans_empty_2024-25_Q3.csv",
+            "csc",
+            "REFUSED: the file is empty",
+        ),
+        (
+            "cp_plans_utf16_2024-25_Q3.csv",
+            "csc",
+            "REFUSED: the file is UTF-16 text (Excel's \"Unicode Text\"), which pqa does not read: save it as \"CSV UTF-8 (Comma delimited)\"",
+        ),
+        (
+            "bb_wide_cut_short_2024-25_Q3.xlsx",
+            "housing",
+            "REFUSED: the workbook is damaged or cut short",
+        ),
+    ] {
+        let (p, out) = ingest_one(fixture, folder);
+        assert!(out.contains(reason), "{fixture}: {reason}\n{out}");
+        assert_eq!(
+            p.count(
+                "SELECT count(*) FROM submissions WHERE status = 'refused'",
+                &[]
+            ),
+            1,
+            "{fixture}: the refusal is recorded"
+        );
+    }
+}
+
+#[test]
+fn a_missing_column_is_never_offered_a_header_another_column_takes() {
+    let (_, out) = ingest_one("cp_plans_no_start_2024-25_Q3.csv", "csc");
+    assert!(
+        out.contains(
+            "REFUSED: column `plan_start`: no header \"Plan Start Date\" or \"CP Start Date\""
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("Plan End"), "{out}");
+}
+
+#[test]
+fn single_quoted_fields_load_once_the_feed_declares_the_quote() {
+    let p = project(&[(
+        "cp_plans_single_quotes_2024-25_Q3.csv",
+        "csc/cp_plans_single_quotes_2024-25_Q3.csv",
+    )]);
+    let feed = p.path().join("pipelines/cp_plans.yaml");
+    let text = std::fs::read_to_string(&feed)
+        .unwrap()
+        .replace("  format: csv\n", "  format: csv\n  quote: \"'\"\n");
+    std::fs::write(&feed, text).unwrap();
+    let out = p.ok(&["ingest"]);
+    assert!(out.contains("      2         1         1  loaded"), "{out}");
+    // O'Brien's apostrophe closes the quote early: the row is rejected, never
+    // loaded as a guess.
+    assert!(
+        out.contains("row 3 (shape): field 6 has text after its closing quote"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_count_in_a_column_of_fractions_is_refused_not_multiplied() {
+    let (p, out) = ingest_one(
+        "early_help_fractions_2024-25_Q2.csv",
+        "early_help_fractions",
+    );
+    assert!(out.contains("      3         1         2  loaded"), "{out}");
+    assert!(
+        out.contains("row 3, column value (type): \"14\": 14 is not a fraction (0 to 1)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("row 4, column value (type): \"1,204\": 1204 is not a fraction"),
+        "{out}"
+    );
+    let rows = p.ok(&[
+        "query",
+        "SELECT indicator, value FROM indicators",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        rows,
+        "indicator,value\nearly_help_closed_improved_pct,74.3\n"
+    );
+}
+
+#[test]
+fn a_wide_return_with_measure_on_the_year_row_loads_every_quarter() {
+    // Read as a one-row header, Q1's values were loaded labelled as the
+    // year and Q2–Q4 dropped without a word.
+    let (p, out) = ingest_one("bb_wide_measure_on_year_row_2024-25_Q4.xlsx", "housing");
+    assert!(out.contains("     16        16         0  loaded"), "{out}");
+    let rows = p.ok(&[
+        "query",
+        "SELECT period, value FROM indicators WHERE indicator = 'families_in_bed_and_breakfast' ORDER BY period",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        rows,
+        "period,value\n2023/24-Q1,10.0\n2023/24-Q2,12.0\n2023/24-Q3,15.0\n2023/24-Q4,18.0\n\
+         2024/25-Q1,21.0\n2024/25-Q2,25.0\n2024/25-Q3,29.0\n2024/25-Q4,34.0\n"
+    );
+}

@@ -50,7 +50,12 @@ fn monthly_project() -> TestProject {
         };
         p.add_file(
             &format!("health/ae_self_harm_{fy}-{:02}_M{m:02}.csv", (fy + 1) % 100),
-            format!("Measure,Count\nA&E attendances after self-harm,{count}\n").as_bytes(),
+            // A title naming the month, as real returns have: months with
+            // the same count are still different files.
+            format!(
+                "A&E attendances, month {m} of {fy}\nMeasure,Count\nA&E attendances after self-harm,{count}\n"
+            )
+            .as_bytes(),
         );
         month = month.next();
     }

@@ -131,10 +131,25 @@ fn files_nobody_claims_or_nobody_can_read_are_reported_not_skipped() {
         "{out}"
     );
     assert!(
-        out.contains("REFUSED: not a readable Excel workbook"),
+        out.contains("REFUSED: the file is text, not a workbook"),
         "{out}"
     );
-    assert!(out.contains("Warehouse: nothing new to commit"), "{out}");
+    // Refusals are recorded in `submissions`, so the warehouse has a run
+    // to commit even though no row was loaded.
+    assert_eq!(
+        p.count(
+            "SELECT count(*) FROM submissions WHERE status = 'refused'",
+            &[]
+        ),
+        4
+    );
+    // A second run over the same inbox refuses the same files for the same
+    // reasons and records nothing new.
+    let again = p.some_refused(&["ingest"]);
+    assert!(
+        again.contains("Warehouse: nothing new to commit"),
+        "{again}"
+    );
 }
 
 #[test]
@@ -262,4 +277,78 @@ fn a_run_that_refuses_a_file_still_reports_and_exits_2() {
     p.some_refused(&["ingest"]);
     std::fs::remove_file(p.inbox().join("notes/meeting.txt")).unwrap();
     p.ok(&["ingest"]);
+}
+
+/// The rows of a sample file with one plan's category changed, so the bytes
+/// differ: a corrected copy of the same quarter.
+fn corrected(sample: &str) -> Vec<u8> {
+    let text = std::fs::read_to_string(crate::sample_inbox().join(sample)).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let changed = lines[1].replacen(",N,", ",E,", 1);
+    lines[1] = &changed;
+    (lines.join("\r\n") + "\r\n").into_bytes()
+}
+
+#[test]
+fn two_files_for_one_quarter_are_refused_together_never_chosen_by_name() {
+    let p = TestProject::new();
+    let original =
+        std::fs::read(crate::sample_inbox().join("csc/cp_plans_2024-25_Q2.csv")).unwrap();
+    p.add_file("csc/cp_plans_2024-25_Q2_original.csv", &original);
+    p.add_file(
+        "csc/cp_plans_2024-25_Q2_corrected.csv",
+        &corrected("csc/cp_plans_2024-25_Q2.csv"),
+    );
+    let out = p.some_refused(&["ingest"]);
+    assert!(
+        out.contains("REFUSED: another file in this run is also for 2024/25-Q2: csc/cp_plans_2024-25_Q2_original.csv; pqa does not choose between them by name or date: remove the one that is wrong, or name the newer by the feed's resubmission rule (`_resubmitted`)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("also for 2024/25-Q2: csc/cp_plans_2024-25_Q2_corrected.csv;"),
+        "{out}"
+    );
+    assert_eq!(
+        p.count(
+            "SELECT count(*) FROM submissions WHERE status = 'refused'",
+            &[]
+        ),
+        2
+    );
+    assert_eq!(p.count("SELECT count(*) FROM cp_plans", &[]), 0);
+
+    // Named by the feed's rule, the resubmission replaces the first.
+    std::fs::rename(
+        p.inbox().join("csc/cp_plans_2024-25_Q2_corrected.csv"),
+        p.inbox().join("csc/cp_plans_2024-25_Q2_resubmitted.csv"),
+    )
+    .unwrap();
+    let out = p.ok(&["ingest"]);
+    assert!(
+        out.contains(
+            "superseded by csc/cp_plans_2024-25_Q2_resubmitted.csv (the feed's resubmission rule)"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        p.count("SELECT count(*) FROM submissions WHERE status = 'loaded' AND file LIKE '%resubmitted%'", &[]),
+        1
+    );
+}
+
+#[test]
+fn the_same_bytes_under_several_names_are_refused_together() {
+    let p = TestProject::new();
+    let bytes = std::fs::read(crate::sample_inbox().join("csc/cp_plans_2024-25_Q2.csv")).unwrap();
+    for q in ["Q2", "Q3", "Q4"] {
+        p.add_file(&format!("csc/cp_plans_2024-25_{q}.csv"), &bytes);
+    }
+    let out = p.some_refused(&["ingest"]);
+    assert!(
+        out.contains("REFUSED: the same file (identical bytes) is also in the inbox as csc/cp_plans_2024-25_Q3.csv, csc/cp_plans_2024-25_Q4.csv: each is refused"),
+        "{out}"
+    );
+    assert_eq!(p.count("SELECT count(*) FROM cp_plans", &[]), 0);
+    // Rows in refused files are counted as read, not lost from the total.
+    assert!(out.contains("(not loaded)"), "{out}");
 }

@@ -120,12 +120,16 @@ pub fn try_file(
     file: &Path,
     period: Option<Period>,
     rows: usize,
+    json: bool,
 ) -> Result<()> {
     let feed = feed(project, feed_name)?;
     let mapped = run_file(project, feed, file, period)?;
     let data_columns: Vec<usize> = (0..mapped.batch.num_columns())
         .filter(|i| !LINEAGE_COLUMNS.contains(&mapped.batch.schema().field(*i).name().as_str()))
         .collect();
+    if json {
+        return print_json(&mapped, mapped.batch.project(&data_columns)?);
+    }
     let shown: RecordBatch = mapped
         .batch
         .project(&data_columns)?
@@ -171,6 +175,47 @@ pub fn try_file(
         mapped.rows_accepted(),
         mapped.rows_rejected
     );
+    Ok(())
+}
+
+/// `pqa feeds try --json`: every row as it would be stored (empty values
+/// left out), every reject and skipped row, and the counts, for a script or
+/// another tool to compare with what the file should hold.
+fn print_json(mapped: &Mapped, rows: RecordBatch) -> Result<()> {
+    let mut writer = arrow::json::ArrayWriter::new(Vec::new());
+    writer.write(&rows)?;
+    writer.finish()?;
+    let bytes = writer.into_inner();
+    let rows: serde_json::Value = if bytes.is_empty() {
+        serde_json::Value::Array(vec![])
+    } else {
+        serde_json::from_slice(&bytes)?
+    };
+    let rejects: Vec<serde_json::Value> = mapped
+        .rejects
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "row": r.row, "column": r.column, "rule": r.rule, "message": r.message,
+            })
+        })
+        .collect();
+    let skipped: Vec<serde_json::Value> = mapped
+        .skipped
+        .iter()
+        .map(|(row, text)| serde_json::json!({"row": row, "starts": pqa_ingest::shortened(text)}))
+        .collect();
+    let out = serde_json::json!({
+        "sheet": mapped.sheet,
+        "rows_read": mapped.rows_read,
+        "rows_accepted": mapped.rows_accepted(),
+        "rows_rejected": mapped.rows_rejected,
+        "rows": rows,
+        "rejects": rejects,
+        "skipped": skipped,
+        "unused_headers": mapped.unused_headers,
+    });
+    println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }
 

@@ -4,9 +4,11 @@
 //!
 //! Nothing is written until every file has been read, so a run that fails
 //! part-way changes nothing. Files refused whole (no feed, no period, no
-//! header) are reported and tried again next run; they are not stored.
+//! header, competing with another for the same period) are reported,
+//! recorded in `submissions` with the reason (once for the same file and
+//! reason) and tried again next run; their rows are not stored.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -32,17 +34,24 @@ struct FileOutcome {
 }
 
 enum Status {
-    /// Rows taken (some may be rejected); `superseded` when a later file in
-    /// this run for the same feed and period replaces it.
+    /// Rows taken (some may be rejected); `superseded_by` the file of this
+    /// run that replaces it by the feed's resubmission rule.
     Staged {
         mapped: MapSummary,
         staged: Box<StagedFile>,
         sha256: String,
-        superseded: bool,
+        superseded_by: Option<String>,
         replaces_earlier: bool,
     },
     AlreadyLoaded,
-    Refused(String),
+    /// Refused whole: nothing of it is stored. `mapped` when its rows were
+    /// read (their counts and rejects are reported), `sha256` when the file
+    /// was read at all.
+    Refused {
+        reason: String,
+        sha256: Option<String>,
+        mapped: Option<Box<MapSummary>>,
+    },
 }
 
 /// What an ingest refused, for the exit code.
@@ -84,13 +93,24 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &str) -> Resul
     // (feed, SHA-256), so the same file adds nothing, and by (feed, period), so
     // a new file for a period already loaded is a resubmission.
     let earlier = warehouse.submissions().await?;
-    let known: HashSet<(String, String)> = earlier
+    let (taken, refused_before): (Vec<SubmissionRecord>, Vec<SubmissionRecord>) =
+        earlier.into_iter().partition(|s| s.status != REFUSED);
+    let known: HashMap<(String, String), (String, String)> = taken
         .iter()
-        .filter_map(|s| Some((s.feed.clone()?, s.sha256.clone())))
+        .filter_map(|s| {
+            Some((
+                (s.feed.clone()?, s.sha256.clone()),
+                (s.file.clone(), s.period.clone()?),
+            ))
+        })
         .collect();
-    let loaded_before: HashSet<(String, String)> = earlier
+    let loaded_before: HashSet<(String, String)> = taken
         .into_iter()
         .filter_map(|s| Some((s.feed?, s.period?)))
+        .collect();
+    let refused_before: HashSet<(String, String, String)> = refused_before
+        .into_iter()
+        .map(|s| (s.file, s.sha256, s.message.unwrap_or_default()))
         .collect();
 
     let progress = ProgressBar::new(files.len() as u64).with_style(
@@ -108,9 +128,10 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &str) -> Resul
     };
     let mut outcomes = read_all(&files, &progress, |file| reading.read(file))?;
     progress.finish_and_clear();
-    mark_superseded(&mut outcomes);
+    refuse_copies(&mut outcomes);
+    settle_competing(project, &mut outcomes);
 
-    let plan = plan(project, &outcomes, run_id, started_at);
+    let plan = plan(project, &outcomes, run_id, started_at, &refused_before);
     let committed = warehouse.commit_run(plan).await;
     lock.release().await?;
     let record = committed.context("committing the run to the warehouse")?;
@@ -122,7 +143,7 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &str) -> Resul
     Ok(Ingested {
         refused_files: outcomes
             .iter()
-            .filter(|o| matches!(o.status, Status::Refused(_)))
+            .filter(|o| matches!(o.status, Status::Refused { .. }))
             .count(),
     })
 }
@@ -131,8 +152,9 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &str) -> Resul
 struct Reading<'a> {
     project: &'a Project,
     claims: &'a Claims<'a>,
-    /// (feed, SHA-256) of every file earlier runs took.
-    known: &'a HashSet<(String, String)>,
+    /// (feed, SHA-256) of every file earlier runs took, and its name and
+    /// period then.
+    known: &'a HashMap<(String, String), (String, String)>,
     /// (feed, period) of every submission earlier runs took.
     loaded_before: &'a HashSet<(String, String)>,
     staging: &'a Staging,
@@ -145,44 +167,54 @@ impl Reading<'_> {
     /// Claims, reads, checks and stages one file.
     fn read(&self, file: &FileToRead) -> Result<FileOutcome> {
         if let Some(why) = &file.refused {
-            return Ok(refused(&file.name, None, None, why));
+            return Ok(refused(&file.name, why));
         }
         let claim = if file.published {
             self.claims.claim_published(&file.matched_as)
         } else {
             self.claims.claim(&file.matched_as)
         };
+        let sha256 = sha256_file(&file.path)?;
         let outcome = match claim {
             Claim::Unclaimed => refused(
                 &file.name,
-                None,
-                None,
                 "no feed claims this file (check `files:` in pipelines/*.yaml)",
-            ),
+            )
+            .read_as(&sha256),
             Claim::Ambiguous(feeds) => refused(
                 &file.name,
-                None,
-                None,
                 &format!(
                     "claimed by more than one feed ({}): make their `files:` patterns distinct",
                     feeds.join(", ")
                 ),
-            ),
-            Claim::Feed(feed) => {
-                let sha256 = sha256_file(&file.path)?;
-                match feed.period.period_of(&file.name, feed.frequency) {
-                    Err(why) => refused(&file.name, Some(&feed.feed), None, &why),
-                    Ok(period) if self.known.contains(&(feed.feed.clone(), sha256.clone())) => {
-                        FileOutcome {
-                            file: file.name.clone(),
-                            feed: Some(feed.feed.clone()),
-                            period: Some(period),
-                            status: Status::AlreadyLoaded,
-                        }
-                    }
-                    Ok(period) => self.stage(file, feed, period, sha256)?,
-                }
-            }
+            )
+            .read_as(&sha256),
+            Claim::Feed(feed) => match feed.period.period_of(&file.name, feed.frequency) {
+                Err(why) => refused(&file.name, &why)
+                    .read_as(&sha256)
+                    .of(&feed.feed, None),
+                Ok(period) => match self.known.get(&(feed.feed.clone(), sha256.clone())) {
+                    Some((_, then)) if *then == period.to_string() => FileOutcome {
+                        file: file.name.clone(),
+                        feed: Some(feed.feed.clone()),
+                        period: Some(period),
+                        status: Status::AlreadyLoaded,
+                    },
+                    // The same bytes as another period's file: that file
+                    // sent again under a new name, not this period's.
+                    Some((name, then)) => refused(
+                        &file.name,
+                        &format!(
+                            "the same file (identical bytes) was loaded as {name} for {then}: \
+                             this is probably that file sent again under a new name, not \
+                             {period}'s"
+                        ),
+                    )
+                    .read_as(&sha256)
+                    .of(&feed.feed, Some(period)),
+                    None => self.stage(file, feed, period, sha256)?,
+                },
+            },
         };
         info!(file = %file.name, "read");
         Ok(outcome)
@@ -226,14 +258,18 @@ impl Reading<'_> {
                 .map_err(|e| pqa_ingest::Error::File(format!("cannot stage the rows: {e}")))
         });
         let staged = writer.finish()?;
-        let refused = |why: &str| refused(&file.name, Some(&feed.feed), Some(period), why);
+        let refused = |why: &str| {
+            refused(&file.name, why)
+                .read_as(&sha256)
+                .of(&feed.feed, Some(period))
+        };
         Ok(match mapped {
             Ok(mapped) if mapped.rows_accepted() == 0 => refused(&format!(
                 "no rows accepted ({} read, {} rejected); the previous figures for this \
                  period are kept",
                 mapped.rows_read, mapped.rows_rejected
             ))
-            .with_rejects(mapped),
+            .with_rows(mapped),
             Ok(mapped) => FileOutcome {
                 file: file.name.clone(),
                 feed: Some(feed.feed.clone()),
@@ -242,7 +278,7 @@ impl Reading<'_> {
                     mapped,
                     staged: Box::new(staged),
                     sha256,
-                    superseded: false,
+                    superseded_by: None,
                     replaces_earlier: self
                         .loaded_before
                         .contains(&(feed.feed.clone(), period.to_string())),
@@ -369,8 +405,8 @@ fn write_validation(
     let files = outcomes
         .iter()
         .map(|o| {
-            let (counts, mut problems, sheet) = match &o.status {
-                Status::Staged { mapped, .. } => (
+            let (counts, mut problems, sheet) = match o.rows() {
+                Some(mapped) => (
                     [
                         Some(mapped.rows_read),
                         Some(mapped.rows_accepted()),
@@ -388,9 +424,9 @@ fn write_validation(
                         .collect::<Vec<_>>(),
                     mapped.sheet.clone(),
                 ),
-                _ => ([None; 3], vec![], None),
+                None => ([None; 3], vec![], None),
             };
-            if let Status::Staged { mapped, .. } = &o.status {
+            if let Some(mapped) = o.rows() {
                 problems.extend(mapped.skipped.iter().map(|(row, text)| RowProblem {
                     row: *row,
                     column: None,
@@ -442,67 +478,198 @@ fn write_validation(
 fn status_text(status: &Status) -> String {
     match status {
         Status::Staged {
-            superseded: true, ..
-        } => "superseded by a later file for the same period".into(),
+            superseded_by: Some(by),
+            ..
+        } => format!("superseded by {by} (the feed's resubmission rule)"),
         Status::Staged {
             replaces_earlier: true,
             ..
         } => "replaced the earlier submission for this period".into(),
         Status::Staged { .. } => "loaded".into(),
         Status::AlreadyLoaded => "already loaded: nothing to add".into(),
-        Status::Refused(reason) => format!("REFUSED: {reason}"),
+        Status::Refused { reason, .. } => format!("REFUSED: {reason}"),
     }
 }
 
+/// The status `submissions` records for a file refused whole.
+const REFUSED: &str = "refused";
+
 impl FileOutcome {
-    /// Keeps the row rejects of a file refused because none of its rows passed,
-    /// so the summary can say why.
-    fn with_rejects(self, mapped: MapSummary) -> FileOutcome {
-        let Status::Refused(reason) = self.status else {
-            return self;
-        };
-        let detail: Vec<String> = mapped.rejects.iter().take(5).map(describe_reject).collect();
+    /// The file's rows as read, if they were: staged, or read and then
+    /// refused.
+    fn rows(&self) -> Option<&MapSummary> {
+        match &self.status {
+            Status::Staged { mapped, .. } => Some(mapped),
+            Status::Refused {
+                mapped: Some(mapped),
+                ..
+            } => Some(mapped),
+            _ => None,
+        }
+    }
+
+    /// A refused file, once read: its SHA-256.
+    fn read_as(mut self, sha: &str) -> FileOutcome {
+        if let Status::Refused { sha256, .. } = &mut self.status {
+            *sha256 = Some(sha.to_string());
+        }
+        self
+    }
+
+    /// A refused file, claimed by `feed` (for `period`, if known).
+    fn of(self, feed: &str, period: Option<Period>) -> FileOutcome {
         FileOutcome {
-            status: Status::Refused(format!("{reason}\n      {}", detail.join("\n      "))),
+            feed: Some(feed.to_string()),
+            period,
             ..self
         }
     }
+
+    /// A refused file whose rows were read: its counts are reported, and
+    /// the first rejects say why none was accepted.
+    fn with_rows(mut self, rows: MapSummary) -> FileOutcome {
+        if let Status::Refused { reason, mapped, .. } = &mut self.status {
+            if rows.rows_accepted() == 0 && !rows.rejects.is_empty() {
+                let detail: Vec<String> =
+                    rows.rejects.iter().take(5).map(describe_reject).collect();
+                reason.push_str(&format!("\n      {}", detail.join("\n      ")));
+            }
+            *mapped = Some(Box::new(rows));
+        }
+        self
+    }
+
+    /// Refuses a file that was staged, keeping what was read of it.
+    fn refuse(&mut self, why: String) {
+        let status = std::mem::replace(&mut self.status, Status::AlreadyLoaded);
+        self.status = match status {
+            Status::Staged { mapped, sha256, .. } => Status::Refused {
+                reason: why,
+                sha256: Some(sha256),
+                mapped: Some(Box::new(mapped)),
+            },
+            other => other,
+        };
+    }
 }
 
-fn refused(file: &str, feed: Option<&str>, period: Option<Period>, reason: &str) -> FileOutcome {
+fn refused(file: &str, reason: &str) -> FileOutcome {
     FileOutcome {
         file: file.into(),
-        feed: feed.map(Into::into),
-        period,
-        status: Status::Refused(reason.into()),
+        feed: None,
+        period: None,
+        status: Status::Refused {
+            reason: reason.into(),
+            sha256: None,
+            mapped: None,
+        },
     }
 }
 
-/// Of several files for one feed and quarter in a run, the last by name wins
-/// (e.g. `…_Q3.csv` then `…_Q3_resubmitted.csv`); the others are superseded.
-fn mark_superseded(outcomes: &mut [FileOutcome]) {
-    let mut last: BTreeMap<(String, Period), usize> = BTreeMap::new();
+/// The files staged in this run, grouped by `key`: only groups of two or
+/// more, each in the files' order.
+fn staged_groups<K: Ord>(
+    outcomes: &[FileOutcome],
+    key: impl Fn(&FileOutcome, &str) -> Option<K>,
+) -> Vec<Vec<usize>> {
+    let mut groups: BTreeMap<K, Vec<usize>> = BTreeMap::new();
     for (i, o) in outcomes.iter().enumerate() {
-        if let (Status::Staged { .. }, Some(feed), Some(period)) = (&o.status, &o.feed, o.period) {
-            last.insert((feed.clone(), period), i);
+        if let Status::Staged { sha256, .. } = &o.status
+            && let Some(k) = key(o, sha256)
+        {
+            groups.entry(k).or_default().push(i);
         }
     }
-    for (i, o) in outcomes.iter_mut().enumerate() {
-        if let (Status::Staged { superseded, .. }, Some(feed), Some(period)) =
-            (&mut o.status, &o.feed, o.period)
-        {
-            *superseded = last.get(&(feed.clone(), period)) != Some(&i);
+    groups.into_values().filter(|g| g.len() > 1).collect()
+}
+
+/// The names of the files `group` holds other than `i`.
+fn others(outcomes: &[FileOutcome], group: &[usize], i: usize) -> String {
+    group
+        .iter()
+        .filter(|&&j| j != i)
+        .map(|&j| outcomes[j].file.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The same bytes twice for one feed in one run (under other names, for
+/// other periods) are refused together: which of them is right cannot be
+/// told, and loading each would count the same rows more than once.
+fn refuse_copies(outcomes: &mut [FileOutcome]) {
+    let groups = staged_groups(outcomes, |o, sha| Some((o.feed.clone()?, sha.to_string())));
+    for group in groups {
+        for &i in &group {
+            let why = format!(
+                "the same file (identical bytes) is also in the inbox as {}: \
+                 each is refused, as the same rows would be loaded more than once; \
+                 keep the one whose name is right",
+                others(outcomes, &group, i)
+            );
+            outcomes[i].refuse(why);
+        }
+    }
+}
+
+/// Several files for one feed and period in one run: the feed's
+/// resubmission rule (`source.resubmission`) may name one the newest,
+/// which replaces the others; otherwise they are refused together, never
+/// chosen between by name order or time.
+fn settle_competing(project: &Project, outcomes: &mut [FileOutcome]) {
+    let groups = staged_groups(outcomes, |o, _| Some((o.feed.clone()?, o.period?)));
+    for group in groups {
+        let feed = project
+            .feeds
+            .iter()
+            .find(|f| Some(&f.feed) == outcomes[group[0]].feed.as_ref())
+            .expect("claimed by a known feed");
+        let versions: Vec<u64> = group
+            .iter()
+            .map(|&i| feed.source.version_of(&outcomes[i].file))
+            .collect();
+        let newest = versions.iter().copied().max().unwrap_or(0);
+        let at_newest: Vec<usize> = group
+            .iter()
+            .zip(&versions)
+            .filter(|(_, v)| **v == newest)
+            .map(|(&i, _)| i)
+            .collect();
+        if let [winner] = at_newest[..] {
+            let name = outcomes[winner].file.clone();
+            for &i in group.iter().filter(|&&i| i != winner) {
+                if let Status::Staged { superseded_by, .. } = &mut outcomes[i].status {
+                    *superseded_by = Some(name.clone());
+                }
+            }
+            continue;
+        }
+        let period = outcomes[group[0]].period.expect("grouped by period");
+        let how = match &feed.source.resubmission {
+            Some(rule) => format!("name the newer by the feed's resubmission rule (`{rule}`)"),
+            None => "give the feed a `resubmission:` rule (e.g. \"_resubmitted\") under `source:`"
+                .to_string(),
+        };
+        for &i in &group {
+            let why = format!(
+                "another file in this run is also for {period}: {}; pqa does not choose \
+                 between them by name or date: remove the one that is wrong, or {how}",
+                others(outcomes, &group, i)
+            );
+            outcomes[i].refuse(why);
         }
     }
 }
 
 /// The run's writes: each dataset's surviving rows and what they replace,
-/// their rejects, and a submission record for every file taken.
+/// their rejects, and a submission record for every file taken and every
+/// file refused (a refusal once: the same file refused again for the same
+/// reason adds nothing, so a run with nothing new commits nothing).
 fn plan(
     project: &Project,
     outcomes: &[FileOutcome],
     run_id: String,
     started_at: chrono::DateTime<Utc>,
+    refused_before: &HashSet<(String, String, String)>,
 ) -> RunPlan {
     let mut plan = RunPlan {
         run_id: run_id.clone(),
@@ -511,12 +678,45 @@ fn plan(
     };
     let mut datasets: BTreeMap<String, DatasetWrite> = BTreeMap::new();
     for o in outcomes {
+        if let Status::Refused {
+            reason,
+            sha256,
+            mapped,
+        } = &o.status
+        {
+            let sha256 = sha256.clone().unwrap_or_default();
+            if refused_before.contains(&(o.file.clone(), sha256.clone(), reason.clone())) {
+                continue;
+            }
+            let dataset = o.feed.as_ref().and_then(|name| {
+                project
+                    .feeds
+                    .iter()
+                    .find(|f| &f.feed == name)
+                    .map(|f| f.dataset.clone())
+            });
+            let count = |n: Option<usize>| n.unwrap_or(0) as i64;
+            plan.submissions.push(SubmissionRecord {
+                run_id: run_id.clone(),
+                file: o.file.clone(),
+                sha256,
+                feed: o.feed.clone(),
+                dataset,
+                period: o.period.map(|p| p.to_string()),
+                status: REFUSED.into(),
+                rows_read: count(mapped.as_ref().map(|m| m.rows_read)),
+                rows_accepted: count(mapped.as_ref().map(|m| m.rows_accepted())),
+                rows_rejected: count(mapped.as_ref().map(|m| m.rows_rejected)),
+                message: Some(reason.clone()),
+            });
+            continue;
+        }
         let (
             Status::Staged {
                 mapped,
                 staged,
                 sha256,
-                superseded,
+                superseded_by,
                 replaces_earlier,
             },
             Some(feed_name),
@@ -525,12 +725,13 @@ fn plan(
         else {
             continue;
         };
+        let superseded = superseded_by.is_some();
         let feed = project
             .feeds
             .iter()
             .find(|f| &f.feed == feed_name)
             .expect("claimed by a known feed");
-        let status = match (superseded, replaces_earlier) {
+        let status = match (superseded, *replaces_earlier) {
             (true, _) => "superseded",
             (false, true) => "replaced",
             (false, false) => "loaded",
@@ -549,7 +750,7 @@ fn plan(
             message: (!mapped.unused_headers.is_empty())
                 .then(|| format!("headers not loaded: {}", mapped.unused_headers.join(", "))),
         });
-        if *superseded {
+        if superseded {
             continue;
         }
         let write = datasets
@@ -599,7 +800,7 @@ fn print_summary(inbox: &str, outcomes: &[FileOutcome], record: Option<&pqa_stor
         "{:<width$}  {:<28}  {:<10}  {:>6}  {:>8}  {:>8}  STATUS",
         "FILE", "FEED", "PERIOD", "READ", "ACCEPTED", "REJECTED"
     );
-    let (mut read, mut accepted, mut rejected) = (0, 0, 0);
+    let (mut read, mut accepted, mut rejected, mut in_refused) = (0, 0, 0, 0);
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut rejects = Vec::new();
     let mut skipped = Vec::new();
@@ -610,8 +811,19 @@ fn print_summary(inbox: &str, outcomes: &[FileOutcome], record: Option<&pqa_stor
             .period
             .map(|p| p.to_string())
             .unwrap_or_else(|| "-".into());
-        let figures = match &o.status {
-            Status::Staged { mapped, .. } => {
+        let figures = match (&o.status, o.rows()) {
+            (Status::Refused { .. }, Some(mapped)) => {
+                // Read, but nothing of the file is stored.
+                read += mapped.rows_read;
+                in_refused += mapped.rows_read;
+                format!(
+                    "{:>6}  {:>8}  {:>8}",
+                    mapped.rows_read,
+                    mapped.rows_accepted(),
+                    mapped.rows_rejected
+                )
+            }
+            (Status::Staged { mapped, .. }, _) => {
                 read += mapped.rows_read;
                 accepted += mapped.rows_accepted();
                 rejected += mapped.rows_rejected;
@@ -640,14 +852,13 @@ fn print_summary(inbox: &str, outcomes: &[FileOutcome], record: Option<&pqa_stor
                     mapped.rows_rejected
                 )
             }
-            Status::AlreadyLoaded | Status::Refused(_) => {
-                format!("{:>6}  {:>8}  {:>8}", "-", "-", "-")
-            }
+            _ => format!("{:>6}  {:>8}  {:>8}", "-", "-", "-"),
         };
         let status = status_text(&o.status);
         let key = match &o.status {
             Status::Staged {
-                superseded: true, ..
+                superseded_by: Some(_),
+                ..
             } => "superseded",
             Status::Staged {
                 replaces_earlier: true,
@@ -655,7 +866,7 @@ fn print_summary(inbox: &str, outcomes: &[FileOutcome], record: Option<&pqa_stor
             } => "replaced",
             Status::Staged { .. } => "loaded",
             Status::AlreadyLoaded => "already loaded",
-            Status::Refused(_) => "refused",
+            Status::Refused { .. } => "refused",
         };
         *counts.entry(key).or_default() += 1;
         println!(
@@ -690,7 +901,13 @@ fn print_summary(inbox: &str, outcomes: &[FileOutcome], record: Option<&pqa_stor
     println!();
     let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
     println!("{} file(s): {}", outcomes.len(), parts.join(", "));
-    println!("Rows read {read} = accepted {accepted} + rejected {rejected}");
+    if in_refused > 0 {
+        println!(
+            "Rows read {read} = accepted {accepted} + rejected {rejected} + in refused files {in_refused} (not loaded)"
+        );
+    } else {
+        println!("Rows read {read} = accepted {accepted} + rejected {rejected}");
+    }
     match record {
         Some(r) => {
             let versions: Vec<String> = r.tables.iter().map(|(t, v)| format!("{t} v{v}")).collect();
@@ -728,7 +945,7 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_micros(
                 (f.name.len() % 3) as u64 * 50,
             ));
-            Ok(refused(&f.name, None, None, "test"))
+            Ok(refused(&f.name, "test"))
         })
         .unwrap();
         let names: Vec<_> = outcomes.iter().map(|o| o.file.as_str()).collect();
@@ -741,7 +958,7 @@ mod tests {
         let files = files(100);
         let error = read_all(&files, &ProgressBar::hidden(), |f| match f.name.as_str() {
             "f40.csv" | "f41.csv" => anyhow::bail!("cannot read {}", f.name),
-            _ => Ok(refused(&f.name, None, None, "test")),
+            _ => Ok(refused(&f.name, "test")),
         })
         .err()
         .expect("a failure");
@@ -767,7 +984,7 @@ mod tests {
             if f.name == "f3.csv" || f.name == "f12.csv" {
                 anyhow::bail!("cannot read {}", f.name)
             }
-            Ok(refused(&f.name, None, None, "test"))
+            Ok(refused(&f.name, "test"))
         });
         // The failure reported is the first in the order the files are
         // taken (largest first), not in the files' order.

@@ -202,6 +202,9 @@ enum FeedsCommand {
         /// How many rows to show.
         #[arg(long, default_value_t = 10)]
         rows: usize,
+        /// Print every row, reject and count as JSON instead.
+        #[arg(long)]
+        json: bool,
     },
     /// Run every feed's `expect:` blocks: known files and the counts they must give.
     Test,
@@ -346,7 +349,8 @@ async fn run(cli: Cli) -> Result<Finished> {
                 file,
                 period,
                 rows,
-            } => feeds::try_file(&project, feed, file, *period, *rows),
+                json,
+            } => feeds::try_file(&project, feed, file, *period, *rows, *json),
             FeedsCommand::Test => feeds::test(&project),
             FeedsCommand::New { .. } => unreachable!("handled above"),
         }

@@ -9,6 +9,7 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use futures::{StreamExt, TryStreamExt};
 use pqa_core::config::BenchmarkKind;
+use pqa_core::period::PeriodKind;
 use pqa_core::{FeedSpec, Period, Project};
 use pqa_query::{Engine, QueryLayer};
 use pqa_report::{Disclosure, FeedQuality, ReportInput, Response, RunInfo, StoredQuestion};
@@ -256,10 +257,12 @@ async fn quality(
     if due.is_empty() {
         return Ok(vec![]);
     }
-    let mut every_due: Vec<&str> = due
+    // A due quarter may arrive inside a longer submission (a file for the
+    // whole year): rows for the periods covering a due one count too.
+    let mut every_due: Vec<String> = due
         .iter()
         .flat_map(|(_, d)| d)
-        .map(String::as_str)
+        .flat_map(|q| std::iter::once(q.clone()).chain(covering(q)))
         .collect();
     every_due.sort_unstable();
     every_due.dedup();
@@ -345,27 +348,51 @@ async fn late_counts(layer: &QueryLayer, in_list: &str) -> Result<Vec<FeedCount>
     .await
 }
 
+/// The longer periods (the half and the financial year) that hold the due
+/// period `due`, as the warehouse writes them.
+fn covering(due: &str) -> Vec<String> {
+    let Ok(period) = due.parse::<Period>() else {
+        return vec![];
+    };
+    [PeriodKind::Half, PeriodKind::FinancialYear]
+        .into_iter()
+        .filter_map(|kind| Period::containing(kind, period.start()))
+        .filter(|longer| *longer != period && longer.covers(period))
+        .map(|longer| longer.to_string())
+        .collect()
+}
+
 /// One feed's line in the quality table, from the (accepted, rejected,
-/// late) counts of every feed: a due submission with accepted rows was
-/// received, any other is missing.
+/// late) counts of every feed: a due submission with accepted rows, or a
+/// longer one covering it, was received (and is named as it came); any
+/// other is missing.
 fn feed_quality(
     feed: &str,
     agency: &str,
     due: &[String],
     [accepted, rejected, late]: [&[FeedCount]; 3],
 ) -> FeedQuality {
+    let parsed = |p: &str| p.parse::<Period>().ok();
+    // Whether a submission for `p` holds the due period `q`.
+    let holds = |p: &str, q: &str| {
+        p == q || matches!((parsed(p), parsed(q)), (Some(p), Some(q)) if p.covers(q))
+    };
     let of_feed = |counts: &[FeedCount]| -> Vec<(String, i64)> {
         counts
             .iter()
-            .filter(|(f, p, _)| f == feed && due.contains(p))
+            .filter(|(f, p, _)| f == feed && due.iter().any(|q| holds(p, q)))
             .map(|(_, p, n)| (p.clone(), *n))
             .collect()
     };
     let accepted = of_feed(accepted);
-    let (received, missing): (Vec<String>, Vec<String>) = due
+    let missing: Vec<String> = due
         .iter()
+        .filter(|q| !accepted.iter().any(|(p, _)| holds(p, q)))
         .cloned()
-        .partition(|q| accepted.iter().any(|(p, _)| p == q));
+        .collect();
+    let mut received: Vec<String> = accepted.iter().map(|(p, _)| p.clone()).collect();
+    received.sort_by_key(|p| parsed(p).map(Period::start));
+    received.dedup();
     let rows_accepted: i64 = accepted.iter().map(|(_, n)| n).sum();
     let rows_rejected: i64 = of_feed(rejected).iter().map(|(_, n)| n).sum();
     FeedQuality {
@@ -638,5 +665,21 @@ mod tests {
         assert_eq!(line.rows_rejected, 7);
         assert_eq!(line.rows_read, 47);
         assert_eq!(line.agency, "Children's social care");
+    }
+
+    #[test]
+    fn a_file_for_the_whole_year_is_received_not_missing() {
+        // A quarterly feed sent one file for 2024/25: its 12 rows were once
+        // shown as "received: none".
+        let due = vec!["2024/25-Q3".to_string(), "2024/25-Q4".to_string()];
+        assert_eq!(covering("2024/25-Q3"), ["2024/25-H2", "2024/25"]);
+        let accepted = [
+            count("bb", "2024/25", 12),
+            count("bb", "2023/24", 9), // another year
+        ];
+        let line = feed_quality("bb", "Housing", &due, [&accepted, &[], &[]]);
+        assert_eq!(line.received, ["2024/25"]);
+        assert!(line.missing.is_empty(), "{:?}", line.missing);
+        assert_eq!(line.rows_accepted, 12);
     }
 }

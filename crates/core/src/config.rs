@@ -207,6 +207,10 @@ pub struct SourceSpec {
     /// CSV: field delimiter (one character).
     #[serde(default = "default_delimiter")]
     pub delimiter: char,
+    /// CSV: the character that quotes a field holding the delimiter or a
+    /// line end: `"` unless the feed says (some systems write `'`).
+    #[serde(default = "default_quote")]
+    pub quote: char,
     /// XLSX: the sheet, by name (`sheet: "B&B return"`) or position
     /// (`sheet: 2`, counting from 1); the first sheet when absent.
     #[serde(default)]
@@ -214,6 +218,39 @@ pub struct SourceSpec {
     /// 1-based row holding the headers; found automatically when absent.
     #[serde(default)]
     pub header_row: Option<usize>,
+    /// How a file's name says it replaces another for the same period in
+    /// the same run: `"_resubmitted"` (a file so named replaces one that is
+    /// not), or with a number, `"_v{n}"` (the highest wins; a name without
+    /// it is version 0). Without this rule, or when the rule cannot choose,
+    /// files competing for a period are refused together.
+    #[serde(default)]
+    pub resubmission: Option<String>,
+}
+
+impl SourceSpec {
+    /// The version of a file by the feed's resubmission rule: 0 when its
+    /// name does not carry the marker (or the feed has no rule), 1 for a
+    /// marker without a number, else the number.
+    pub fn version_of(&self, file: &str) -> u64 {
+        let Some(rule) = &self.resubmission else {
+            return 0;
+        };
+        let name = file.rsplit('/').next().unwrap_or(file);
+        let name = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+        let Some((before, after)) = rule.split_once("{n}") else {
+            return u64::from(name.contains(rule.as_str()));
+        };
+        name.match_indices(before)
+            .filter_map(|(at, _)| {
+                let rest = &name[at + before.len()..];
+                let digits =
+                    rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                let number: u64 = rest[..digits].parse().ok()?;
+                rest[digits..].starts_with(after).then_some(number)
+            })
+            .max()
+            .unwrap_or(0)
+    }
 }
 
 /// A sheet of a workbook, by name or by 1-based position.
@@ -237,6 +274,10 @@ pub struct Unpivot {
 
 fn default_delimiter() -> char {
     ','
+}
+
+fn default_quote() -> char {
+    '"'
 }
 
 /// File formats pqa reads.
@@ -721,8 +762,14 @@ impl Project {
             parse_dir(&root.join("schemas"), &mut errors)?;
         let feeds: Vec<(PathBuf, String, FeedSpec)> =
             parse_dir(&root.join("pipelines"), &mut errors)?;
-        let metrics: Vec<(PathBuf, String, MetricSpec)> =
-            parse_dir(&root.join("metrics"), &mut errors)?;
+        // A project may load data without measuring it yet: no metrics
+        // folder is no metrics, where no schemas or pipelines is an error.
+        let metrics_dir = root.join("metrics");
+        let metrics: Vec<(PathBuf, String, MetricSpec)> = if metrics_dir.exists() {
+            parse_dir(&metrics_dir, &mut errors)?
+        } else {
+            vec![]
+        };
 
         for (path, text, schema) in &schemas {
             check_schema(path, text, schema, &mut errors);
@@ -1157,6 +1204,30 @@ mod tests {
     fn parse<T: DeserializeOwned>(text: &str) -> std::result::Result<T, Vec<ConfigError>> {
         let mut errors = Vec::new();
         parse_text(Path::new("pipelines/x.yaml"), text, &mut errors).ok_or(errors)
+    }
+
+    #[test]
+    fn a_resubmission_rule_gives_each_file_its_version() {
+        let source = |rule: &str| -> SourceSpec {
+            serde_yaml::from_str(&format!(
+                "files: \"*.csv\"\nformat: csv\nresubmission: \"{rule}\"\n"
+            ))
+            .unwrap()
+        };
+        let marked = source("_resubmitted");
+        assert_eq!(marked.version_of("csc/cp_plans_2024-25_Q3.csv"), 0);
+        assert_eq!(
+            marked.version_of("csc/cp_plans_2024-25_Q3_resubmitted.csv"),
+            1
+        );
+        let numbered = source("_v{n}");
+        assert_eq!(numbered.version_of("a/plans_2024-25_Q3.csv"), 0);
+        assert_eq!(numbered.version_of("a/plans_2024-25_Q3_v2.csv"), 2);
+        assert_eq!(numbered.version_of("a/plans_2024-25_Q3_v12.csv"), 12);
+        // The marker in a folder's name or without its number is not one.
+        assert_eq!(numbered.version_of("a_v9/plans_2024-25_Q3_v.csv"), 0);
+        let none: SourceSpec = serde_yaml::from_str("files: \"*.csv\"\nformat: csv\n").unwrap();
+        assert_eq!(none.version_of("a/plans_2024-25_Q3_resubmitted.csv"), 0);
     }
 
     #[test]

@@ -52,7 +52,8 @@ pub fn ingest_file(
             // Read straight from the file: the reader asks for half a
             // megabyte at a time, so a buffer in between would only copy.
             let file = std::fs::File::open(path).map_err(io)?;
-            let rows = read::CsvRows::new(file, source.encoding, source.delimiter)?;
+            let rows = read::CsvRows::new(file, source.encoding, source.delimiter)?
+                .quoted_with(source.quote)?;
             map::map_rows(rows, None, submission, sink)
         }
         FileFormat::Parquet => {

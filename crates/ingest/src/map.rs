@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use arrow::array::RecordBatch;
 use chrono::{DateTime, Utc};
 use pqa_core::check::RowCheck;
-use pqa_core::config::{ColumnSpec, Fill, OneOrMany, Unpivot, did_you_mean};
+use pqa_core::config::{ColumnSpec, FileFormat, Fill, OneOrMany, Unpivot, did_you_mean};
 use pqa_core::{DatasetSchema, FeedSpec, Period};
 
 use crate::batch::BatchBuilder;
@@ -15,7 +15,7 @@ use crate::coerce::Value;
 use crate::coerce::normalise;
 use crate::error::{Error, Result};
 use crate::privacy::PseudonymKey;
-use crate::read::{Cell, CellRef, Cells, CsvBlock, RawRow, RawSheet, trim};
+use crate::read::{Cell, CellRef, Cells, CsvBlock, QuoteFault, RawRow, RawSheet, trim};
 pub use crate::read::{IterRows, RowSource};
 use crate::row::{RowPlan, Source};
 use pqa_core::config::Privacy;
@@ -168,8 +168,10 @@ pub fn map_rows(
     let (header_at, headers) = find_header_row(&head, feed)?;
     let sources = locate_columns(feed, sub, &headers)?;
     // A row yields one record, or for a wide return one record per period column.
-    let variants = match &feed.unpivot {
-        None => vec![sources],
+    // A wide return's header may take two rows (periods under the row with
+    // the feed's headers): its data starts below both.
+    let (variants, header_rows) = match &feed.unpivot {
+        None => (vec![sources], 1),
         Some(unpivot) => wide_variants(&head, header_at, &headers, sources, unpivot, feed)?,
     };
     let checks: Vec<RowCheck> = feed
@@ -188,14 +190,36 @@ pub fn map_rows(
         sheet,
         ..MapSummary::default()
     };
-    let below_header = head.split_off(header_at + 1);
+    let below_header = head.split_off(header_at + header_rows);
     let mut rows = AfterHead {
         held: below_header.into_iter(),
         rest: rows,
     };
-    let mapper = ChunkMapper { plans: &plans, sub };
+    // The header's cells that a column reads, to know the header again
+    // further down (a wide return's header is its own: not looked for).
+    let header_cells: Vec<(usize, String)> = match (&feed.unpivot, plans.first()) {
+        (None, Some(plan)) => plan
+            .cells_read()
+            .map(|i| (i, headers[i].clone()))
+            .filter(|(_, h)| !h.trim().is_empty())
+            .collect(),
+        _ => vec![],
+    };
+    let mapper = ChunkMapper {
+        plans: &plans,
+        sub,
+        header_cells: &header_cells,
+    };
+    let mut repeated_header = None;
     let mut deliver = |mapped: Result<MappedChunk>| -> Result<()> {
         let mapped = mapped?;
+        if let Some((row, before)) = mapped.repeated_header
+            && summary.rows_read + before > 0
+        {
+            // Rows of data above it: a second table, not a header over
+            // several rows.
+            repeated_header = repeated_header.or(Some(row));
+        }
         summary.rows_read += mapped.rows_read;
         summary.rows_rejected += mapped.rows_rejected;
         summary.rejects.extend(mapped.rejects);
@@ -221,6 +245,13 @@ pub fn map_rows(
         }
     } else {
         mapper.map_in_parallel(ahead, rows, &mut deliver)?;
+    }
+    if let Some(row) = repeated_header {
+        return Err(Error::File(format!(
+            "row {row} repeats the header row: a second table starts there, and its rows \
+             would be loaded as if they belonged to the first; send each table as a file \
+             of its own"
+        )));
     }
     let used: Vec<usize> = used_columns(&variants);
     let dropped: Vec<String> = feed.drop.iter().map(|d| normalise(d)).collect();
@@ -305,6 +336,9 @@ struct MappedChunk {
     rows_rejected: usize,
     rejects: Vec<Reject>,
     skipped: Vec<(usize, String)>,
+    /// The first row that repeats the header row, if any, and the rows
+    /// read in this piece before it.
+    repeated_header: Option<(usize, usize)>,
     /// The piece, mapped, for the next piece to be read into.
     spare: Option<Work>,
 }
@@ -314,6 +348,8 @@ struct MappedChunk {
 struct ChunkMapper<'p, 'a> {
     plans: &'p [RowPlan<'a>],
     sub: &'p Submission<'a>,
+    /// The header row's text in each cell a column reads.
+    header_cells: &'p [(usize, String)],
 }
 
 impl ChunkMapper<'_, '_> {
@@ -328,6 +364,7 @@ impl ChunkMapper<'_, '_> {
                     self.map_row(
                         row.number,
                         row.cells.as_slice(),
+                        row.fault,
                         &mut values,
                         batch,
                         &mut mapped,
@@ -335,7 +372,14 @@ impl ChunkMapper<'_, '_> {
                 }
             }
             Work::Csv(block) => block.split(|number, record| {
-                self.map_row(number, record, &mut values, batch, &mut mapped)
+                self.map_row(
+                    number,
+                    record,
+                    record.fault,
+                    &mut values,
+                    batch,
+                    &mut mapped,
+                )
             })?,
         }
         if batch.len() > 0 {
@@ -351,6 +395,7 @@ impl ChunkMapper<'_, '_> {
         &self,
         number: usize,
         cells: &C,
+        fault: Option<QuoteFault>,
         values: &mut Vec<Option<Value>>,
         batch: &mut BatchBuilder,
         mapped: &mut MappedChunk,
@@ -361,6 +406,11 @@ impl ChunkMapper<'_, '_> {
         else {
             return Ok(());
         };
+        // Mapped as any row (its cells are no values, so it is refused),
+        // and noted: below data rows, it starts a second table.
+        if mapped.repeated_header.is_none() && self.repeats_header(cells) {
+            mapped.repeated_header = Some((number, mapped.rows_read));
+        }
         let feed = self.sub.feed;
         if !feed.skip_rows.is_empty() {
             // Asked of every row, so a text cell is not copied to ask it.
@@ -375,7 +425,17 @@ impl ChunkMapper<'_, '_> {
         }
         for plan in self.plans {
             mapped.rows_read += 1;
-            match plan.map_row(number, cells, self.sub.key, values) {
+            let mapped_row = match fault {
+                // Its fields are not what was sent: none is read.
+                Some(fault) => Err(vec![Reject {
+                    row: number,
+                    column: None,
+                    rule: "shape".into(),
+                    message: fault.to_string(),
+                }]),
+                None => plan.map_row(number, cells, self.sub.key, values),
+            };
+            match mapped_row {
                 Ok(()) => {
                     batch.push(values, number);
                     if batch.len() == BATCH_ROWS {
@@ -389,6 +449,17 @@ impl ChunkMapper<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// Whether the row holds the header row's text, as written, in every
+    /// cell a column reads. Asked of every row, and nearly every row
+    /// differs from the header at its first cell read.
+    fn repeats_header<C: Cells + ?Sized>(&self, cells: &C) -> bool {
+        !self.header_cells.is_empty()
+            && self.header_cells.iter().all(|(i, header)| {
+                *i < cells.len()
+                    && matches!(cells.cell(*i), CellRef::Text(t) if trim(t) == header.trim())
+            })
     }
 
     /// Maps the pieces `ahead` and then the rest of `rows` on one thread
@@ -483,7 +554,7 @@ fn starts_with_word(text: &str, word: &str) -> bool {
 }
 
 /// The column positions any record reads.
-fn used_columns(variants: &[Vec<(String, Source)>]) -> Vec<usize> {
+fn used_columns(variants: &[Sources]) -> Vec<usize> {
     variants
         .iter()
         .flatten()
@@ -494,35 +565,88 @@ fn used_columns(variants: &[Vec<(String, Source)>]) -> Vec<usize> {
         .collect()
 }
 
-/// For a wide return: one set of sources per period column. A column's period
-/// is read from its header together with the header above it, filled in from
-/// the left (a year heading merged across its quarters is stored in its first
-/// cell only): "2024/25" above "Q1" is 2024/25-Q1.
+/// Where each dataset column's value comes from, by column name.
+type Sources<'a> = Vec<(String, Source<'a>)>;
+
+/// For a wide return: one set of sources per period column, and how many
+/// rows the header takes. A column's period is read from its header together
+/// with the header above it, filled in from the left (a year heading merged
+/// across its quarters is stored in its first cell only): "2024/25" above
+/// "Q1" is 2024/25-Q1.
+///
+/// The periods may also be on the row *below* the one holding the feed's
+/// headers ("Measure" on the year row, the quarters under it, nothing under
+/// "Measure"): a data row always has its measure, so a row with nothing
+/// under the mapped columns and labels elsewhere is the header's second row.
+/// Read as data, Q1's values were loaded labelled as the year and Q2–Q4
+/// dropped.
 fn wide_variants<'a>(
     head: &[RawRow],
     header_at: usize,
     headers: &[String],
-    sources: Vec<(String, Source<'a>)>,
+    sources: Sources<'a>,
     unpivot: &Unpivot,
     feed: &FeedSpec,
-) -> Result<Vec<Vec<(String, Source<'a>)>>> {
+) -> Result<(Vec<Sources<'a>>, usize)> {
     let used = used_columns(std::slice::from_ref(&sources));
     let dropped: Vec<String> = feed.drop.iter().map(|d| normalise(d)).collect();
-    let mut above = Vec::new();
-    if header_at > 0 {
+    let filled_left = |row: &RawRow| {
         let mut carried = String::new();
-        for cell in &head[header_at - 1].cells {
-            let text = cell.as_text();
-            if !text.is_empty() {
-                carried = text;
-            }
-            above.push(carried.clone());
-        }
-    }
+        row.cells
+            .iter()
+            .map(|cell| {
+                let text = cell.as_text();
+                if !text.is_empty() {
+                    carried = text;
+                }
+                carried.clone()
+            })
+            .collect::<Vec<_>>()
+    };
+    let second_row = head.get(header_at + 1).filter(|row| {
+        let blank_at = |i: usize| row.cells.get(i).is_none_or(|c| c.is_blank());
+        used.iter().all(|&i| blank_at(i))
+            && (0..row.cells.len()).any(|i| !used.contains(&i) && !blank_at(i))
+    });
+    let (above, labels, header_rows) = match second_row {
+        Some(row) => (
+            filled_left(&head[header_at]),
+            row.cells.iter().map(|c| c.as_text()).collect::<Vec<_>>(),
+            2,
+        ),
+        None => (
+            header_at
+                .checked_sub(1)
+                .map(|i| filled_left(&head[i]))
+                .unwrap_or_default(),
+            headers.to_vec(),
+            1,
+        ),
+    };
     let mut variants = Vec::new();
-    for (index, header) in headers.iter().enumerate() {
-        if header.trim().is_empty() || used.contains(&index) || dropped.contains(&normalise(header))
-        {
+    for (index, header) in labels.iter().enumerate() {
+        let dropped_here = [headers.get(index), Some(header)]
+            .into_iter()
+            .flatten()
+            .any(|h| dropped.contains(&normalise(h)));
+        if used.contains(&index) || dropped_here {
+            continue;
+        }
+        if header.trim().is_empty() {
+            // A column with no heading but values below it would be lost
+            // without a word.
+            let below = head.iter().skip(header_at + header_rows);
+            if below
+                .clone()
+                .any(|row| row.cells.get(index).is_some_and(|c| !c.is_blank()))
+            {
+                return Err(Error::File(format!(
+                    "column {} has values but no heading, so its period cannot be told: \
+                     give it one (e.g. Q2 under the year), or list the heading above it \
+                     under `drop:`",
+                    column_letter(index)
+                )));
+            }
             continue;
         }
         let label = format!(
@@ -556,7 +680,19 @@ fn wide_variants<'a>(
             "the feed unpivots periods, but no period columns were found".into(),
         ));
     }
-    Ok(variants)
+    Ok((variants, header_rows))
+}
+
+/// A column as a spreadsheet names it: 0 is A, 26 is AA.
+fn column_letter(index: usize) -> String {
+    let mut n = index + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        letters.push(b'A' + ((n - 1) % 26) as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).expect("ASCII letters")
 }
 
 /// The header row: the given one, or the first of the top rows that matches
@@ -594,18 +730,93 @@ fn find_header_row(head: &[RawRow], feed: &FeedSpec) -> Result<(usize, Vec<Strin
         .filter(|(s, _)| *s > 0)
         .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
     match best {
-        Some((_, i)) => Ok((i, texts(&head[i]))),
+        Some((_, i)) => match head[i].fault {
+            // Where each column is cannot be told: nothing can be read.
+            Some(fault) => Err(Error::File(format!(
+                "the header row (row {}): {fault}",
+                head[i].number
+            ))),
+            None => {
+                let headers = texts(&head[i]);
+                // Quoted with another character than the feed's, the
+                // values would keep their quotes (and any field holding a
+                // delimiter would be split).
+                let other = if feed.source.quote == '"' { '\'' } else { '"' };
+                let wrapped = headers.iter().find(|h| {
+                    let h = h.trim();
+                    h.len() > 2 && h.starts_with(other) && h.ends_with(other)
+                });
+                match wrapped {
+                    Some(h) if matches!(feed.source.format, FileFormat::Csv) => {
+                        Err(Error::File(format!(
+                            "the header row (row {}) has {h} in quotes that are not the feed's: \
+                             if the file quotes fields with {other}, set `quote: \"{}\"` under \
+                             `source:` in the feed",
+                            head[i].number,
+                            if other == '"' { "\\\"" } else { "'" }
+                        )))
+                    }
+                    _ => Ok((i, headers)),
+                }
+            }
+        },
+        None if head.iter().all(|r| r.cells.iter().all(Cell::is_blank)) => {
+            Err(Error::File(if head.is_empty() {
+                "the file is empty".into()
+            } else {
+                "the file holds only blank rows".into()
+            }))
+        }
         None => Err(Error::File(format!(
-            "no header row found in the first {HEADER_SEARCH_ROWS} rows: expected headers such as {}",
+            "no header row found in the first {HEADER_SEARCH_ROWS} rows: expected headers such as {}{}",
             feed.columns
                 .values()
                 .flat_map(|c| c.from.names())
                 .take(3)
                 .map(|h| format!("\"{h}\""))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            other_delimiter(head, feed, &expected)
         ))),
     }
+}
+
+/// When the headers are there but split by another delimiter than the
+/// feed's, what to set: "; the rows look delimited by semicolons: set
+/// `delimiter: \";\"` in the feed". Empty when no other delimiter finds them.
+fn other_delimiter(head: &[RawRow], feed: &FeedSpec, expected: &[String]) -> String {
+    if !matches!(feed.source.format, FileFormat::Csv) {
+        return String::new();
+    }
+    let candidates = [
+        (';', "semicolons", ";"),
+        ('\t', "tabs", "\\t"),
+        ('|', "vertical bars", "|"),
+        (',', "commas", ","),
+        (' ', "spaces", " "),
+    ];
+    let own = feed.source.delimiter.to_string();
+    for (delimiter, name, written) in candidates {
+        if delimiter == feed.source.delimiter {
+            continue;
+        }
+        let found = head.iter().take(HEADER_SEARCH_ROWS).any(|row| {
+            // The row as it was written, near enough, split the other way.
+            let line: Vec<String> = row.cells.iter().map(Cell::as_text).collect();
+            let line = line.join(&own);
+            let hits = line
+                .split(delimiter)
+                .filter(|part| expected.contains(&normalise(part.trim_matches('"'))))
+                .count();
+            hits >= 2 || (hits == 1 && expected.len() == 1)
+        });
+        if found {
+            return format!(
+                "; the rows look delimited by {name}: set `delimiter: \"{written}\"` under `source:` in the feed"
+            );
+        }
+    }
+    String::new()
 }
 
 /// Finds each mapped column's header; every missing header is reported at once.
@@ -613,9 +824,10 @@ fn locate_columns<'a>(
     feed: &'a FeedSpec,
     sub: &Submission,
     headers: &[String],
-) -> Result<Vec<(String, Source<'a>)>> {
+) -> Result<Sources<'a>> {
     let normalised: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
-    let mut missing = Vec::new();
+    // Each missing column's name and the headers it accepts.
+    let mut missing: Vec<(&str, Vec<String>)> = Vec::new();
     let mut sources = Vec::new();
     for name in sub.schema.columns.keys() {
         let source = match feed.columns.get(name) {
@@ -638,20 +850,7 @@ fn locate_columns<'a>(
                     Some(index) => Source::Cell(index),
                     None => {
                         if !spec.optional && !matches!(spec.from, OneOrMany::None) {
-                            let known: Vec<&str> = headers.iter().map(String::as_str).collect();
-                            let suggestion = accepted
-                                .iter()
-                                .map(|a| did_you_mean(a, &known))
-                                .find(|s| !s.is_empty())
-                                .unwrap_or_default();
-                            missing.push(format!(
-                                "column `{name}`: no header {}{suggestion}",
-                                accepted
-                                    .iter()
-                                    .map(|a| format!("\"{a}\""))
-                                    .collect::<Vec<_>>()
-                                    .join(" or ")
-                            ));
+                            missing.push((name, accepted));
                         }
                         Source::Unmapped
                     }
@@ -661,10 +860,42 @@ fn locate_columns<'a>(
         sources.push((name.clone(), source));
     }
     if missing.is_empty() {
-        Ok(sources)
-    } else {
-        Err(Error::File(missing.join("; ")))
+        return Ok(sources);
     }
+    // A header another column took is not offered: "Plan Start" missing is
+    // not "did you mean `Plan End`?" when Plan End is loaded as plan_end.
+    let taken: Vec<usize> = sources
+        .iter()
+        .filter_map(|(_, s)| match s {
+            Source::Cell(i) => Some(*i),
+            _ => None,
+        })
+        .collect();
+    let free: Vec<&str> = headers
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| !taken.contains(i) && !h.trim().is_empty())
+        .map(|(_, h)| h.as_str())
+        .collect();
+    let messages: Vec<String> = missing
+        .iter()
+        .map(|(name, accepted)| {
+            let suggestion = accepted
+                .iter()
+                .map(|a| did_you_mean(a, &free))
+                .find(|s| !s.is_empty())
+                .unwrap_or_default();
+            format!(
+                "column `{name}`: no header {}{suggestion}",
+                accepted
+                    .iter()
+                    .map(|a| format!("\"{a}\""))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )
+        })
+        .collect();
+    Err(Error::File(messages.join("; ")))
 }
 
 #[cfg(test)]
@@ -835,6 +1066,7 @@ checks:
         let old = RawRow {
             number: 99,
             cells: vec![Cell::Text("old".into()); 5],
+            fault: None,
         };
         let chunk = next_chunk(&mut rows, vec![old; 2]).unwrap();
         let fresh: Vec<RawRow> = crate::read::CsvRows::new(csv.as_bytes(), Encoding::Utf8, ',')
@@ -1068,5 +1300,237 @@ checks:
                 .to_string()
                 .contains("no key")
         );
+    }
+
+    /// Maps `csv` as a file is ingested: the first rows one at a time,
+    /// the rest in blocks split on the mapping threads.
+    fn run_streamed(csv: &str) -> Result<MapSummary> {
+        let schema: DatasetSchema = serde_yaml::from_str(SCHEMA).unwrap();
+        let feed: FeedSpec = serde_yaml::from_str(FEED).unwrap();
+        let key = PseudonymKey::new("unit-test-key-0123456789").unwrap();
+        let sub = submission(&feed, &schema, Some(&key));
+        map_rows(
+            crate::read::CsvRows::new(csv.as_bytes(), Encoding::Utf8, ',')?,
+            None,
+            &sub,
+            &mut |_| Ok(()),
+        )
+    }
+
+    /// `rows` good rows after the header, then `tail`.
+    fn good_rows_then(rows: usize, tail: &str) -> String {
+        let mut csv = String::from("Child ID,Start,End,Category,Count\n");
+        for i in 0..rows {
+            csv.push_str(&format!("C{i},01/10/2024,,N,{i}\n"));
+        }
+        csv + tail
+    }
+
+    #[test]
+    fn a_row_wider_than_the_header_is_refused_even_if_its_extra_field_is_empty() {
+        // An extra delimiter shifts every later value; the last column is
+        // often empty, so the row looks like one with a trailing comma.
+        for rows in [1, 40] {
+            let m = run_streamed(&good_rows_then(
+                rows,
+                "C9,01/10/2024,,,N,\nC10,01/10/2024,,N,2\n",
+            ))
+            .unwrap();
+            assert_eq!((m.rows_accepted, m.rows_rejected), (rows + 1, 1));
+            assert_eq!(m.rejects[0].rule, "shape");
+            assert!(
+                m.rejects[0]
+                    .message
+                    .contains("has 6 fields but the header row has 5")
+            );
+        }
+    }
+
+    #[test]
+    fn rows_whose_quotes_do_not_pair_up_are_refused_with_where() {
+        // Read one at a time (within the first rows) and split in blocks.
+        for rows in [1, 40] {
+            let tail = "C9,01/10/2024,,N,1\"2\n\
+                        C10,01/10/2024,,\"N\"x,2\n\
+                        C11,01/10/2024,,N,3\n";
+            let m = run_streamed(&good_rows_then(rows, tail)).unwrap();
+            assert_eq!(
+                (m.rows_accepted, m.rows_rejected),
+                (rows + 1, 2),
+                "{:?}",
+                m.rejects
+            );
+            assert!(
+                m.rejects[0]
+                    .message
+                    .starts_with("field 5 holds a quote but does not start with one")
+            );
+            assert!(
+                m.rejects[1]
+                    .message
+                    .starts_with("field 4 has text after its closing quote")
+            );
+            // A quote left open takes the next line into its row, and says so.
+            let tail = "C9,01/10/2024,,N,\"\nC10,01/10/2024,,\"N\",2\nC11,01/10/2024,,N,3\n";
+            let m = run_streamed(&good_rows_then(rows, tail)).unwrap();
+            assert_eq!((m.rows_accepted, m.rows_rejected), (rows + 1, 1));
+            assert!(
+                m.rejects[0]
+                    .message
+                    .contains("runs over 2 lines of the file"),
+                "{}",
+                m.rejects[0].message
+            );
+            // And one never closed, at the end of the file.
+            let m = run_streamed(&good_rows_then(rows, "C9,01/10/2024,,N,\"1\n")).unwrap();
+            assert!(
+                m.rejects[0].message.contains("never closed"),
+                "{:?}",
+                m.rejects
+            );
+        }
+        // Doubled quotes inside a quoted field are text, not a fault.
+        let m = run_streamed(&good_rows_then(1, "\"C \"\"9\"\"\",01/10/2024,,N,1\n")).unwrap();
+        assert_eq!((m.rows_accepted, m.rows_rejected), (2, 0));
+    }
+
+    #[test]
+    fn a_second_table_below_the_first_refuses_the_file() {
+        for rows in [1, 40] {
+            let csv = good_rows_then(
+                rows,
+                "Child ID,Start,End,Category,Count\nD1,01/10/2024,,N,1\n",
+            );
+            let err = run_streamed(&csv).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("row {} repeats the header row", rows + 2)),
+                "{err}"
+            );
+        }
+        // Right below the header it is a header over two rows: refused as a
+        // row (its cells are no values), the data loaded.
+        let m = run_streamed(&good_rows_then(
+            0,
+            "Child ID,Start,End,Category,Count\nD1,01/10/2024,,N,1\n",
+        ))
+        .unwrap();
+        assert_eq!((m.rows_accepted, m.rows_rejected), (1, 1));
+    }
+
+    #[test]
+    fn a_file_that_is_empty_or_split_by_another_delimiter_says_so() {
+        assert_eq!(
+            run_streamed("").unwrap_err().to_string(),
+            "the file is empty"
+        );
+        assert_eq!(
+            run_streamed("\n,,\n\n").unwrap_err().to_string(),
+            "the file holds only blank rows"
+        );
+        let err = run_streamed("Child ID;Start;End;Category;Count\nC1;01/10/2024;;N;1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("the rows look delimited by semicolons: set `delimiter: \";\"` under `source:` in the feed"),
+            "{err}"
+        );
+        let err = run_streamed("Child ID\tStart\tEnd\nC1\t01/10/2024\t\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("delimited by tabs: set `delimiter: \"\\t\"`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn headers_in_apostrophes_point_to_the_quote_setting() {
+        let err = run_streamed("Child ID,'Start',End,Category,Count\nC1,'01/10/2024',,N,1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("has 'Start' in quotes that are not the feed's: if the file quotes fields with ', set `quote: \"'\"`"),
+            "{err}"
+        );
+        // Read with `quote: "'"`, the same file loads, and a field quoted
+        // with apostrophes may hold the delimiter.
+        let schema: DatasetSchema = serde_yaml::from_str(SCHEMA).unwrap();
+        let feed: FeedSpec =
+            serde_yaml::from_str(&FEED.replace("format: csv }", "format: csv, quote: \"'\" }"))
+                .unwrap();
+        let key = PseudonymKey::new("unit-test-key-0123456789").unwrap();
+        let sub = submission(&feed, &schema, Some(&key));
+        let csv = "Child ID,'Start',End,Category,Count\n'C,1','01/10/2024',,N,1\n";
+        let m = map_rows(
+            crate::read::CsvRows::new(csv.as_bytes(), Encoding::Utf8, ',')
+                .unwrap()
+                .quoted_with('\'')
+                .unwrap(),
+            None,
+            &sub,
+            &mut |_| Ok(()),
+        )
+        .unwrap();
+        assert_eq!(
+            (m.rows_accepted, m.rows_rejected),
+            (1, 0),
+            "{:?}",
+            m.rejects
+        );
+    }
+
+    #[test]
+    fn a_header_another_column_took_is_never_suggested() {
+        // "Start" is missing; "End" is loaded as plan_end, so it is not
+        // offered as the one meant (it was, as "did you mean `End`?").
+        let err = run("Child ID,Begin date,End,Category,Count\nC1,01/10/2024,,N,1\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "column `plan_start`: no header \"Start\"");
+    }
+
+    /// A wide return of `csv` through a feed that unpivots its quarters.
+    fn run_wide(csv: &str) -> Result<Mapped> {
+        let schema: DatasetSchema = serde_yaml::from_str(
+            "dataset: indicators\ndescription: test\ncolumns:\n\
+             \x20 indicator: { type: string, required: true }\n\
+             \x20 period: { type: string, required: true }\n\
+             \x20 value: { type: number }\n\
+             \x20 value_status: { type: string }\n",
+        )
+        .unwrap();
+        let feed: FeedSpec = serde_yaml::from_str(
+            "feed: wide\nagency: Housing\ndataset: indicators\n\
+             source: { files: \"*.csv\", format: csv }\n\
+             unpivot: { period_column: period, value_column: value }\n\
+             columns:\n  indicator: { from: Measure }\n",
+        )
+        .unwrap();
+        map_sheet(
+            &read_csv(csv.as_bytes(), Encoding::Utf8, ',').unwrap(),
+            &submission(&feed, &schema, None),
+        )
+    }
+
+    #[test]
+    fn a_wide_header_over_two_rows_gives_every_quarter_its_period() {
+        // "Measure" on the year row, quarters below it: read as one header
+        // row, Q1 was loaded as the year and Q2 dropped.
+        let m = run_wide("Measure,2023/24,\n,Q1,Q2\nFamilies,10,12\n").unwrap();
+        assert_eq!((m.rows_read, m.rows_accepted(), m.rows_rejected), (2, 2, 0));
+        let col = m.batch.column_by_name("period").unwrap().as_string::<i32>();
+        let periods: Vec<&str> = (0..col.len()).map(|i| col.value(i)).collect();
+        assert_eq!(periods, ["2023/24-Q1", "2023/24-Q2"]);
+    }
+
+    #[test]
+    fn a_wide_column_with_values_but_no_heading_refuses_the_file() {
+        let err = run_wide("Measure,2023/24 Q1,\nFamilies,10,12\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("column C has values but no heading"), "{err}");
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
     }
 }

@@ -141,6 +141,63 @@ pub struct RawRow {
     /// 1-based row number in the file or sheet, as a person opening it sees it.
     pub number: usize,
     pub cells: Vec<Cell>,
+    /// A CSV record whose quotes do not pair up: its fields are not what
+    /// the sender wrote, so the row is refused, not guessed at.
+    pub fault: Option<QuoteFault>,
+}
+
+/// Where a CSV record's quotes stop making sense. A CSV parser reads on
+/// through both faults (a quote inside a field is kept as a character; text
+/// after a closing quote is joined to the field), and the values it then
+/// gives are shifted or merged: a lost or extra quote, not the sender's data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuoteFault {
+    /// The field (1-based, as the parser split the record).
+    pub field: usize,
+    pub kind: QuoteFaultKind,
+    /// The lines of the file the record runs over: more than one when a
+    /// quote left open took the lines below into it.
+    pub lines: usize,
+}
+
+/// How a field's quotes fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuoteFaultKind {
+    /// It does not start with a quote but holds one.
+    InsideUnquoted,
+    /// It is quoted, and text follows its closing quote.
+    AfterClosing,
+    /// Its opening quote is never closed: the file ends inside it.
+    NeverClosed,
+}
+
+impl std::fmt::Display for QuoteFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let field = self.field;
+        match self.kind {
+            QuoteFaultKind::InsideUnquoted => {
+                write!(f, "field {field} holds a quote but does not start with one")?
+            }
+            QuoteFaultKind::AfterClosing => {
+                write!(f, "field {field} has text after its closing quote")?
+            }
+            QuoteFaultKind::NeverClosed => write!(
+                f,
+                "field {field} opens a quote that is never closed (the file ends inside it)"
+            )?,
+        }
+        if self.lines > 1 {
+            write!(
+                f,
+                "; the record runs over {} lines of the file, so the rows on the lines below it are inside it",
+                self.lines
+            )?;
+        }
+        write!(
+            f,
+            ": a quote is probably missing or extra, so the row's values cannot be trusted"
+        )
+    }
 }
 
 /// Where mapping takes its rows from: one at a time, each read into a row
@@ -193,9 +250,34 @@ pub struct RawSheet {
 /// Reads a file's bytes as the feed's source says.
 pub fn read(bytes: &[u8], source: &SourceSpec) -> Result<RawSheet> {
     match source.format {
-        pqa_core::config::FileFormat::Csv => read_csv(bytes, source.encoding, source.delimiter),
+        pqa_core::config::FileFormat::Csv => {
+            let rows = CsvRows::new(bytes, source.encoding, source.delimiter)?
+                .quoted_with(source.quote)?
+                .collect::<Result<Vec<_>>>()?;
+            Ok(RawSheet { sheet: None, rows })
+        }
         pqa_core::config::FileFormat::Xlsx => read_xlsx(bytes, source.sheet.as_ref()),
         pqa_core::config::FileFormat::Parquet => read_parquet(bytes),
+    }
+}
+
+/// Why a file claimed as a workbook cannot be opened, in words that say
+/// what to do: calamine's own message ("Cannot detect file format") does not.
+fn unreadable_workbook(bytes: &[u8], error: &str) -> String {
+    let start = &bytes[..bytes.len().min(512)];
+    if bytes.is_empty() {
+        "the file is empty".into()
+    } else if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        format!(
+            "the workbook is damaged or cut short (it starts as a workbook, but its contents \
+             cannot be read: {error}); ask the agency to send it again"
+        )
+    } else if !start.contains(&0) && std::str::from_utf8(start).is_ok() {
+        "the file is text, not a workbook (a CSV named as a workbook?): ask the agency for \
+         the workbook, or read it with a CSV feed"
+            .into()
+    } else {
+        format!("not a readable Excel workbook: {error}")
     }
 }
 
@@ -249,7 +331,7 @@ fn check_workbook_size(bytes: &[u8], limit: u64) -> Result<()> {
 pub fn read_xlsx(bytes: &[u8], sheet: Option<&SheetRef>) -> Result<RawSheet> {
     check_workbook_size(bytes, MAX_WORKBOOK_BYTES)?;
     let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
-        .map_err(|e| Error::File(format!("not a readable Excel workbook: {e}")))?;
+        .map_err(|e| Error::File(unreadable_workbook(bytes, &e.to_string())))?;
     let names = workbook.sheet_names();
     let name = match sheet {
         Some(SheetRef::Position(n)) => names.get(n.wrapping_sub(1)).cloned().ok_or_else(|| {
@@ -295,6 +377,7 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&SheetRef>) -> Result<RawSheet> {
             RawRow {
                 number: first_row as usize + i + 1,
                 cells,
+                fault: None,
             }
         })
         .collect();
@@ -364,6 +447,7 @@ impl ParquetRows {
             header: Some(RawRow {
                 number: 1,
                 cells: header,
+                fault: None,
             }),
             columns: Vec::new(),
             rows: 0,
@@ -411,6 +495,7 @@ impl Iterator for ParquetRows {
         Some(Ok(RawRow {
             number: self.number,
             cells,
+            fault: None,
         }))
     }
 }
@@ -646,8 +731,23 @@ mod tests {
     }
 
     #[test]
-    fn garbage_is_not_a_workbook() {
-        let err = read_xlsx(b"not a zip", None).unwrap_err().to_string();
-        assert!(err.contains("not a readable Excel workbook"), "{err}");
+    fn a_file_that_is_no_workbook_says_what_it_is() {
+        let err = |bytes: &[u8]| read_xlsx(bytes, None).unwrap_err().to_string();
+        assert_eq!(err(b""), "the file is empty");
+        assert!(
+            err(b"Child ID,Start\nC1,2024-01-01\n").starts_with("the file is text, not a workbook")
+        );
+        assert!(err(b"\x00\x01\x02garbage").starts_with("not a readable Excel workbook"));
+        // A real workbook cut short: calamine says "Cannot detect file
+        // format"; pqa says what happened and what to do.
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        wb.add_worksheet().write_string(0, 0, "Child ID").unwrap();
+        let whole = wb.save_to_buffer().unwrap();
+        let cut = err(&whole[..whole.len() / 2]);
+        assert!(
+            cut.starts_with("the workbook is damaged or cut short"),
+            "{cut}"
+        );
+        assert!(cut.ends_with("ask the agency to send it again"), "{cut}");
     }
 }

@@ -200,6 +200,11 @@ impl<'a> RowPlan<'a> {
         }
     }
 
+    /// The cells a column of the plan reads.
+    pub(crate) fn cells_read(&self) -> impl Iterator<Item = usize> + '_ {
+        self.columns.iter().filter_map(|c| c.cell)
+    }
+
     /// Maps one row (`cells`, read from row `number`) into `values` (one per
     /// schema column, each written), or says every reason the row is refused.
     pub(crate) fn map_row<C: Cells + ?Sized>(
@@ -215,20 +220,25 @@ impl<'a> RowPlan<'a> {
             rule: rule.to_string(),
             message,
         };
-        if let Some(width) = self.shape {
-            let filled = (0..cells.len())
-                .rposition(|i| !cells.cell(i).is_blank())
-                .map_or(0, |i| i + 1);
-            if cells.len() < width || filled > width {
-                return Err(vec![reject(
-                    None,
-                    "shape",
-                    format!(
-                        "the row has {} fields but the header row has {width}: a delimiter or quote is probably missing",
-                        cells.len()
-                    ),
-                )]);
-            }
+        // A row wider than the header is refused even when its extra fields
+        // are empty: a delimiter too many shifts every later value one
+        // column on, and the last column is often empty (Pollock's corpus:
+        // most "extra separator" files).
+        if let Some(width) = self.shape.filter(|&w| cells.len() != w) {
+            let why = if cells.len() < width {
+                "a delimiter or quote is probably missing"
+            } else {
+                "a delimiter too many, or a value holding one without quotes, would move its \
+                 values into the wrong columns"
+            };
+            return Err(vec![reject(
+                None,
+                "shape",
+                format!(
+                    "the row has {} fields but the header row has {width}: {why}",
+                    cells.len()
+                ),
+            )]);
         }
         // Each value is written straight into its place in `values`: made
         // elsewhere and moved in, it was written piecemeal and read back
@@ -452,8 +462,8 @@ pub(crate) fn to_percent(cell: CellRef<'_>, percent: Percent) -> Result<f64, Str
         Percent::Fraction if (0.0..=1.0).contains(&n) => Ok(n * 100.0),
         Percent::Fraction => Err(format!(
             "{n} is not a fraction (0 to 1) in a column of percentages written as fractions: \
-             if the column also holds counts, give the percentage rule to the measures that are \
-             percentages"
+             if the column also holds counts, the counts need a column or a feed of their own \
+             (a count is never multiplied by 100)"
         )),
     }
 }

@@ -53,6 +53,102 @@ pub fn write(dir: &Path) -> std::io::Result<()> {
          CS 900003,03/07/2024,Neglect,N\r\n\
          CS 900004,5/7/2024,,E,N,\r\n",
     )?;
+    measure_on_year_row(&dir.join("bb_wide_measure_on_year_row_2024-25_Q4.xlsx")).map_err(io)?;
+    loud_csvs(dir)?;
+    // A workbook cut short, as an interrupted download or email leaves it.
+    let whole = wide_return_bytes().map_err(io)?;
+    std::fs::write(
+        dir.join("bb_wide_cut_short_2024-25_Q3.xlsx"),
+        &whole[..whole.len() / 2],
+    )?;
+    Ok(())
+}
+
+/// CSVs that once loaded wrong values without a word (issue 30): each must
+/// now load exactly or be refused with a reason.
+fn loud_csvs(dir: &Path) -> std::io::Result<()> {
+    const HEADER: &str =
+        "Child ID,Plan Start Date,Plan End Date,Category of Abuse,Unborn,Notes\r\n";
+    let csv = |name: &str, rows: &str| std::fs::write(dir.join(name), format!("{HEADER}{rows}"));
+    // Years written with two digits under a four-digit format.
+    csv(
+        "cp_plans_two_digit_years_2024-25_Q3.csv",
+        "CS 920001,01/10/2024,,Neglect,N,\r\n\
+         CS 920002,05/10/24,,Neglect,N,\r\n\
+         CS 920003,06/10/2024,07/11/24,Neglect,N,\r\n",
+    )?;
+    // Quotes that do not pair up: inside an unquoted field, text after a
+    // closing quote, and a quote never closed (it runs to the end).
+    csv(
+        "cp_plans_broken_quotes_2024-25_Q3.csv",
+        "CS 921001,01/10/2024,,Neglect,N,seen\r\n\
+         CS 921002,02/10/2024,,Neglect,N,said \"no\" at the door\r\n\
+         CS 921003,03/10/2024,,\"Neglect\"N,N,\r\n\
+         CS 921004,04/10/2024,,Neglect,N,seen\r\n\
+         CS 921005,05/10/2024,,Neglect,N,\"not closed\r\n\
+         CS 921006,06/10/2024,,Neglect,N,\r\n",
+    )?;
+    // Pollock's "extra separator": one row's values shifted a column right,
+    // and a row with one empty field more than the header.
+    csv(
+        "cp_plans_extra_field_2024-25_Q3.csv",
+        "CS 922001,01/10/2024,,Neglect,N,\r\n\
+         CS 922002,,02/10/2024,,Neglect,N,\r\n\
+         CS 922003,03/10/2024,,Neglect,N,,\r\n",
+    )?;
+    // Two tables in one file: a second header row below the first table.
+    csv(
+        "cp_plans_two_tables_2024-25_Q3.csv",
+        &format!(
+            "CS 923001,01/10/2024,,Neglect,N,\r\n\r\n{HEADER}\
+             CS 923002,02/10/2024,,Neglect,N,\r\n"
+        ),
+    )?;
+    // Semicolons where the feed expects commas.
+    std::fs::write(
+        dir.join("cp_plans_semicolons_2024-25_Q3.csv"),
+        HEADER.replace(',', ";") + "CS 924001;01/10/2024;;Neglect;N;\r\n",
+    )?;
+    // Every field in single quotes.
+    let single = |line: &str| {
+        line.trim_end()
+            .split(',')
+            .map(|f| format!("'{f}'"))
+            .collect::<Vec<_>>()
+            .join(",")
+            + "\r\n"
+    };
+    std::fs::write(
+        dir.join("cp_plans_single_quotes_2024-25_Q3.csv"),
+        single(HEADER)
+            + &single("CS 925001,01/10/2024,,Neglect,N,seen")
+            + &single("CS 925002,02/10/2024,,Neglect,N,O'Brien family"),
+    )?;
+    // No "Plan Start Date" column: the suggestion must not be `Plan End Date`,
+    // which another column already takes.
+    std::fs::write(
+        dir.join("cp_plans_no_start_2024-25_Q3.csv"),
+        "Child ID,Plan End Date,Category of Abuse,Unborn\r\nCS 926001,,Neglect,N\r\n",
+    )?;
+    // An empty file, and a file saved as UTF-16 ("Unicode text" in Excel).
+    std::fs::write(dir.join("cp_plans_empty_2024-25_Q3.csv"), b"")?;
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(
+            format!("{HEADER}CS 927001,01/10/2024,,Neglect,N,\r\n")
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    std::fs::write(dir.join("cp_plans_utf16_2024-25_Q3.csv"), utf16)?;
+    // A count sharing a column of percentages written as fractions.
+    std::fs::write(
+        dir.join("early_help_fractions_2024-25_Q2.csv"),
+        "Measure,Value\r\n\
+         Closed plans where things improved,0.743\r\n\
+         Closed plans stepped down to universal services,14\r\n\
+         Closed plans with no change,\"1,204\"\r\n",
+    )?;
     Ok(())
 }
 
@@ -60,6 +156,11 @@ pub fn write(dir: &Path) -> std::io::Result<()> {
 /// merged across their quarters, on the second sheet, with a title, a blank
 /// row inside the table, "<5" markers and a total row.
 fn wide_return(path: &Path) -> Result<(), XlsxError> {
+    std::fs::write(path, wide_return_bytes()?).map_err(XlsxError::IoError)
+}
+
+/// The wide return's bytes, for the whole file and the one cut short.
+fn wide_return_bytes() -> Result<Vec<u8>, XlsxError> {
     let mut wb = workbook()?;
     let bold = Format::new().set_bold();
     let merged = Format::new().set_bold().set_align(FormatAlign::Center);
@@ -105,6 +206,45 @@ fn wide_return(path: &Path) -> Result<(), XlsxError> {
     sheet.write_string_with_format(7, 0, "Total", &bold)?;
     for i in 0..8u16 {
         sheet.write_number(7, 1 + i, 99.0)?;
+    }
+    wb.save_to_buffer()
+}
+
+/// The wide return again, but with "Measure" on the year row and the
+/// quarters on the row below it, nothing under "Measure": the header is two
+/// rows.
+fn measure_on_year_row(path: &Path) -> Result<(), XlsxError> {
+    let mut wb = workbook()?;
+    let bold = Format::new().set_bold();
+    let merged = Format::new().set_bold().set_align(FormatAlign::Center);
+    wb.add_worksheet()
+        .set_name("Cover")?
+        .write_string(0, 0, "Rolling bed and breakfast return")?;
+    let sheet = wb.add_worksheet().set_name("Quarterly")?;
+    sheet.write_string_with_format(0, 0, "Bed and breakfast: the last eight quarters", &bold)?;
+    sheet.write_string_with_format(2, 0, "Measure", &bold)?;
+    sheet.merge_range(2, 1, 2, 4, "2023/24", &merged)?;
+    sheet.merge_range(2, 5, 2, 8, "2024/25", &merged)?;
+    sheet.write_string_with_format(2, 9, "Notes", &bold)?;
+    for (i, q) in ["Q1", "Q2", "Q3", "Q4", "Q1", "Q2", "Q3", "Q4"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string_with_format(3, 1 + i as u16, *q, &bold)?;
+    }
+    let rows: [(&str, [u32; 8]); 2] = [
+        ("Families in B&B", [10, 12, 15, 18, 21, 25, 29, 34]),
+        (
+            "Families in B&B for more than 6 weeks",
+            [5, 6, 6, 8, 9, 12, 14, 17],
+        ),
+    ];
+    for (r, (measure, values)) in rows.iter().enumerate() {
+        let r = 4 + r as u32;
+        sheet.write_string(r, 0, *measure)?;
+        for (i, v) in values.iter().enumerate() {
+            sheet.write_number(r, 1 + i as u16, f64::from(*v))?;
+        }
     }
     wb.save(path)
 }

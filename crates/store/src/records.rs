@@ -38,8 +38,9 @@ pub struct SubmissionRecord {
     pub dataset: Option<String>,
     pub period: Option<String>,
     /// `loaded`, `replaced` (a resubmission that replaced earlier rows),
-    /// `superseded` (a later file in the same run replaced it), `rejected`
-    /// (the whole file refused) or `unclaimed` (no feed matched).
+    /// `superseded` (a file of the same run replaced it, by the feed's
+    /// resubmission rule) or `refused` (the whole file, with the reason in
+    /// `message`; no feed or period when none claimed or placed it).
     pub status: String,
     pub rows_read: i64,
     pub rows_accepted: i64,

@@ -17,7 +17,7 @@ use std::io::Read;
 use csv_core::ReadRecordResult;
 use pqa_core::config::Encoding;
 
-use super::{CellRef, Cells, RawRow, RowSource};
+use super::{CellRef, Cells, QuoteFault, QuoteFaultKind, RawRow, RowSource};
 use crate::error::{Error, Result};
 
 /// How many bytes a block holds at least (unless the file ends first): about
@@ -32,6 +32,7 @@ pub struct CsvBlock {
     pub bytes: Vec<u8>,
     line: usize,
     delimiter: u8,
+    quote: u8,
     encoding: Encoding,
     /// The block holds a quote, so a field may hold a delimiter or a line end.
     quoted: bool,
@@ -49,6 +50,8 @@ pub struct CsvBlock {
 pub struct CsvRows<R: Read> {
     input: R,
     delimiter: u8,
+    /// The character that quotes a field: `"`, or as the feed says.
+    quote: u8,
     encoding: Encoding,
     /// Bytes read after the last block's end: the start of a record.
     tail: Vec<u8>,
@@ -73,6 +76,7 @@ impl<R: Read> CsvRows<R> {
         Ok(CsvRows {
             input,
             delimiter,
+            quote: b'"',
             encoding,
             tail: Vec::new(),
             line: 1,
@@ -81,9 +85,26 @@ impl<R: Read> CsvRows<R> {
             block_bytes: BLOCK_BYTES,
             current: CsvBlock::default(),
             read_to: 0,
-            splitter: Splitter::new(delimiter),
-            scanner: scanner(delimiter),
+            splitter: Splitter::new(delimiter, b'"'),
+            scanner: scanner(delimiter, b'"'),
         })
+    }
+
+    /// Reads fields quoted with `quote` instead of `"` (some systems write
+    /// apostrophes).
+    pub fn quoted_with(mut self, quote: char) -> Result<CsvRows<R>> {
+        let quote = u8::try_from(quote)
+            .ok()
+            .filter(|q| q.is_ascii() && *q != self.delimiter)
+            .ok_or_else(|| {
+                Error::File(
+                    "the quote must be a single-byte character other than the delimiter".into(),
+                )
+            })?;
+        self.quote = quote;
+        self.splitter = Splitter::new(self.delimiter, quote);
+        self.scanner = scanner(self.delimiter, quote);
+        Ok(self)
     }
 
     /// Bytes held: the block being read row by row, and what was read past
@@ -112,12 +133,19 @@ impl<R: Read> CsvRows<R> {
             }
             if !self.started && (bytes.len() >= 3 || self.at_end) {
                 self.started = true;
+                if is_utf16(&bytes) {
+                    return Err(Error::File(
+                        "the file is UTF-16 text (Excel's \"Unicode Text\"), which pqa does not read: \
+                         save it as \"CSV UTF-8 (Comma delimited)\""
+                            .into(),
+                    ));
+                }
                 if bytes.starts_with(b"\xEF\xBB\xBF") {
                     bytes.drain(..3);
                     self.encoding = Encoding::Utf8;
                 }
             }
-            quoted = memchr::memchr(b'"', &bytes).is_some();
+            quoted = memchr::memchr(self.quote, &bytes).is_some();
             if self.at_end {
                 break bytes.len();
             }
@@ -137,10 +165,22 @@ impl<R: Read> CsvRows<R> {
             bytes,
             line,
             delimiter: self.delimiter,
+            quote: self.quote,
             encoding: self.encoding,
             quoted,
         }))
     }
+}
+
+/// Whether a file's first bytes are UTF-16: its byte-order mark, or (with
+/// none) a zero byte beside nearly every character of text.
+fn is_utf16(start: &[u8]) -> bool {
+    if start.starts_with(b"\xFF\xFE") || start.starts_with(b"\xFE\xFF") {
+        return true;
+    }
+    let sample = &start[..start.len().min(512)];
+    let zeros = sample.iter().filter(|&&b| b == 0).count();
+    sample.len() >= 8 && zeros * 3 >= sample.len()
 }
 
 /// The `\n` bytes in `bytes`, counted 255 at a time in a byte each (which the
@@ -175,8 +215,11 @@ fn last_record_end(scanner: &mut csv_core::Reader, bytes: &[u8], quoted: bool) -
     }
 }
 
-fn scanner(delimiter: u8) -> csv_core::Reader {
-    csv_core::ReaderBuilder::new().delimiter(delimiter).build()
+fn scanner(delimiter: u8, quote: u8) -> csv_core::Reader {
+    csv_core::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .quote(quote)
+        .build()
 }
 
 impl<R: Read> RowSource for CsvRows<R> {
@@ -198,6 +241,7 @@ impl<R: Read> RowSource for CsvRows<R> {
             if let Some(number) = number {
                 let record = self.splitter.record(number)?;
                 row.number = number;
+                row.fault = record.fault;
                 row.cells.clear();
                 row.cells
                     .extend((0..record.len()).map(|i| record.cell(i).to_cell()));
@@ -218,10 +262,11 @@ impl<R: Read> RowSource for CsvRows<R> {
             bytes.extend_from_slice(&self.current.bytes[self.read_to..]);
             self.read_to = self.current.bytes.len();
             return Ok(Some(CsvBlock {
-                quoted: memchr::memchr(b'"', &bytes).is_some(),
+                quoted: memchr::memchr(self.quote, &bytes).is_some(),
                 bytes,
                 line: self.splitter.line(),
                 delimiter: self.delimiter,
+                quote: self.quote,
                 encoding: self.encoding,
             }));
         }
@@ -254,7 +299,7 @@ impl CsvBlock {
             return self.split_plain(text, row);
         }
         // Quotes, another encoding, or text that is not UTF-8 (to say where).
-        Splitter::new(self.delimiter).split(self, &mut row)
+        Splitter::new(self.delimiter, self.quote).split(self, &mut row)
     }
 
     /// Splits a block without quotes (so every delimiter ends a field and
@@ -304,6 +349,7 @@ impl CsvBlock {
                 text: &text[start..end],
                 ends: &ends,
                 gap: 1,
+                fault: None,
             };
             row(line, &record)?;
             // The line end is skipped (and counted) before the next record.
@@ -323,6 +369,10 @@ struct Splitter {
     ends: Vec<usize>,
     /// The record's number of fields.
     len: usize,
+    /// Where the record's quotes stop pairing up, if they do.
+    fault: Option<QuoteFault>,
+    delimiter: u8,
+    quote: u8,
     encoding: Encoding,
     /// The record's fields decoded from Windows-1252, and where each ends.
     decoded: String,
@@ -330,12 +380,15 @@ struct Splitter {
 }
 
 impl Splitter {
-    fn new(delimiter: u8) -> Splitter {
+    fn new(delimiter: u8, quote: u8) -> Splitter {
         Splitter {
-            core: scanner(delimiter),
+            core: scanner(delimiter, quote),
             fields: vec![0; 1024],
             ends: vec![0; 64],
             len: 0,
+            fault: None,
+            delimiter,
+            quote,
             encoding: Encoding::Utf8,
             decoded: String::new(),
             decoded_ends: Vec::new(),
@@ -407,6 +460,7 @@ impl Splitter {
                 }
                 ReadRecordResult::Record => {
                     self.len = nend;
+                    self.fault = quote_fault(&input[..nin], self.delimiter, self.quote);
                     return (Some(number), nin);
                 }
                 ReadRecordResult::End => return (None, nin),
@@ -434,6 +488,7 @@ impl Splitter {
                 text: &self.decoded,
                 ends: &self.decoded_ends,
                 gap: 0,
+                fault: self.fault,
             });
         }
         let not_utf8 = |valid: usize| {
@@ -448,7 +503,65 @@ impl Splitter {
         if let Some(&end) = ends.iter().find(|&&end| !text.is_char_boundary(end)) {
             return Err(not_utf8(end));
         }
-        Ok(Record { text, ends, gap: 0 })
+        Ok(Record {
+            text,
+            ends,
+            gap: 0,
+            fault: self.fault,
+        })
+    }
+}
+
+/// Where the quotes of the record at the start of `raw` (after any blank
+/// lines) stop pairing up as a CSV's must: a field either has no quote, or
+/// starts with one and ends with the one that closes it, with quotes inside
+/// it doubled.
+fn quote_fault(raw: &[u8], delimiter: u8, quote: u8) -> Option<QuoteFault> {
+    enum At {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        /// A quote in a quoted field: it closes the field, or is the first
+        /// of a doubled quote.
+        QuoteInQuoted,
+    }
+    let mut at = At::FieldStart;
+    let mut field = 1;
+    let start = raw
+        .iter()
+        .position(|&b| b != b'\n' && b != b'\r')
+        .unwrap_or(raw.len());
+    let record = &raw[start..];
+    let fault = |field: usize, kind: QuoteFaultKind| {
+        // The lines the parser took as this record, to its end.
+        Some(QuoteFault {
+            field,
+            kind,
+            lines: 1 + newlines(record.trim_ascii_end()),
+        })
+    };
+    for &b in record {
+        let ends_record = b == b'\n' || b == b'\r';
+        at = match at {
+            At::FieldStart | At::Unquoted | At::QuoteInQuoted if ends_record => return None,
+            At::FieldStart | At::Unquoted | At::QuoteInQuoted if b == delimiter => {
+                field += 1;
+                At::FieldStart
+            }
+            At::FieldStart if b == quote => At::Quoted,
+            At::FieldStart | At::Unquoted if b == quote => {
+                return fault(field, QuoteFaultKind::InsideUnquoted);
+            }
+            At::FieldStart | At::Unquoted => At::Unquoted,
+            At::Quoted if b == quote => At::QuoteInQuoted,
+            At::Quoted => At::Quoted,
+            At::QuoteInQuoted if b == quote => At::Quoted,
+            At::QuoteInQuoted => return fault(field, QuoteFaultKind::AfterClosing),
+        };
+    }
+    match at {
+        At::Quoted => fault(field, QuoteFaultKind::NeverClosed),
+        _ => None,
     }
 }
 
@@ -460,6 +573,8 @@ pub struct Record<'s> {
     /// Where each field ends in `text`.
     ends: &'s [usize],
     gap: usize,
+    /// Where its quotes stop pairing up, if they do.
+    pub fault: Option<QuoteFault>,
 }
 
 impl Cells for Record<'_> {
@@ -616,5 +731,18 @@ mod tests {
         // A field that is not text on its own, though the record's bytes together are.
         let err = error_of(rows(b"a,b\n\xC3,\xA9\n", Encoding::Utf8, 1, 1024));
         assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn utf16_is_named_not_taken_for_windows_1252() {
+        let utf16le: Vec<u8> = "Child ID,Start\r\nC1,2024-01-01\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let with_bom = [&b"\xFF\xFE"[..], &utf16le].concat();
+        for bytes in [&with_bom[..], &utf16le] {
+            let err = error_of(rows(bytes, Encoding::Utf8, 1, 1024));
+            assert!(err.starts_with("the file is UTF-16 text"), "{err}");
+        }
     }
 }
