@@ -350,3 +350,61 @@ fn a_wide_return_with_measure_on_the_year_row_loads_every_quarter() {
          2024/25-Q1,21.0\n2024/25-Q2,25.0\n2024/25-Q3,29.0\n2024/25-Q4,34.0\n"
     );
 }
+
+#[test]
+fn feeds_reading_their_own_sheets_share_one_workbook() {
+    let (p, out) = ingest_one("annex_a_2024-25_Q3.xlsx", "csc");
+    assert!(
+        out.contains("csc/annex_a_2024-25_Q3.xlsx  annex_a_contacts              2024/25-Q3       1         1         0  loaded")
+            && out.contains("csc/annex_a_2024-25_Q3.xlsx  annex_a_referrals             2024/25-Q3       1         1         0  loaded"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 file(s), read as 2 submissions: 2 loaded"),
+        "{out}"
+    );
+    let rows = p.ok(&[
+        "query",
+        "SELECT indicator, value FROM indicators ORDER BY indicator",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        rows,
+        "indicator,value\nannex_a_contacts,412.0\nannex_a_referrals,158.0\n"
+    );
+    // Two feeds on the same sheet cannot both read it.
+    let feed = p.path().join("pipelines/annex_a_referrals.yaml");
+    let text = std::fs::read_to_string(&feed)
+        .unwrap()
+        .replace("List 3", "List 1");
+    std::fs::write(&feed, text).unwrap();
+    std::fs::write(p.inbox().join("csc/annex_a_2024-25_Q4.xlsx"), b"x").unwrap();
+    let out = p.some_refused(&["ingest"]);
+    assert!(
+        out.contains("claimed by more than one feed (annex_a_contacts, annex_a_referrals)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_national_file_loads_only_our_areas_rows_with_periods_and_measures_from_its_columns() {
+    let (p, out) = ingest_one("dfe_national_2024-25_Q4.csv", "dfe");
+    assert!(out.contains("      4         4         0  loaded"), "{out}");
+    assert!(
+        out.contains("Rows left out by feeds' `keep_rows` (other areas' rows, not read): 4"),
+        "{out}"
+    );
+    assert!(!out.contains("Headers not loaded"), "{out}");
+    let rows = p.ok(&[
+        "query",
+        "SELECT period, indicator, value FROM indicators ORDER BY period, indicator",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        rows,
+        "period,indicator,value\n2023/24,dfe_re_referral_pct,19.7\n2023/24,dfe_referrals,2140.0\n\
+         2024/25,dfe_re_referral_pct,21.3\n2024/25,dfe_referrals,2018.0\n"
+    );
+}

@@ -42,7 +42,7 @@ pub fn check(project: &Project) -> Result<()> {
     let mut ambiguous = 0;
     for file in &files {
         match claims.claim(&file.name) {
-            Claim::Feed(_) => {}
+            Claim::Feed(_) | Claim::Sheets(_) => {}
             Claim::Unclaimed => println!("  inbox file {} is claimed by no feed", file.name),
             Claim::Ambiguous(feeds) => {
                 ambiguous += 1;
@@ -157,6 +157,12 @@ pub fn try_file(
     if mapped.skipped.len() > 10 {
         println!("… and {} more skipped rows", mapped.skipped.len() - 10);
     }
+    if mapped.rows_left_out > 0 {
+        println!(
+            "Rows left out by the feed's `keep_rows` (not this feed's): {}",
+            mapped.rows_left_out
+        );
+    }
     if !mapped.unused_headers.is_empty() {
         println!(
             "Headers not loaded (map them, or list them under `drop:`): {}",
@@ -214,6 +220,7 @@ fn print_json(mapped: &Mapped, rows: RecordBatch) -> Result<()> {
         "rejects": rejects,
         "skipped": skipped,
         "unused_headers": mapped.unused_headers,
+        "rows_left_out": mapped.rows_left_out,
     });
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())

@@ -164,10 +164,11 @@ struct Reading<'a> {
 }
 
 impl Reading<'_> {
-    /// Claims, reads, checks and stages one file.
-    fn read(&self, file: &FileToRead) -> Result<FileOutcome> {
+    /// Claims, reads, checks and stages one file: one outcome, or one per
+    /// feed when several feeds read their own sheets of a workbook.
+    fn read(&self, file: &FileToRead) -> Result<Vec<FileOutcome>> {
         if let Some(why) = &file.refused {
-            return Ok(refused(&file.name, why));
+            return Ok(vec![refused(&file.name, why)]);
         }
         let claim = if file.published {
             self.claims.claim_published(&file.matched_as)
@@ -175,49 +176,69 @@ impl Reading<'_> {
             self.claims.claim(&file.matched_as)
         };
         let sha256 = sha256_file(&file.path)?;
-        let outcome = match claim {
-            Claim::Unclaimed => refused(
-                &file.name,
-                "no feed claims this file (check `files:` in pipelines/*.yaml)",
-            )
-            .read_as(&sha256),
-            Claim::Ambiguous(feeds) => refused(
-                &file.name,
-                &format!(
-                    "claimed by more than one feed ({}): make their `files:` patterns distinct",
-                    feeds.join(", ")
-                ),
-            )
-            .read_as(&sha256),
-            Claim::Feed(feed) => match feed.period.period_of(&file.name, feed.frequency) {
-                Err(why) => refused(&file.name, &why)
-                    .read_as(&sha256)
-                    .of(&feed.feed, None),
-                Ok(period) => match self.known.get(&(feed.feed.clone(), sha256.clone())) {
-                    Some((_, then)) if *then == period.to_string() => FileOutcome {
-                        file: file.name.clone(),
-                        feed: Some(feed.feed.clone()),
-                        period: Some(period),
-                        status: Status::AlreadyLoaded,
-                    },
-                    // The same bytes as another period's file: that file
-                    // sent again under a new name, not this period's.
-                    Some((name, then)) => refused(
-                        &file.name,
-                        &format!(
-                            "the same file (identical bytes) was loaded as {name} for {then}: \
-                             this is probably that file sent again under a new name, not \
-                             {period}'s"
-                        ),
-                    )
-                    .read_as(&sha256)
-                    .of(&feed.feed, Some(period)),
-                    None => self.stage(file, feed, period, sha256)?,
-                },
-            },
+        let outcomes = match claim {
+            Claim::Unclaimed => vec![
+                refused(
+                    &file.name,
+                    "no feed claims this file (check `files:` in pipelines/*.yaml)",
+                )
+                .read_as(&sha256),
+            ],
+            Claim::Ambiguous(feeds) => vec![
+                refused(
+                    &file.name,
+                    &format!(
+                        "claimed by more than one feed ({}): make their `files:` patterns \
+                         distinct (feeds may share a workbook when each names its own `sheet:`)",
+                        feeds.join(", ")
+                    ),
+                )
+                .read_as(&sha256),
+            ],
+            Claim::Feed(feed) => vec![self.read_for(file, feed, &sha256)?],
+            Claim::Sheets(feeds) => feeds
+                .into_iter()
+                .map(|feed| self.read_for(file, feed, &sha256))
+                .collect::<Result<_>>()?,
         };
         info!(file = %file.name, "read");
-        Ok(outcome)
+        Ok(outcomes)
+    }
+
+    /// Reads `file` for one feed that claims it: its period, whether it was
+    /// taken before, then its rows.
+    fn read_for(&self, file: &FileToRead, feed: &FeedSpec, sha256: &str) -> Result<FileOutcome> {
+        let period = match feed.period.period_of(&file.name, feed.frequency) {
+            Err(why) => {
+                return Ok(refused(&file.name, &why)
+                    .read_as(sha256)
+                    .of(&feed.feed, None));
+            }
+            Ok(period) => period,
+        };
+        Ok(
+            match self.known.get(&(feed.feed.clone(), sha256.to_string())) {
+                Some((_, then)) if *then == period.to_string() => FileOutcome {
+                    file: file.name.clone(),
+                    feed: Some(feed.feed.clone()),
+                    period: Some(period),
+                    status: Status::AlreadyLoaded,
+                },
+                // The same bytes as another period's file: that file sent
+                // again under a new name, not this period's.
+                Some((name, then)) => refused(
+                    &file.name,
+                    &format!(
+                        "the same file (identical bytes) was loaded as {name} for {then}: \
+                         this is probably that file sent again under a new name, not \
+                         {period}'s"
+                    ),
+                )
+                .read_as(sha256)
+                .of(&feed.feed, Some(period)),
+                None => self.stage(file, feed, period, sha256.to_string())?,
+            },
+        )
     }
 
     /// Maps a claimed file's rows into staging; the outcome says what was
@@ -297,7 +318,7 @@ impl Reading<'_> {
 fn read_all(
     files: &[FileToRead],
     progress: &ProgressBar,
-    read: impl Fn(&FileToRead) -> Result<FileOutcome> + Sync,
+    read: impl Fn(&FileToRead) -> Result<Vec<FileOutcome>> + Sync,
 ) -> Result<Vec<FileOutcome>> {
     let mut order: Vec<usize> = (0..files.len()).collect();
     order.sort_by_cached_key(|&i| {
@@ -305,7 +326,7 @@ fn read_all(
     });
     let next = std::sync::atomic::AtomicUsize::new(0);
     let failed = std::sync::atomic::AtomicBool::new(false);
-    let slots: Vec<std::sync::Mutex<Option<Result<FileOutcome>>>> =
+    let slots: Vec<std::sync::Mutex<Option<Result<Vec<FileOutcome>>>>> =
         files.iter().map(|_| std::sync::Mutex::new(None)).collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -331,7 +352,7 @@ fn read_all(
     // Files are taken in `order` and each taken is finished, so every file
     // taken before the first failure has its outcome: that failure is
     // reported.
-    let mut outcomes: Vec<Option<FileOutcome>> = files.iter().map(|_| None).collect();
+    let mut outcomes: Vec<Option<Vec<FileOutcome>>> = files.iter().map(|_| None).collect();
     for &i in &order {
         match slots[i].lock().expect("no reader panicked").take() {
             Some(outcome) => outcomes[i] = Some(outcome?),
@@ -340,7 +361,7 @@ fn read_all(
     }
     Ok(outcomes
         .into_iter()
-        .map(|outcome| outcome.expect("every file was read"))
+        .flat_map(|outcome| outcome.expect("every file was read"))
         .collect())
 }
 
@@ -801,6 +822,11 @@ fn print_summary(inbox: &str, outcomes: &[FileOutcome], record: Option<&pqa_stor
         "FILE", "FEED", "PERIOD", "READ", "ACCEPTED", "REJECTED"
     );
     let (mut read, mut accepted, mut rejected, mut in_refused) = (0, 0, 0, 0);
+    let left_out: usize = outcomes
+        .iter()
+        .filter_map(|o| o.rows())
+        .map(|m| m.rows_left_out)
+        .sum();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut rejects = Vec::new();
     let mut skipped = Vec::new();
@@ -900,13 +926,27 @@ fn print_summary(inbox: &str, outcomes: &[FileOutcome], record: Option<&pqa_stor
     }
     println!();
     let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
-    println!("{} file(s): {}", outcomes.len(), parts.join(", "));
+    // A workbook several feeds read is one file, with a line per feed.
+    let files: HashSet<&str> = outcomes.iter().map(|o| o.file.as_str()).collect();
+    if files.len() == outcomes.len() {
+        println!("{} file(s): {}", outcomes.len(), parts.join(", "));
+    } else {
+        println!(
+            "{} file(s), read as {} submissions: {}",
+            files.len(),
+            outcomes.len(),
+            parts.join(", ")
+        );
+    }
     if in_refused > 0 {
         println!(
             "Rows read {read} = accepted {accepted} + rejected {rejected} + in refused files {in_refused} (not loaded)"
         );
     } else {
         println!("Rows read {read} = accepted {accepted} + rejected {rejected}");
+    }
+    if left_out > 0 {
+        println!("Rows left out by feeds' `keep_rows` (other areas' rows, not read): {left_out}");
     }
     match record {
         Some(r) => {
@@ -945,7 +985,7 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_micros(
                 (f.name.len() % 3) as u64 * 50,
             ));
-            Ok(refused(&f.name, "test"))
+            Ok(vec![refused(&f.name, "test")])
         })
         .unwrap();
         let names: Vec<_> = outcomes.iter().map(|o| o.file.as_str()).collect();
@@ -958,7 +998,7 @@ mod tests {
         let files = files(100);
         let error = read_all(&files, &ProgressBar::hidden(), |f| match f.name.as_str() {
             "f40.csv" | "f41.csv" => anyhow::bail!("cannot read {}", f.name),
-            _ => Ok(refused(&f.name, "test")),
+            _ => Ok(vec![refused(&f.name, "test")]),
         })
         .err()
         .expect("a failure");
@@ -984,7 +1024,7 @@ mod tests {
             if f.name == "f3.csv" || f.name == "f12.csv" {
                 anyhow::bail!("cannot read {}", f.name)
             }
-            Ok(refused(&f.name, "test"))
+            Ok(vec![refused(&f.name, "test")])
         });
         // The failure reported is the first in the order the files are
         // taken (largest first), not in the files' order.

@@ -180,10 +180,21 @@ pub struct FeedSpec {
     /// Periods written across the columns, to be turned into rows.
     #[serde(default)]
     pub unpivot: Option<Unpivot>,
+    /// Measures written across the columns ("Referrals", "% re-referred"),
+    /// each turned into a row of its own with its code and value.
+    #[serde(default)]
+    pub measures: Option<Measures>,
     /// Rows whose first filled cell starts with one of these words are not
     /// data (totals, footnotes): they are skipped and counted as skipped.
     #[serde(default = "default_skip_rows")]
     pub skip_rows: Vec<String>,
+    /// Only rows whose cell under each named header is one of its values
+    /// (matched ignoring case, spaces and punctuation) are this feed's: a
+    /// national file holds every area's rows, and only ours are loaded. The
+    /// others are left out and counted, never rejected. A header named here
+    /// that the file lacks refuses the file.
+    #[serde(default)]
+    pub keep_rows: IndexMap<String, Vec<String>>,
     /// Known files and the counts they must give.
     #[serde(default)]
     pub expect: Vec<Expectation>,
@@ -270,6 +281,48 @@ pub struct Unpivot {
     pub period_column: String,
     /// The dataset column that receives each cell's value, e.g. `value`.
     pub value_column: String,
+}
+
+/// Measures across the columns: each row of the file gives one row per
+/// measure, its code in `code_column` and its cell in `value_column`, read
+/// with the measure's own percentage rule (a count beside a percentage is
+/// never multiplied).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Measures {
+    /// The dataset column that receives each measure's code, e.g. `indicator`.
+    pub code_column: String,
+    /// The dataset column that receives each measure's value, e.g. `value`.
+    pub value_column: String,
+    /// Measure code → its header(s) and how its cells are written.
+    pub columns: IndexMap<String, MeasureColumn>,
+}
+
+/// One measure of [`Measures`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureColumn {
+    /// The header(s) accepted, as for a column.
+    pub from: OneOrMany,
+    /// How a percentage is written in this measure's cells.
+    #[serde(default)]
+    pub percent: Option<Percent>,
+    /// Files may lack it: no row for this measure instead of the file refused.
+    #[serde(default)]
+    pub optional: bool,
+}
+
+impl FeedSpec {
+    /// Every header the feed reads a column or measure from: how its header
+    /// row is recognised.
+    pub fn header_names(&self) -> Vec<String> {
+        let measures = self.measures.iter().flat_map(|m| m.columns.values());
+        self.columns
+            .values()
+            .flat_map(|c| c.from.names())
+            .chain(measures.flat_map(|m| m.from.names()))
+            .collect()
+    }
 }
 
 fn default_delimiter() -> char {
@@ -498,6 +551,11 @@ pub struct ColumnSpec {
     /// spaces and punctuation.
     #[serde(default)]
     pub from: OneOrMany,
+    /// The column by its spreadsheet letter (`column: C`): for a file whose
+    /// header names two columns alike, or names this one in a way that
+    /// changes. With `from`, the header there must be one of those.
+    #[serde(default)]
+    pub column: Option<String>,
     /// A constant value for every row.
     #[serde(default)]
     pub value: Option<String>,
@@ -520,6 +578,45 @@ pub struct ColumnSpec {
     /// recorded it): the column is then empty instead of the file refused.
     #[serde(default)]
     pub optional: bool,
+    /// The cell names a period ("2024/25 Q3", "Q3 2024-25", DfE's 202425),
+    /// of the kind the feed's frequency counts in: stored as pqa writes it
+    /// (`2024/25-Q3`). A cell giving no such period, or one after the
+    /// period the file is for, rejects the row.
+    #[serde(default)]
+    pub as_period: bool,
+    /// Derived from a date (of birth): the child's age band on the last day
+    /// of the period the file is for. The bands' lower ages, rising
+    /// (`[0, 5, 10, 16]` gives "0-4", "5-9", "10-15", "16+"). The date is
+    /// never shown in a message.
+    #[serde(default)]
+    pub age_band_at_period_end: Option<Vec<u32>>,
+    /// Derived from a count: true when it is above this number (`0`: "any").
+    #[serde(default)]
+    pub flag_if_above: Option<f64>,
+}
+
+/// The label of the age band `age` falls in, given the bands' lower ages
+/// (rising); `None` below the first.
+pub fn age_band(age: u32, lower_ages: &[u32]) -> Option<String> {
+    let i = lower_ages.iter().rposition(|&low| age >= low)?;
+    Some(match lower_ages.get(i + 1) {
+        Some(next) => format!("{}-{}", lower_ages[i], next - 1),
+        None => format!("{}+", lower_ages[i]),
+    })
+}
+
+/// The 0-based index of a spreadsheet column's letters: A is 0, AA is 26.
+/// `None` for anything but one to three letters.
+pub fn column_index(letters: &str) -> Option<usize> {
+    let letters = letters.trim();
+    if letters.is_empty() || letters.len() > 3 || !letters.chars().all(|c| c.is_ascii_alphabetic())
+    {
+        return None;
+    }
+    let n = letters.bytes().fold(0usize, |n, b| {
+        n * 26 + usize::from(b.to_ascii_uppercase() - b'A' + 1)
+    });
+    Some(n - 1)
 }
 
 /// Values filled from the submission.
@@ -957,8 +1054,21 @@ fn check_feed(
             ));
             continue;
         };
+        if let Some(letters) = &spec.column
+            && column_index(letters).is_none()
+        {
+            errors.push(at(
+                path,
+                text,
+                name,
+                format!(
+                    "column `{name}`: `column: {letters}` is not a spreadsheet column: \
+                     write its letters, e.g. `column: C`"
+                ),
+            ));
+        }
         let sources = [
-            !matches!(spec.from, OneOrMany::None),
+            !matches!(spec.from, OneOrMany::None) || spec.column.is_some(),
             spec.value.is_some(),
             spec.fill.is_some(),
         ];
@@ -983,6 +1093,37 @@ fn check_feed(
         };
         if let Some(problem) = kind_problem {
             errors.push(at(path, text, name, format!("column `{name}`: {problem}")));
+        }
+        if let Some(bands) = &spec.age_band_at_period_end
+            && (column.kind != ColumnType::String
+                || bands.is_empty()
+                || bands.windows(2).any(|w| w[0] >= w[1]))
+        {
+            errors.push(at(
+                path,
+                text,
+                name,
+                format!(
+                    "column `{name}`: `age_band_at_period_end` needs a text column and rising \
+                     lower ages, e.g. [0, 5, 10, 16]"
+                ),
+            ));
+        }
+        if spec.flag_if_above.is_some() && column.kind != ColumnType::Boolean {
+            errors.push(at(
+                path,
+                text,
+                name,
+                format!("column `{name}`: `flag_if_above` applies to true/false columns"),
+            ));
+        }
+        if spec.as_period && (column.kind != ColumnType::String || !spec.codes.is_empty()) {
+            errors.push(at(
+                path,
+                text,
+                name,
+                format!("column `{name}`: `as_period` applies to text columns without `codes`"),
+            ));
         }
         if !spec.formats.is_empty() && column.kind != ColumnType::Date {
             errors.push(at(
@@ -1035,11 +1176,71 @@ fn check_feed(
             }
         }
     }
+    if let Some(measures) = &feed.measures {
+        if feed.unpivot.is_some() {
+            errors.push(at(
+                path,
+                text,
+                "measures",
+                "a feed unpivots periods or measures, not both".to_string(),
+            ));
+        }
+        for (role, column) in [
+            ("code_column", &measures.code_column),
+            ("value_column", &measures.value_column),
+        ] {
+            if !schema.columns.contains_key(column) {
+                errors.push(at(
+                    path,
+                    text,
+                    role,
+                    format!(
+                        "measures {role} `{column}` is not in dataset `{}`{}",
+                        feed.dataset,
+                        did_you_mean(column, &known)
+                    ),
+                ));
+            } else if feed.columns.contains_key(column) {
+                errors.push(at(
+                    path,
+                    text,
+                    role,
+                    format!("column `{column}` is filled by `measures`: remove it from `columns`"),
+                ));
+            }
+        }
+        let value_is_number = schema
+            .columns
+            .get(&measures.value_column)
+            .is_some_and(|c| c.kind == ColumnType::Number);
+        for (code, measure) in &measures.columns {
+            if measure.percent.is_some() && !value_is_number {
+                errors.push(at(
+                    path,
+                    text,
+                    code,
+                    format!("measure `{code}`: `percent` needs a number value column"),
+                ));
+            }
+            if matches!(measure.from, OneOrMany::None) {
+                errors.push(at(
+                    path,
+                    text,
+                    code,
+                    format!("measure `{code}` needs `from`"),
+                ));
+            }
+        }
+    }
     for (name, column) in &schema.columns {
         let unpivoted = feed
             .unpivot
             .as_ref()
-            .is_some_and(|u| &u.period_column == name || &u.value_column == name);
+            .is_some_and(|u| &u.period_column == name || &u.value_column == name)
+            || feed
+                .measures
+                .as_ref()
+                .is_some_and(|m| &m.code_column == name || &m.value_column == name);
         if column.required && !feed.columns.contains_key(name) && !unpivoted {
             errors.push(at(
                 path,
@@ -1204,6 +1405,27 @@ mod tests {
     fn parse<T: DeserializeOwned>(text: &str) -> std::result::Result<T, Vec<ConfigError>> {
         let mut errors = Vec::new();
         parse_text(Path::new("pipelines/x.yaml"), text, &mut errors).ok_or(errors)
+    }
+
+    #[test]
+    fn ages_fall_in_their_bands() {
+        let bands = [0, 5, 10, 16];
+        assert_eq!(age_band(0, &bands).as_deref(), Some("0-4"));
+        assert_eq!(age_band(4, &bands).as_deref(), Some("0-4"));
+        assert_eq!(age_band(15, &bands).as_deref(), Some("10-15"));
+        assert_eq!(age_band(17, &bands).as_deref(), Some("16+"));
+        assert_eq!(age_band(3, &[5, 10]), None);
+    }
+
+    #[test]
+    fn column_letters_are_spreadsheet_columns() {
+        assert_eq!(column_index("A"), Some(0));
+        assert_eq!(column_index("c"), Some(2));
+        assert_eq!(column_index("AA"), Some(26));
+        assert_eq!(column_index("XFD"), Some(16_383), "Excel's last column");
+        for bad in ["", "3", "A1", "ABCD"] {
+            assert_eq!(column_index(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Which feed claims which file in the inbox. A file no feed claims is
-//! reported, never skipped silently; a file two feeds claim is an error.
+//! reported, never skipped silently; a file two feeds claim is an error,
+//! unless it is a workbook and each feed reads a sheet of its own (Ofsted's
+//! Annex A: a list per sheet).
 
 use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobMatcher};
+use pqa_core::config::{FileFormat, SheetRef};
 use pqa_core::{FeedSpec, Frequency};
 
 use crate::error::{Error, Result};
@@ -94,6 +97,9 @@ pub struct Claims<'a> {
 #[derive(Debug)]
 pub enum Claim<'a> {
     Feed(&'a FeedSpec),
+    /// A workbook several feeds read, each from a sheet none of the others
+    /// reads.
+    Sheets(Vec<&'a FeedSpec>),
     Unclaimed,
     /// Claimed by more than one feed: a configuration error.
     Ambiguous(Vec<&'a str>),
@@ -103,6 +109,9 @@ impl PartialEq for Claim<'_> {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (Claim::Feed(a), Claim::Feed(b)) => a.feed == b.feed,
+            (Claim::Sheets(a), Claim::Sheets(b)) => {
+                a.iter().map(|f| &f.feed).eq(b.iter().map(|f| &f.feed))
+            }
             (Claim::Unclaimed, Claim::Unclaimed) => true,
             (Claim::Ambiguous(a), Claim::Ambiguous(b)) => a == b,
             _ => false,
@@ -149,8 +158,34 @@ impl<'a> Claims<'a> {
         match feeds.as_slice() {
             [] => Claim::Unclaimed,
             [one] => Claim::Feed(one),
+            many if own_sheets(many) => Claim::Sheets(feeds),
             many => Claim::Ambiguous(many.iter().map(|f| f.feed.as_str()).collect()),
         }
+    }
+}
+
+/// Whether the feeds all read workbooks, each naming a sheet (by name or
+/// position) that none of the others names. A sheet named by one feed and
+/// numbered by another may be the same sheet: that is not told apart here,
+/// so both must use the same way of naming.
+fn own_sheets(feeds: &[&FeedSpec]) -> bool {
+    let sheets: Vec<Option<&SheetRef>> = feeds.iter().map(|f| f.source.sheet.as_ref()).collect();
+    let by_name = sheets.iter().all(|s| matches!(s, Some(SheetRef::Name(_))));
+    let by_position = sheets
+        .iter()
+        .all(|s| matches!(s, Some(SheetRef::Position(_))));
+    feeds.iter().all(|f| f.source.format == FileFormat::Xlsx)
+        && (by_name || by_position)
+        && sheets
+            .iter()
+            .enumerate()
+            .all(|(i, a)| sheets[..i].iter().all(|b| !same_sheet(a, b)))
+}
+
+fn same_sheet(a: &Option<&SheetRef>, b: &Option<&SheetRef>) -> bool {
+    match (a, b) {
+        (Some(SheetRef::Name(a)), Some(SheetRef::Name(b))) => a.eq_ignore_ascii_case(b),
+        (a, b) => a == b,
     }
 }
 
@@ -206,6 +241,40 @@ mod tests {
         assert_eq!(claims.claim("housing/bb.xlsx"), Claim::Feed(&feeds[1]));
         assert_eq!(claims.claim("housing/sub/bb.xlsx"), Claim::Unclaimed);
         assert_eq!(claims.claim("notes.txt"), Claim::Unclaimed);
+    }
+
+    fn sheet_feed(name: &str, sheet: &str) -> FeedSpec {
+        serde_yaml::from_str(&format!(
+            "feed: {name}\nagency: A\ndataset: d\nsource: {{ files: \"annex_a_*.xlsx\", format: xlsx, sheet: {sheet} }}\ncolumns: {{}}\n"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn feeds_reading_their_own_sheets_share_a_workbook() {
+        let feeds = vec![
+            sheet_feed("contacts", "\"List 1\""),
+            sheet_feed("referrals", "\"List 3\""),
+        ];
+        let claims = Claims::new(&feeds).unwrap();
+        assert_eq!(
+            claims.claim("annex_a_2024-25_Q3.xlsx"),
+            Claim::Sheets(vec![&feeds[0], &feeds[1]])
+        );
+        // The same sheet twice, or a name beside a position, is ambiguous.
+        for (a, b) in [
+            ("\"List 1\"", "\"list 1\""),
+            ("\"List 1\"", "2"),
+            ("2", "2"),
+        ] {
+            let feeds = vec![sheet_feed("a", a), sheet_feed("b", b)];
+            let claims = Claims::new(&feeds).unwrap();
+            assert_eq!(
+                claims.claim("annex_a_2024-25_Q3.xlsx"),
+                Claim::Ambiguous(vec!["a", "b"]),
+                "{a} and {b}"
+            );
+        }
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::borrow::Cow;
 use arrow::array::RecordBatch;
 use chrono::{DateTime, Utc};
 use pqa_core::check::RowCheck;
-use pqa_core::config::{ColumnSpec, FileFormat, Fill, OneOrMany, Unpivot, did_you_mean};
+use pqa_core::config::{
+    ColumnSpec, FileFormat, Fill, Measures, OneOrMany, Percent, Unpivot, did_you_mean,
+};
 use pqa_core::{DatasetSchema, FeedSpec, Period};
 
 use crate::batch::BatchBuilder;
@@ -66,6 +68,9 @@ pub struct MapSummary {
     pub skipped: Vec<(usize, String)>,
     /// Headers in the file that no column uses and the feed does not drop.
     pub unused_headers: Vec<String>,
+    /// Rows left out by the feed's `keep_rows` (another area's, in a
+    /// national file): not read, not rejected.
+    pub rows_left_out: usize,
 }
 
 impl MapSummary {
@@ -170,9 +175,20 @@ pub fn map_rows(
     // A row yields one record, or for a wide return one record per period column.
     // A wide return's header may take two rows (periods under the row with
     // the feed's headers): its data starts below both.
-    let (variants, header_rows) = match &feed.unpivot {
-        None => (vec![sources], 1),
-        Some(unpivot) => wide_variants(&head, header_at, &headers, sources, unpivot, feed)?,
+    // Measures across the columns: a record per measure, each read with
+    // its own percentage rule.
+    let (variants, header_rows, percents) = match (&feed.unpivot, &feed.measures) {
+        (Some(unpivot), _) => {
+            let (variants, rows) =
+                wide_variants(&head, header_at, &headers, sources, unpivot, feed)?;
+            let percents = vec![None; variants.len()];
+            (variants, rows, percents)
+        }
+        (None, Some(measures)) => {
+            let (variants, percents) = measure_variants(&headers, sources, measures)?;
+            (variants, 1, percents)
+        }
+        (None, None) => (vec![sources], 1, vec![None]),
     };
     let checks: Vec<RowCheck> = feed
         .checks
@@ -183,7 +199,8 @@ pub fn map_rows(
     let shape = sheet.is_none().then_some(headers.len());
     let plans: Vec<RowPlan> = variants
         .iter()
-        .map(|sources| RowPlan::new(sources, &checks, sub, shape))
+        .zip(&percents)
+        .map(|(sources, percent)| RowPlan::new(sources, &checks, sub, shape, *percent))
         .collect();
 
     let mut summary = MapSummary {
@@ -205,10 +222,12 @@ pub fn map_rows(
             .collect(),
         _ => vec![],
     };
+    let keep = keep_columns(feed, &headers)?;
     let mapper = ChunkMapper {
         plans: &plans,
         sub,
         header_cells: &header_cells,
+        keep: &keep,
     };
     let mut repeated_header = None;
     let mut deliver = |mapped: Result<MappedChunk>| -> Result<()> {
@@ -224,6 +243,7 @@ pub fn map_rows(
         summary.rows_rejected += mapped.rows_rejected;
         summary.rejects.extend(mapped.rejects);
         summary.skipped.extend(mapped.skipped);
+        summary.rows_left_out += mapped.rows_left_out;
         for batch in mapped.batches {
             summary.rows_accepted += batch.num_rows();
             sink(batch)?;
@@ -255,17 +275,41 @@ pub fn map_rows(
     }
     let used: Vec<usize> = used_columns(&variants);
     let dropped: Vec<String> = feed.drop.iter().map(|d| normalise(d)).collect();
-    let accepted: Vec<String> = feed.columns.values().flat_map(|c| c.from.names()).collect();
+    let accepted: Vec<String> = feed.header_names();
     let accepted: Vec<&str> = accepted.iter().map(String::as_str).collect();
     summary.unused_headers = headers
         .iter()
         .enumerate()
         .filter(|(i, h)| {
-            !h.trim().is_empty() && !used.contains(i) && !dropped.contains(&normalise(h))
+            !h.trim().is_empty()
+                && !used.contains(i)
+                && !keep.iter().any(|(k, _)| k == i)
+                && !dropped.contains(&normalise(h))
         })
         .map(|(_, h)| format!("{h}{}", did_you_mean(h, &accepted)))
         .collect();
     Ok(summary)
+}
+
+/// The cells the feed's `keep_rows` reads, with the values kept
+/// (normalised). A header it names that the file lacks refuses the file:
+/// without it, no row could be told to be ours.
+fn keep_columns(feed: &FeedSpec, headers: &[String]) -> Result<Vec<(usize, Vec<String>)>> {
+    feed.keep_rows
+        .iter()
+        .map(|(header, values)| {
+            let index = headers
+                .iter()
+                .position(|h| normalise(h) == normalise(header))
+                .ok_or_else(|| {
+                    Error::File(format!(
+                        "`keep_rows`: no header \"{header}\" in the file, so its rows cannot \
+                         be told to be this feed's"
+                    ))
+                })?;
+            Ok((index, values.iter().map(|v| normalise(v)).collect()))
+        })
+        .collect()
 }
 
 /// Rows read one at a time (a sheet's, a Parquet file's) are mapped in
@@ -336,6 +380,7 @@ struct MappedChunk {
     rows_rejected: usize,
     rejects: Vec<Reject>,
     skipped: Vec<(usize, String)>,
+    rows_left_out: usize,
     /// The first row that repeats the header row, if any, and the rows
     /// read in this piece before it.
     repeated_header: Option<(usize, usize)>,
@@ -350,6 +395,8 @@ struct ChunkMapper<'p, 'a> {
     sub: &'p Submission<'a>,
     /// The header row's text in each cell a column reads.
     header_cells: &'p [(usize, String)],
+    /// The feed's `keep_rows`: each cell read and its values, normalised.
+    keep: &'p [(usize, Vec<String>)],
 }
 
 impl ChunkMapper<'_, '_> {
@@ -422,6 +469,13 @@ impl ChunkMapper<'_, '_> {
                 mapped.skipped.push((number, first.into_owned()));
                 return Ok(());
             }
+        }
+        let kept = self.keep.iter().all(|(i, values)| {
+            *i < cells.len() && values.contains(&normalise(&cells.cell(*i).as_text()))
+        });
+        if !kept {
+            mapped.rows_left_out += 1;
+            return Ok(());
         }
         for plan in self.plans {
             mapped.rows_read += 1;
@@ -683,6 +737,94 @@ fn wide_variants<'a>(
     Ok((variants, header_rows))
 }
 
+/// The column a feed names by its letter (`column: C`), checked against
+/// the header there when the feed also gives `from`.
+fn by_letter<'a>(
+    name: &str,
+    letters: &str,
+    accepted: &[String],
+    headers: &[String],
+) -> Result<Source<'a>> {
+    let index = pqa_core::config::column_index(letters).ok_or_else(|| {
+        Error::File(format!(
+            "column `{name}`: `column: {letters}` is not a column letter"
+        ))
+    })?;
+    let Some(header) = headers.get(index) else {
+        return Err(Error::File(format!(
+            "column `{name}`: the feed reads column {}, but the header row has {} columns",
+            column_letter(index),
+            headers.len()
+        )));
+    };
+    if !accepted.is_empty() && !accepted.iter().any(|a| normalise(a) == normalise(header)) {
+        return Err(Error::File(format!(
+            "column `{name}`: column {} is headed \"{header}\", not {}: the file's columns have moved",
+            column_letter(index),
+            accepted
+                .iter()
+                .map(|a| format!("\"{a}\""))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )));
+    }
+    Ok(Source::Cell(index))
+}
+
+/// For measures across the columns: one set of sources per measure found
+/// (its code as a constant, its cell as the value), and the percentage rule
+/// each measure's value is read with.
+type MeasureVariants<'a> = (Vec<Sources<'a>>, Vec<Option<(&'a str, Option<Percent>)>>);
+
+fn measure_variants<'a>(
+    headers: &[String],
+    sources: Sources<'a>,
+    measures: &'a Measures,
+) -> Result<MeasureVariants<'a>> {
+    let normalised: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
+    let mut variants = Vec::new();
+    let mut percents = Vec::new();
+    let mut missing = Vec::new();
+    for (code, measure) in &measures.columns {
+        let accepted = measure.from.names();
+        let Some(index) = accepted
+            .iter()
+            .find_map(|a| normalised.iter().position(|h| *h == normalise(a)))
+        else {
+            if !measure.optional {
+                missing.push(format!(
+                    "measure `{code}`: no header {}",
+                    accepted
+                        .iter()
+                        .map(|a| format!("\"{a}\""))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ));
+            }
+            continue;
+        };
+        let variant = sources
+            .iter()
+            .map(|(name, source)| {
+                let source = if *name == measures.code_column {
+                    Source::Constant(code)
+                } else if *name == measures.value_column {
+                    Source::Cell(index)
+                } else {
+                    source.clone()
+                };
+                (name.clone(), source)
+            })
+            .collect();
+        variants.push(variant);
+        percents.push(Some((measures.value_column.as_str(), measure.percent)));
+    }
+    if !missing.is_empty() {
+        return Err(Error::File(missing.join("; ")));
+    }
+    Ok((variants, percents))
+}
+
 /// A column as a spreadsheet names it: 0 is A, 26 is AA.
 fn column_letter(index: usize) -> String {
     let mut n = index + 1;
@@ -710,12 +852,7 @@ fn find_header_row(head: &[RawRow], feed: &FeedSpec) -> Result<(usize, Vec<Strin
             })?;
         return Ok((index, texts(&head[index])));
     }
-    let expected: Vec<String> = feed
-        .columns
-        .values()
-        .flat_map(|c| c.from.names())
-        .map(|n| normalise(&n))
-        .collect();
+    let expected: Vec<String> = feed.header_names().iter().map(|n| normalise(n)).collect();
     let score = |row: &RawRow| {
         row.cells
             .iter()
@@ -769,9 +906,8 @@ fn find_header_row(head: &[RawRow], feed: &FeedSpec) -> Result<(usize, Vec<Strin
         }
         None => Err(Error::File(format!(
             "no header row found in the first {HEADER_SEARCH_ROWS} rows: expected headers such as {}{}",
-            feed.columns
-                .values()
-                .flat_map(|c| c.from.names())
+            feed.header_names()
+                .iter()
                 .take(3)
                 .map(|h| format!("\"{h}\""))
                 .collect::<Vec<_>>()
@@ -843,16 +979,47 @@ fn locate_columns<'a>(
             }) => Source::Filled(feed.agency.clone()),
             Some(spec) => {
                 let accepted = spec.from.names();
-                match normalised
+                // The headers the feed accepts are in its order of
+                // preference: the first found is read.
+                let matches: Vec<usize> = accepted
                     .iter()
-                    .position(|h| accepted.iter().any(|a| normalise(a) == *h))
-                {
-                    Some(index) => Source::Cell(index),
-                    None => {
+                    .map(|a| {
+                        let a = normalise(a);
+                        (0..normalised.len())
+                            .filter(|&i| normalised[i] == a)
+                            .collect::<Vec<_>>()
+                    })
+                    .find(|found| !found.is_empty())
+                    .unwrap_or_default();
+                if let Some(letters) = &spec.column {
+                    sources.push((name.clone(), by_letter(name, letters, &accepted, headers)?));
+                    continue;
+                }
+                match matches[..] {
+                    [index] => Source::Cell(index),
+                    [] => {
                         if !spec.optional && !matches!(spec.from, OneOrMany::None) {
                             missing.push((name, accepted));
                         }
                         Source::Unmapped
+                    }
+                    // Taking the first would be a guess at which is meant.
+                    ref several => {
+                        return Err(Error::File(format!(
+                            "column `{name}`: {} headers match ({}): say which with \
+                             `column: {}` (its letter) in the feed",
+                            several.len(),
+                            several
+                                .iter()
+                                .map(|&i| format!(
+                                    "\"{}\" in column {}",
+                                    headers[i],
+                                    column_letter(i)
+                                ))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            column_letter(several[0])
+                        )));
                     }
                 }
             }
@@ -1532,5 +1699,247 @@ checks:
         assert_eq!(column_letter(0), "A");
         assert_eq!(column_letter(25), "Z");
         assert_eq!(column_letter(26), "AA");
+    }
+
+    /// `csv` through the test feed with `edit` applied to its YAML.
+    fn run_edited(edit: impl Fn(&str) -> String, schema: &str, csv: &str) -> Result<Mapped> {
+        let schema: DatasetSchema = serde_yaml::from_str(schema).unwrap();
+        let feed: FeedSpec = serde_yaml::from_str(&edit(FEED)).unwrap();
+        let key = PseudonymKey::new("unit-test-key-0123456789").unwrap();
+        map_sheet(
+            &read_csv(csv.as_bytes(), Encoding::Utf8, ',').unwrap(),
+            &submission(&feed, &schema, Some(&key)),
+        )
+    }
+
+    #[test]
+    fn keep_rows_leaves_other_areas_rows_out_and_counts_them() {
+        let keep = |f: &str| format!("{f}keep_rows:\n  LA code: [\"E06000023\"]\n");
+        let csv = "LA code,Child ID,Start,End,Category,Count\n\
+                   E06000023,C1,01/10/2024,,N,1\n\
+                   E09000001,C2,01/10/2024,,N,1\n\
+                   e06000023,C3,02/10/2024,,E,1\n";
+        let m = run_edited(keep, SCHEMA, csv).unwrap();
+        assert_eq!((m.rows_read, m.rows_accepted(), m.rows_left_out), (2, 2, 1));
+        assert!(m.unused_headers.is_empty(), "{:?}", m.unused_headers);
+        let err = run_edited(
+            keep,
+            SCHEMA,
+            "Child ID,Start,End,Category,Count\nC1,01/10/2024,,N,1\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("`keep_rows`: no header \"LA code\""), "{err}");
+    }
+
+    #[test]
+    fn a_feeds_codes_add_to_the_datasets() {
+        let schema = SCHEMA.replace(
+            "codes: [neglect, emotional_abuse]",
+            "codes: [neglect, emotional_abuse, physical_abuse]",
+        );
+        let csv = "Child ID,Start,End,Category,Count\n\
+                   C1,01/10/2024,,N,1\n\
+                   C2,01/10/2024,,physical abuse,1\n\
+                   C3,01/10/2024,,Physical,1\n";
+        let m = run_edited(|f| f.to_string(), &schema, csv).unwrap();
+        assert_eq!(
+            (m.rows_accepted(), m.rows_rejected),
+            (2, 1),
+            "{:?}",
+            m.rejects
+        );
+        assert!(
+            m.rejects[0]
+                .message
+                .contains("known codes: neglect, emotional_abuse, physical_abuse"),
+            "{:?}",
+            m.rejects
+        );
+    }
+
+    #[test]
+    fn a_column_by_letter_is_read_there_and_checked_against_its_header() {
+        // Two "Start" columns: which is meant cannot be told by the header.
+        let csv = "Child ID,Start,End,Category,Count,Start\nC1,01/10/2024,,N,1,02/10/2024\n";
+        let err = run_edited(|f| f.to_string(), SCHEMA, csv)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("column `plan_start`: 2 headers match (\"Start\" in column B, \"Start\" in column F): say which with `column: B`"),
+            "{err}"
+        );
+        let by_f = |f: &str| {
+            f.replace(
+                "plan_start: { from: \"Start\" }",
+                "plan_start: { from: \"Start\", column: F }",
+            )
+        };
+        let m = run_edited(by_f, SCHEMA, csv).unwrap();
+        let dates = m.batch.column_by_name("plan_start").unwrap();
+        assert_eq!(
+            arrow::util::display::array_value_to_string(dates, 0).unwrap(),
+            "2024-10-02"
+        );
+        let by_e = |f: &str| {
+            f.replace(
+                "plan_start: { from: \"Start\" }",
+                "plan_start: { from: \"Start\", column: E }",
+            )
+        };
+        let err = run_edited(by_e, SCHEMA, csv).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "column E is headed \"Count\", not \"Start\": the file's columns have moved"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_period_column_is_read_as_periods_of_the_feeds_kind() {
+        let schema: DatasetSchema = serde_yaml::from_str(
+            "dataset: indicators\ndescription: test\ncolumns:\n\
+             \x20 indicator: { type: string, required: true }\n\
+             \x20 period: { type: string, required: true }\n\
+             \x20 value: { type: number }\n",
+        )
+        .unwrap();
+        let feed: FeedSpec = serde_yaml::from_str(
+            "feed: bb\nagency: Housing\ndataset: indicators\n\
+             source: { files: \"*.csv\", format: csv }\n\
+             columns:\n  indicator: { from: Measure }\n  value: { from: Families }\n\
+             \x20 period: { from: Quarter, as_period: true }\n",
+        )
+        .unwrap();
+        let csv = "Quarter,Measure,Families\n\
+                   2024/25 Q2,B&B,21\n\
+                   Q3 2024-25,B&B,25\n\
+                   2024/25 Q4,B&B,29\n\
+                   Autumn 2024,B&B,3\n";
+        let m = map_sheet(
+            &read_csv(csv.as_bytes(), Encoding::Utf8, ',').unwrap(),
+            &submission(&feed, &schema, None),
+        )
+        .unwrap();
+        let col = m.batch.column_by_name("period").unwrap().as_string::<i32>();
+        let periods: Vec<&str> = (0..col.len()).map(|i| col.value(i)).collect();
+        assert_eq!(periods, ["2024/25-Q2", "2024/25-Q3"]);
+        let messages: Vec<&str> = m.rejects.iter().map(|r| r.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "\"2024/25 Q4\": Q4 2024/25 is after Q3 2024/25, the period the file is for",
+                "\"Autumn 2024\": not a period the feed takes (a quarter or financial year, e.g. 2024/25-Q3 or 2024/25)",
+            ]
+        );
+    }
+
+    #[test]
+    fn age_bands_and_flags_are_derived_and_the_date_of_birth_never_shown() {
+        let schema: DatasetSchema = serde_yaml::from_str(
+            "dataset: pupils\ndescription: test\ncolumns:\n\
+             \x20 age_band: { type: string }\n\
+             \x20 suspended: { type: boolean }\n",
+        )
+        .unwrap();
+        let feed: FeedSpec = serde_yaml::from_str(
+            "feed: pupils\nagency: Schools\ndataset: pupils\n\
+             source: { files: \"*.csv\", format: csv }\n\
+             columns:\n\
+             \x20 age_band: { from: DOB, formats: [\"%d/%m/%Y\"], age_band_at_period_end: [0, 5, 11, 16] }\n\
+             \x20 suspended: { from: Suspensions, flag_if_above: 0 }\n",
+        )
+        .unwrap();
+        // The period (Q3 2024/25) ends on 31 December 2024.
+        let csv = "DOB,Suspensions\n\
+                   31/12/2013,0\n\
+                   01/01/2014,2\n\
+                   31/12/2008,1\n\
+                   01/01/2025,0\n\
+                   17/03/2012,lots\n";
+        let m = map_sheet(
+            &read_csv(csv.as_bytes(), Encoding::Utf8, ',').unwrap(),
+            &submission(&feed, &schema, None),
+        )
+        .unwrap();
+        let bands = m
+            .batch
+            .column_by_name("age_band")
+            .unwrap()
+            .as_string::<i32>();
+        let flags = m.batch.column_by_name("suspended").unwrap().as_boolean();
+        let rows: Vec<(&str, bool)> = (0..bands.len())
+            .map(|i| (bands.value(i), flags.value(i)))
+            .collect();
+        assert_eq!(rows, [("11-15", false), ("5-10", true), ("16+", true)]);
+        let messages: Vec<&str> = m.rejects.iter().map(|r| r.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(
+            messages[0].contains("a date of birth after the end of the period"),
+            "{messages:?}"
+        );
+        assert!(
+            !messages[0].contains("2025"),
+            "the date is never shown: {messages:?}"
+        );
+        assert!(messages[1].contains("lots"), "{messages:?}");
+    }
+
+    #[test]
+    fn measures_across_the_columns_become_rows_each_with_its_percentage_rule() {
+        let schema: DatasetSchema = serde_yaml::from_str(
+            "dataset: indicators\ndescription: test\ncolumns:\n\
+             \x20 area: { type: string }\n\
+             \x20 indicator: { type: string, required: true }\n\
+             \x20 value: { type: number }\n",
+        )
+        .unwrap();
+        let feed: FeedSpec = serde_yaml::from_str(
+            "feed: eh\nagency: Early help\ndataset: indicators\n\
+             source: { files: \"*.csv\", format: csv }\n\
+             columns:\n  area: { from: Area }\n\
+             measures:\n  code_column: indicator\n  value_column: value\n  columns:\n\
+             \x20   eh_cases: { from: Cases }\n\
+             \x20   eh_improved_pct: { from: \"% improved\", percent: fraction }\n",
+        )
+        .unwrap();
+        let csv = "Area,Cases,% improved\nNorth,120,0.743\nSouth,\"1,204\",0.5\n";
+        let m = map_sheet(
+            &read_csv(csv.as_bytes(), Encoding::Utf8, ',').unwrap(),
+            &submission(&feed, &schema, None),
+        )
+        .unwrap();
+        assert_eq!((m.rows_read, m.rows_accepted(), m.rows_rejected), (4, 4, 0));
+        let codes = m
+            .batch
+            .column_by_name("indicator")
+            .unwrap()
+            .as_string::<i32>();
+        let values = m
+            .batch
+            .column_by_name("value")
+            .unwrap()
+            .as_primitive::<arrow::datatypes::Float64Type>();
+        let rows: Vec<(&str, f64)> = (0..codes.len())
+            .map(|i| (codes.value(i), values.value(i)))
+            .collect();
+        // A count is never multiplied by 100; a fraction becomes points.
+        assert_eq!(
+            rows,
+            [
+                ("eh_cases", 120.0),
+                ("eh_improved_pct", 74.3),
+                ("eh_cases", 1204.0),
+                ("eh_improved_pct", 50.0)
+            ]
+        );
+        let err = map_sheet(
+            &read_csv(b"Area,Cases\nNorth,1\n".as_slice(), Encoding::Utf8, ',').unwrap(),
+            &submission(&feed, &schema, None),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(err, "measure `eh_improved_pct`: no header \"% improved\"");
     }
 }

@@ -12,8 +12,10 @@ use std::cmp::Ordering;
 use chrono::Datelike;
 use compact_str::CompactString;
 use foldhash::HashMap;
+use pqa_core::Period;
 use pqa_core::check::{Operand, RowCheck};
 use pqa_core::config::{Percent, Privacy};
+use pqa_core::period::PeriodKind;
 use pqa_core::schema::{ColumnDef, ColumnType};
 
 use crate::coerce::{
@@ -51,6 +53,11 @@ struct PlannedColumn<'a> {
     formats: &'a [String],
     percent: Option<Percent>,
     privacy: Option<Privacy>,
+    /// `as_period`: the kinds of period the feed takes, and the file's
+    /// period (no row may be for a later one).
+    as_period: Option<(&'static [PeriodKind], Period)>,
+    /// A value derived from the cell rather than read as it stands.
+    derived: Option<Derived<'a>>,
     /// A row check reads this column's values, so a pseudonym is made at
     /// once rather than with its batch's (a check compares pseudonyms).
     checked: bool,
@@ -58,6 +65,14 @@ struct PlannedColumn<'a> {
     private: bool,
     /// Where a suppression marker in this column is recorded.
     status: StatusColumn,
+}
+
+/// Values a feed derives from a cell.
+enum Derived<'a> {
+    /// A date of birth → the age band on this date (the period's end).
+    AgeBand(&'a [u32], chrono::NaiveDate),
+    /// A count → whether it is above this number.
+    FlagAbove(f64),
 }
 
 enum StatusColumn {
@@ -134,6 +149,8 @@ impl<'a> RowPlan<'a> {
         checks: &[RowCheck],
         sub: &Submission<'a>,
         shape: Option<usize>,
+        // A measure's own percentage rule for the column its value goes to.
+        percent_of: Option<(&str, Option<Percent>)>,
     ) -> RowPlan<'a> {
         let position = |name: &str| sources.iter().position(|(n, _)| n == name);
         let checked = |name: &str| {
@@ -154,9 +171,19 @@ impl<'a> RowPlan<'a> {
                     Source::Filled(v) => (None, Some(Cell::Text(v.as_str().into()))),
                     Source::Unmapped => (None, None),
                 };
+                // A feed's spellings add to the dataset's codes: a code the
+                // feed does not list is still known by its own name.
                 let codes = match (spec.filter(|s| !s.codes.is_empty()), &def.codes) {
-                    (Some(spec), _) => Some(Codes::new(
-                        spec.codes.iter().map(|(c, s)| (c, s.iter().collect())),
+                    (Some(spec), list) => Some(Codes::new(
+                        spec.codes
+                            .iter()
+                            .map(|(c, s)| (c, s.iter().collect()))
+                            .chain(
+                                list.iter()
+                                    .flatten()
+                                    .filter(|c| !spec.codes.contains_key(*c))
+                                    .map(|c| (c, vec![])),
+                            ),
                     )),
                     (None, Some(list)) => Some(Codes::new(list.iter().map(|c| (c, vec![])))),
                     (None, None) => None,
@@ -174,10 +201,26 @@ impl<'a> RowPlan<'a> {
                     fixed,
                     codes,
                     formats: spec.map(|s| s.formats.as_slice()).unwrap_or_default(),
-                    percent: spec.and_then(|s| s.percent),
+                    percent: match percent_of {
+                        Some((column, percent)) if column == name => percent,
+                        _ => spec.and_then(|s| s.percent),
+                    },
+                    as_period: spec
+                        .filter(|s| s.as_period)
+                        .map(|_| (sub.feed.frequency.accepts(), sub.period)),
                     privacy: spec.and_then(|s| s.privacy),
+                    derived: spec.and_then(|s| {
+                        let bands = s.age_band_at_period_end.as_deref();
+                        bands
+                            .map(|b| Derived::AgeBand(b, sub.period.end()))
+                            .or(s.flag_if_above.map(Derived::FlagAbove))
+                    }),
                     checked: checked(name),
-                    private: def.identifying || spec.is_some_and(|s| s.privacy.is_some()),
+                    // A date of birth behind an age band is never shown.
+                    private: def.identifying
+                        || spec.is_some_and(|s| {
+                            s.privacy.is_some() || s.age_band_at_period_end.is_some()
+                        }),
                     status,
                 }
             })
@@ -366,6 +409,10 @@ impl PlannedColumn<'_> {
         if cell.is_blank() {
             return Ok(Outcome::Missing);
         }
+        if let Some(derived) = &self.derived {
+            *slot = Some(derive(derived, cell, self.formats)?);
+            return Ok(Outcome::Value);
+        }
         let numeric = matches!(self.def.kind, ColumnType::Integer | ColumnType::Number);
         if numeric
             && let CellRef::Text(t) = cell
@@ -381,6 +428,12 @@ impl PlannedColumn<'_> {
         match self.def.kind {
             ColumnType::String => {
                 let text = cell_text(cell);
+                if let Some((accepts, latest)) = self.as_period {
+                    *slot = Some(Value::Text(
+                        period_in(&text, accepts, latest)?.to_string().into(),
+                    ));
+                    return Ok(Outcome::Value);
+                }
                 let code = match &self.codes {
                     Some(codes) => Some(codes.code(&text).ok_or_else(|| codes.unknown.clone())?),
                     None => None,
@@ -444,6 +497,51 @@ fn cell_text(cell: CellRef<'_>) -> Cow<'_, str> {
         CellRef::Text(t) => Cow::Borrowed(trim(t)),
         other => Cow::Owned(other.as_text()),
     }
+}
+
+/// A derived column's value from its cell.
+fn derive(derived: &Derived, cell: CellRef<'_>, formats: &[String]) -> Result<Value, String> {
+    match *derived {
+        Derived::AgeBand(bands, on) => {
+            let born = to_date(cell, formats)?;
+            let age = on
+                .years_since(born)
+                .ok_or("a date of birth after the end of the period")?;
+            let band = pqa_core::config::age_band(age, bands)
+                .ok_or_else(|| format!("an age ({age}) below the first band ({})", bands[0]))?;
+            Ok(Value::Text(band.into()))
+        }
+        Derived::FlagAbove(limit) => Ok(Value::Boolean(to_number(cell)? > limit)),
+    }
+}
+
+/// The period a cell names, of a kind in `accepts`, and not after `latest`
+/// (the period of the file it is in).
+fn period_in(text: &str, accepts: &[PeriodKind], latest: Period) -> Result<Period, String> {
+    let found = pqa_core::period::most_specific(&pqa_core::period::find_all(text), accepts)?
+        .ok_or_else(|| {
+            format!(
+                "not a period the feed takes (a {}, e.g. {})",
+                accepts
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                accepts
+                    .iter()
+                    .map(|k| k.example())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )
+        })?;
+    if found.end() > latest.end() {
+        return Err(format!(
+            "{} is after {}, the period the file is for",
+            found.label(),
+            latest.label()
+        ));
+    }
+    Ok(found)
 }
 
 /// A percentage in points: "41.6%" and 41.6 are 41.6; with `fraction`, a bare

@@ -54,6 +54,7 @@ pub fn write(dir: &Path) -> std::io::Result<()> {
          CS 900004,5/7/2024,,E,N,\r\n",
     )?;
     measure_on_year_row(&dir.join("bb_wide_measure_on_year_row_2024-25_Q4.xlsx")).map_err(io)?;
+    lists_per_sheet(&dir.join("annex_a_2024-25_Q3.xlsx")).map_err(io)?;
     loud_csvs(dir)?;
     // A workbook cut short, as an interrupted download or email leaves it.
     let whole = wide_return_bytes().map_err(io)?;
@@ -141,6 +142,18 @@ fn loud_csvs(dir: &Path) -> std::io::Result<()> {
         )
         .collect();
     std::fs::write(dir.join("cp_plans_utf16_2024-25_Q3.csv"), utf16)?;
+    // A national statistics file in DfE's layout: every area's rows, the
+    // period in a column, measures across the columns (a count and a rate).
+    std::fs::write(
+        dir.join("dfe_national_2024-25_Q4.csv"),
+        "time_period,time_identifier,geographic_level,new_la_code,la_name,referrals,re_referral_rate\r\n\
+         202324,Financial year,National,,England,621000,22.4\r\n\
+         202324,Financial year,Local authority,E06000023,Eastgate,2140,19.7\r\n\
+         202324,Financial year,Local authority,E09000001,Westbury,310,24.1\r\n\
+         202425,Financial year,National,,England,598000,21.9\r\n\
+         202425,Financial year,Local authority,E06000023,Eastgate,2018,21.3\r\n\
+         202425,Financial year,Local authority,E09000001,Westbury,295,c\r\n",
+    )?;
     // A count sharing a column of percentages written as fractions.
     std::fs::write(
         dir.join("early_help_fractions_2024-25_Q2.csv"),
@@ -245,6 +258,27 @@ fn measure_on_year_row(path: &Path) -> Result<(), XlsxError> {
         for (i, v) in values.iter().enumerate() {
             sheet.write_number(r, 1 + i as u16, f64::from(*v))?;
         }
+    }
+    wb.save(path)
+}
+
+/// One workbook holding a list per sheet, as Ofsted's Annex A does: two
+/// feeds read it, each its own sheet.
+fn lists_per_sheet(path: &Path) -> Result<(), XlsxError> {
+    let mut wb = workbook()?;
+    wb.add_worksheet()
+        .set_name("Cover")?
+        .write_string(0, 0, "Annex A lists, Q3 2024/25")?;
+    for (name, measure, count) in [
+        ("List 1", "Contacts", 412.0),
+        ("List 2", "Early help assessments", 96.0),
+        ("List 3", "Referrals", 158.0),
+    ] {
+        let sheet = wb.add_worksheet().set_name(name)?;
+        sheet.write_string(0, 0, "Measure")?;
+        sheet.write_string(0, 1, "Count")?;
+        sheet.write_string(1, 0, measure)?;
+        sheet.write_number(1, 1, count)?;
     }
     wb.save(path)
 }
