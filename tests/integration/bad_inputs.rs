@@ -109,15 +109,16 @@ fn windows_1252_csv_read_as_utf8_is_refused_with_what_to_do() {
 }
 
 #[test]
-fn ragged_rows_are_reported_and_quoted_newlines_keep_row_numbers_true() {
+fn ragged_rows_are_reported_and_numbered_as_a_spreadsheet_shows_them() {
     let p = project(&[(
         "cp_plans_ragged_2024-25_Q2.csv",
         "csc/cp_plans_ragged_2024-25_Q2.csv",
     )]);
     let out = p.ok(&["ingest"]);
-    // Line 2 holds a field over two lines, so the short row is on line 5.
+    // Row 2 holds a field over two lines; a spreadsheet shows it as one
+    // row, so the short row is row 4 (line 5 of the file).
     assert!(
-        out.contains("csc/cp_plans_ragged_2024-25_Q2.csv row 5 (shape): the row has 4 fields but the header row has 6: a delimiter or quote is probably missing"),
+        out.contains("csc/cp_plans_ragged_2024-25_Q2.csv row 4 (shape): the row has 4 fields but the header row has 6: a delimiter or quote is probably missing"),
         "{out}"
     );
     assert!(out.contains("      4         3         1  loaded"), "{out}");

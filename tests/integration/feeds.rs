@@ -162,10 +162,50 @@ fn new_drafts_a_feed_and_schema_from_a_sample_file() {
         draft.contains("  dob: { type: date, identifying: true }"),
         "{draft}"
     );
-    assert!(draft.contains("  dob: { from: \"DOB\", formats: [\"%d/%m/%Y\", iso, excel_serial], privacy: generalise_to_month }"), "{draft}");
+    assert!(draft.contains("  dob: { from: \"DOB\", formats: [\"%d/%m/%Y\", \"%d-%b-%Y\", iso, excel_serial], privacy: generalise_to_month }"), "{draft}");
     assert!(
         draft.contains("  upn: { from: \"UPN\", privacy: pseudonymise }"),
         "{draft}"
     );
     assert!(draft.contains("  sex: { type: integer }"), "{draft}");
+}
+
+#[test]
+fn a_written_draft_loads_the_file_it_came_from_and_check_holds_its_todos() {
+    let p = TestProject::new();
+    let sample = crate::repo().join("tests/files/referrals_2024-25_Q3.xlsx");
+    let sample = sample.to_str().unwrap();
+    p.ok(&["feeds", "new", "--from", sample, "--write"]);
+    let schema = std::fs::read_to_string(p.path().join("schemas/referrals.yaml")).unwrap();
+    let feed = std::fs::read_to_string(p.path().join("pipelines/referrals.yaml")).unwrap();
+    // Not the cover sheet; the header below the title, not the first data
+    // row; dates written three ways are dates; "<5" keeps a number a number.
+    for expected in [
+        "  referral_date: { type: date }",
+        "  contacts: { type: integer }",
+        "  contacts_status: { type: string }",
+    ] {
+        assert!(schema.contains(expected), "{expected}\n{schema}");
+    }
+    assert!(
+        feed.contains("  sheet: \"Referrals\"\n  header_row: 3\n"),
+        "{feed}"
+    );
+    let tried = p.ok(&["feeds", "try", "referrals", sample]);
+    assert!(
+        tried.contains("rows read 5 = accepted 5 + rejected 0"),
+        "{tried}"
+    );
+    // The TODOs fail the check, with where they are.
+    let out = p.cmd(&["feeds", "check"]).output().unwrap();
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("pipelines/referrals.yaml:3:9: still a draft: TODO the agency that sends it")
+            && text.contains("schemas/referrals.yaml:4:14: still a draft"),
+        "{text}"
+    );
+    // A second draft from the same file never overwrites the first.
+    let again = p.ok(&["feeds", "new", "--from", sample, "--write"]);
+    assert!(again.contains("pipelines/referrals_2.yaml"), "{again}");
 }

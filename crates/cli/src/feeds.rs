@@ -11,7 +11,9 @@ use chrono::Utc;
 use pqa_core::config::{FileFormat, SheetRef};
 use pqa_core::schema::LINEAGE_COLUMNS;
 use pqa_core::{FeedSpec, Period, Project};
-use pqa_ingest::coerce::{normalise, to_boolean, to_date, to_integer, to_number};
+use pqa_ingest::coerce::{
+    normalise, suppression_status, to_boolean, to_date, to_integer, to_number,
+};
 use pqa_ingest::read::{Cell, RawSheet, read_csv, read_parquet, read_xlsx};
 use pqa_ingest::{
     Claim, Claims, Mapped, PseudonymKey, Submission, ingest_bytes, list_inbox, sha256_hex,
@@ -21,6 +23,16 @@ use pqa_ingest::{
 /// anything invalid, with every problem listed), then checks the inbox: a
 /// file two feeds claim is an error, a file no feed claims is reported.
 pub fn check(project: &Project) -> Result<()> {
+    let drafts = unanswered_todos(&project.root)?;
+    if !drafts.is_empty() {
+        for line in &drafts {
+            println!("{line}");
+        }
+        bail!(
+            "{} TODO(s) left in drafts: answer them before the feed is used",
+            drafts.len()
+        );
+    }
     println!(
         "Configuration is valid: {} feed(s), {} dataset(s), {} metric(s).",
         project.feeds.len(),
@@ -63,6 +75,40 @@ pub fn check(project: &Project) -> Result<()> {
         files.len()
     );
     Ok(())
+}
+
+/// Every value still `TODO` (as `pqa feeds new` drafts them) in the
+/// project's feeds and schemas, as `file:line:column: …`.
+fn unanswered_todos(root: &Path) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for folder in ["pipelines", "schemas"] {
+        let Ok(entries) = std::fs::read_dir(root.join(folder)) else {
+            continue;
+        };
+        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        {
+            let text = std::fs::read_to_string(path)?;
+            for (n, line) in text.lines().enumerate() {
+                if line.trim_start().starts_with('#') {
+                    continue;
+                }
+                if let Some(col) = line.find(": TODO") {
+                    out.push(format!(
+                        "{folder}/{}:{}:{}: still a draft: {}",
+                        path.file_name().unwrap_or_default().to_string_lossy(),
+                        n + 1,
+                        col + 3,
+                        line[col + 2..].trim()
+                    ));
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn feed<'a>(project: &'a Project, name: &str) -> Result<&'a FeedSpec> {
@@ -283,23 +329,17 @@ pub fn test(project: &Project) -> Result<()> {
     Ok(())
 }
 
-/// `pqa feeds new --from FILE`: a draft schema and feed for the officer to finish.
-pub fn new(from: &Path, sheet: Option<&str>) -> Result<()> {
+/// `pqa feeds new --from FILE`: a draft schema and feed for the officer to
+/// finish, printed, or with `write_to` (a project folder) written there as
+/// `schemas/<name>.yaml` and `pipelines/<name>.yaml`. The draft loads the
+/// file it came from (`pqa feeds try`); its `TODO`s fail `pqa feeds check`
+/// until someone answers them.
+pub fn new(from: &Path, sheet: Option<&str>, write_to: Option<&Path>) -> Result<()> {
     let bytes = std::fs::read(from).with_context(|| format!("reading {}", from.display()))?;
-    let is_xlsx = from
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-    let (raw, format, encoding) = if is_xlsx {
-        let sheet = sheet.map(|s| {
-            s.parse()
-                .map(SheetRef::Position)
-                .unwrap_or_else(|_| SheetRef::Name(s.into()))
-        });
-        (read_xlsx(&bytes, sheet.as_ref())?, FileFormat::Xlsx, None)
-    } else if from
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
-    {
+    let extension = |e: &str| from.extension().is_some_and(|x| x.eq_ignore_ascii_case(e));
+    let (raw, format, encoding) = if extension("xlsx") {
+        (pick_sheet(&bytes, sheet)?, FileFormat::Xlsx, None)
+    } else if extension("parquet") {
         (read_parquet(&bytes)?, FileFormat::Parquet, None)
     } else {
         match read_csv(&bytes, pqa_core::config::Encoding::Utf8, ',') {
@@ -317,12 +357,25 @@ pub fn new(from: &Path, sheet: Option<&str>) -> Result<()> {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("new_feed");
-    let name = snake(&strip_period(stem));
+    // Never the name of a feed or dataset the project already has.
+    let base = snake(&strip_period(stem));
+    let taken = |n: &str| {
+        write_to.is_some_and(|dir| {
+            dir.join(format!("pipelines/{n}.yaml")).exists()
+                || dir.join(format!("schemas/{n}.yaml")).exists()
+        })
+    };
+    let name = std::iter::once(base.clone())
+        .chain((2..).map(|i| format!("{base}_{i}")))
+        .find(|n| !taken(n))
+        .expect("some name is free");
     let file_name = from.file_name().and_then(|s| s.to_str()).unwrap_or("file");
-    println!(
-        "# Draft for schemas/{name}.yaml: check every type, mark identifying columns, add codes."
+
+    let mut schema = format!(
+        "# Drafted by `pqa feeds new` from {file_name}: check every type, mark\n\
+         # identifying columns, add codes.\n\
+         dataset: {name}\ndescription: TODO say what one row is\ncolumns:\n"
     );
-    println!("dataset: {name}\ndescription: TODO say what one row is\ncolumns:");
     let mut feed_columns = String::new();
     let mut drop = Vec::new();
     for (i, header) in headers.iter().enumerate() {
@@ -330,13 +383,14 @@ pub fn new(from: &Path, sheet: Option<&str>) -> Result<()> {
             continue;
         }
         let column = snake(header);
-        let kind = guess_type(
-            raw.rows
-                .iter()
-                .skip(header_at + 1)
-                .take(500)
-                .filter_map(|r| r.cells.get(i)),
-        );
+        let cells: Vec<&Cell> = raw
+            .rows
+            .iter()
+            .skip(header_at + 1)
+            .take(500)
+            .filter_map(|r| r.cells.get(i))
+            .collect();
+        let kind = guess_type(cells.iter().copied());
         let lower = normalise(header);
         let privacy = if lower.contains("name") || lower.contains("address") {
             drop.push(header.clone());
@@ -364,11 +418,29 @@ pub fn new(from: &Path, sheet: Option<&str>) -> Result<()> {
         } else {
             kind
         };
-        println!("  {column}: {{ type: {kind}{identifying} }}");
+        schema.push_str(&format!("  {column}: {{ type: {kind}{identifying} }}\n"));
+        // Numbers the agency withheld ("<5", "*") keep their symbol here.
+        let withheld = cells
+            .iter()
+            .any(|c| matches!(c, Cell::Text(t) if suppression_status(t).is_some()));
+        if matches!(kind, "integer" | "number") && withheld {
+            schema.push_str(&format!("  {column}_status: {{ type: string }}\n"));
+        }
         let formats = if kind == "date" {
-            ", formats: [\"%d/%m/%Y\", iso, excel_serial]"
+            format!(
+                ", formats: [{}]",
+                DRAFT_DATE_FORMATS
+                    .iter()
+                    .map(|f| if f.contains('%') {
+                        format!("\"{f}\"")
+                    } else {
+                        f.to_string()
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         } else {
-            ""
+            String::new()
         };
         let privacy = privacy
             .map(|p| format!(", privacy: {p}"))
@@ -377,15 +449,11 @@ pub fn new(from: &Path, sheet: Option<&str>) -> Result<()> {
             "  {column}: {{ from: {header:?}{formats}{privacy} }}\n"
         ));
     }
-    println!();
-    println!("# Draft for pipelines/{name}.yaml");
-    println!("feed: {name}\nagency: TODO the agency that sends it\ndataset: {name}\nsource:");
-    println!(
-        "  files: \"{}\"",
-        file_name.replace(stem, &format!("{}*", strip_period(stem)))
-    );
-    println!(
-        "  format: {}",
+
+    let mut feed = format!(
+        "# Drafted by `pqa feeds new` from {file_name}.\n\
+         feed: {name}\nagency: TODO the agency that sends it\ndataset: {name}\nsource:\n  files: \"{}\"\n  format: {}\n",
+        file_name.replace(stem, &format!("{}*", strip_period(stem))),
         match format {
             FileFormat::Xlsx => "xlsx",
             FileFormat::Csv => "csv",
@@ -393,52 +461,148 @@ pub fn new(from: &Path, sheet: Option<&str>) -> Result<()> {
         }
     );
     if let Some(encoding) = encoding {
-        println!("  encoding: {encoding}");
+        feed.push_str(&format!("  encoding: {encoding}\n"));
     }
     if let Some(sheet) = &raw.sheet {
-        println!("  sheet: {sheet:?}");
+        feed.push_str(&format!("  sheet: {sheet:?}\n"));
     }
-    println!("  header_row: {}", raw.rows[header_at].number);
-    println!("period: file_name\ncolumns:\n{feed_columns}");
+    feed.push_str(&format!("  header_row: {}\n", raw.rows[header_at].number));
+    feed.push_str(&format!("period: file_name\ncolumns:\n{feed_columns}"));
     if !drop.is_empty() {
-        println!("drop: {drop:?}");
+        feed.push_str(&format!("drop: {drop:?}\n"));
     }
+
+    let Some(dir) = write_to else {
+        println!(
+            "# Draft for schemas/{name}.yaml\n{schema}\n# Draft for pipelines/{name}.yaml\n{feed}"
+        );
+        return Ok(());
+    };
+    for (path, text) in [
+        (dir.join(format!("schemas/{name}.yaml")), &schema),
+        (dir.join(format!("pipelines/{name}.yaml")), &feed),
+    ] {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        println!("Wrote {}", path.display());
+    }
+    println!(
+        "Next: answer the TODOs, then `pqa feeds try {name} {}` shows how the file loads.",
+        from.display()
+    );
     Ok(())
 }
 
-/// The first of the top rows with the most filled text cells.
+/// The date formats a draft reads, and a date cell must fit one of.
+const DRAFT_DATE_FORMATS: [&str; 4] = ["%d/%m/%Y", "%d-%b-%Y", "iso", "excel_serial"];
+
+/// The sheet asked for, or else the sheet that looks most like a table: a
+/// cover or notes sheet has a line or two of text, a data sheet a header
+/// row over rows.
+fn pick_sheet(bytes: &[u8], sheet: Option<&str>) -> Result<RawSheet> {
+    if let Some(s) = sheet {
+        let wanted = s
+            .parse()
+            .map(SheetRef::Position)
+            .unwrap_or_else(|_| SheetRef::Name(s.into()));
+        return Ok(read_xlsx(bytes, Some(&wanted))?);
+    }
+    let mut best: Option<(usize, RawSheet)> = None;
+    // Positions count from 1; reading past the last sheet is an error.
+    for position in 1.. {
+        let Ok(raw) = read_xlsx(bytes, Some(&SheetRef::Position(position))) else {
+            break;
+        };
+        let size = guess_header(&raw).map_or(0, |(at, headers)| {
+            let filled = headers.iter().filter(|h| !h.trim().is_empty()).count();
+            filled * raw.rows.len().saturating_sub(at + 1)
+        });
+        if best.as_ref().is_none_or(|(b, _)| size > *b) {
+            best = Some((size, raw));
+        }
+    }
+    match best {
+        Some((_, raw)) => Ok(raw),
+        None => Ok(read_xlsx(bytes, None)?),
+    }
+}
+
+/// The header row: among the top rows, the first whose filled cells are all
+/// text, all different, and nearly as many as the widest row has (a title
+/// has one or two; a data row holds numbers or dates, or repeats a value).
 fn guess_header(raw: &RawSheet) -> Option<(usize, Vec<String>)> {
-    let filled = |cells: &[Cell]| {
-        cells
-            .iter()
-            .filter(|c| matches!(c, Cell::Text(t) if !t.trim().is_empty()))
-            .count()
-    };
-    let best = raw
-        .rows
+    let top: Vec<_> = raw.rows.iter().take(30).collect();
+    let filled = |cells: &[Cell]| cells.iter().filter(|c| !c.is_blank()).count();
+    let widest = top
         .iter()
-        .take(30)
         .map(|r| filled(&r.cells))
         .max()
         .filter(|n| *n > 0)?;
-    let i = raw.rows.iter().position(|r| filled(&r.cells) == best)?;
+    let looks_like_header = |cells: &[Cell]| {
+        let texts: Vec<String> = cells
+            .iter()
+            .filter(|c| !c.is_blank())
+            .map(|c| match c {
+                Cell::Text(t) => Some(normalise(t)),
+                _ => None,
+            })
+            .collect::<Option<_>>()
+            .unwrap_or_default();
+        let distinct: std::collections::HashSet<&String> = texts.iter().collect();
+        let plain = texts.iter().all(|t| {
+            // A date or number written as text is a value, not a name.
+            to_number(pqa_ingest::read::CellRef::Text(t)).is_err()
+        });
+        !texts.is_empty()
+            && plain
+            && distinct.len() == texts.len()
+            && texts.len() * 10 >= widest * 7
+    };
+    let i = top
+        .iter()
+        .position(|r| looks_like_header(&r.cells))
+        .or_else(|| top.iter().position(|r| filled(&r.cells) == widest))?;
     Some((i, raw.rows[i].cells.iter().map(Cell::as_text).collect()))
 }
 
-/// The narrowest type every filled cell fits.
+/// The narrowest type every filled cell fits; symbols for withheld numbers
+/// ("<5", "*") are left out of the reckoning (they are kept as symbols).
 fn guess_type<'a>(cells: impl Iterator<Item = &'a Cell>) -> &'static str {
     let cells: Vec<&Cell> = cells.filter(|c| !c.is_blank()).collect();
-    let all = |f: &dyn Fn(&Cell) -> bool| !cells.is_empty() && cells.iter().all(|c| f(c));
-    if all(&|c| {
-        to_date(c.view(), &["%d/%m/%Y".into(), "iso".into()]).is_ok()
-            || matches!(c, Cell::DateTime(_))
-    }) {
+    let values: Vec<&Cell> = cells
+        .iter()
+        .copied()
+        .filter(|c| !matches!(c, Cell::Text(t) if suppression_status(t).is_some()))
+        .collect();
+    let all = |cells: &[&Cell], f: &dyn Fn(&Cell) -> bool| {
+        !cells.is_empty() && cells.iter().all(|c| f(c))
+    };
+    // Not `excel_serial` here: any whole number would pass for a date.
+    let formats: Vec<String> = DRAFT_DATE_FORMATS[..3]
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    let is_date = |c: &Cell| {
+        matches!(c, Cell::DateTime(_))
+            || matches!(c, Cell::Text(_)) && to_date(c.view(), &formats).is_ok()
+    };
+    // A date column may hold an impossible date (rejected when loaded, not
+    // a reason to read the column as text) and, in a workbook, serial numbers
+    // beside date cells.
+    let has_date_cells = cells.iter().any(|c| matches!(c, Cell::DateTime(_)));
+    let dates = cells
+        .iter()
+        .filter(|c| is_date(c) || has_date_cells && matches!(c, Cell::Number(_)))
+        .count();
+    if !cells.is_empty() && dates * 10 >= cells.len() * 8 {
         "date"
-    } else if all(&|c| to_integer(c.view()).is_ok()) {
+    } else if all(&values, &|c| to_integer(c.view()).is_ok()) {
         "integer"
-    } else if all(&|c| to_number(c.view()).is_ok()) {
+    } else if all(&values, &|c| to_number(c.view()).is_ok()) {
         "number"
-    } else if all(&|c| to_boolean(c.view()).is_ok()) {
+    } else if all(&cells, &|c| to_boolean(c.view()).is_ok()) {
         "boolean"
     } else {
         "string"

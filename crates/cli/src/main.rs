@@ -213,9 +213,13 @@ enum FeedsCommand {
         /// A sample file as the agency sends it (CSV or XLSX).
         #[arg(long, value_name = "FILE")]
         from: PathBuf,
-        /// XLSX: the sheet to read (default: the first).
+        /// XLSX: the sheet to read (default: the one that looks most like a table).
         #[arg(long)]
         sheet: Option<String>,
+        /// Write the drafts into the project's schemas/ and pipelines/
+        /// (under a name no feed or dataset has yet) instead of printing them.
+        #[arg(long)]
+        write: bool,
     },
 }
 
@@ -316,10 +320,16 @@ impl From<ingest::Ingested> for Finished {
 async fn run(cli: Cli) -> Result<Finished> {
     // Drafting a feed needs no valid project: it is how a project grows.
     if let Command::Feeds {
-        command: FeedsCommand::New { from, sheet },
+        command: FeedsCommand::New { from, sheet, write },
     } = &cli.command
     {
-        return feeds::new(from, sheet.as_deref()).map(|()| Finished::Done);
+        // The project's folder: where pqa.yaml is.
+        let folder = match cli.project.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let write_to = write.then_some(folder.as_path());
+        return feeds::new(from, sheet.as_deref(), write_to).map(|()| Finished::Done);
     }
     // Trying series through the rules needs no project either.
     if let Command::Trends {

@@ -595,11 +595,16 @@ mod tests {
     }
 
     #[test]
-    fn csv_keeps_quoted_newlines_and_reports_start_lines() {
+    fn csv_keeps_quoted_newlines_and_numbers_rows_as_a_spreadsheet_does() {
         let sheet = read_csv(b"a,b\r\n1,\"two\nlines\"\r\n3,4\r\n", Encoding::Utf8, ',').unwrap();
         assert_eq!(sheet.rows.len(), 3);
         assert_eq!(sheet.rows[1].cells[1], Cell::Text("two\nlines".into()));
-        assert_eq!(sheet.rows[2].number, 4);
+        // The field over two lines is one row: "3,4" is row 3, not line 4.
+        assert_eq!(sheet.rows[2].number, 3);
+        // Lone CRs end rows as LFs do.
+        let sheet = read_csv(b"a,b\r1,2\r\r3,4", Encoding::Utf8, ',').unwrap();
+        let numbers: Vec<usize> = sheet.rows.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [1, 2, 4]);
     }
 
     #[test]
@@ -658,18 +663,18 @@ mod tests {
     }
 
     #[test]
-    fn streamed_rows_keep_line_numbers_across_crlf_blank_lines_and_quotes() {
+    fn streamed_rows_keep_row_numbers_across_crlf_blank_lines_and_quotes() {
         let text = b"a,b\r\n\r\n1,\"x\r\ny\"\r\n\n\n2,z\r\n3,w";
         let rows = CsvRows::new(Trickle(text), Encoding::Utf8, ',').unwrap();
         let numbers: Vec<usize> = rows.map(|r| r.unwrap().number).collect();
-        assert_eq!(numbers, vec![1, 3, 7, 8]);
+        assert_eq!(numbers, vec![1, 3, 6, 7]);
         let whole: Vec<usize> = read_csv(text, Encoding::Utf8, ',')
             .unwrap()
             .rows
             .iter()
             .map(|r| r.number)
             .collect();
-        assert_eq!(whole, vec![1, 3, 7, 8]);
+        assert_eq!(whole, vec![1, 3, 6, 7]);
     }
 
     #[test]

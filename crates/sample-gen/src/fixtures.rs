@@ -55,6 +55,7 @@ pub fn write(dir: &Path) -> std::io::Result<()> {
     )?;
     measure_on_year_row(&dir.join("bb_wide_measure_on_year_row_2024-25_Q4.xlsx")).map_err(io)?;
     lists_per_sheet(&dir.join("annex_a_2024-25_Q3.xlsx")).map_err(io)?;
+    return_to_draft(&dir.join("referrals_2024-25_Q3.xlsx")).map_err(io)?;
     loud_csvs(dir)?;
     // A workbook cut short, as an interrupted download or email leaves it.
     let whole = wide_return_bytes().map_err(io)?;
@@ -279,6 +280,67 @@ fn lists_per_sheet(path: &Path) -> Result<(), XlsxError> {
         sheet.write_string(0, 1, "Count")?;
         sheet.write_string(1, 0, measure)?;
         sheet.write_number(1, 1, count)?;
+    }
+    wb.save(path)
+}
+
+/// A return a data officer drafts a feed from (`pqa feeds new`): a cover
+/// sheet first; a title above the header; dates as date cells, text and a
+/// serial number; counts with a withheld "<5"; a first data row all text.
+fn return_to_draft(path: &Path) -> Result<(), XlsxError> {
+    let mut wb = workbook()?;
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let cover = wb.add_worksheet().set_name("Cover")?;
+    cover.write_string(0, 0, "Referrals to children's social care")?;
+    cover.write_string(
+        1,
+        0,
+        "Quarter 3, 2024/25. Please read the notes before use.",
+    )?;
+    let sheet = wb.add_worksheet().set_name("Referrals")?;
+    sheet.write_string(0, 0, "Referrals received in the quarter")?;
+    for (c, h) in ["Child ID", "Referral Date", "Contacts", "Source"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(2, c as u16, *h)?;
+    }
+    let rows: [(&str, &str, &str); 5] = [
+        ("CS 940001", "text:01/10/2024", "Police"),
+        ("CS 940002", "cell:2024-10-02", "School"),
+        ("CS 940003", "serial:45568", "Health"),
+        ("CS 940004", "text:4-Oct-2024", "<5"),
+        ("CS 940005", "cell:2024-10-07", "Police"),
+    ];
+    for (r, (id, when, source)) in rows.iter().enumerate() {
+        let r = 3 + r as u32;
+        sheet.write_string(r, 0, *id)?;
+        match when.split_once(':') {
+            Some(("text", t)) => sheet.write_string(r, 1, t)?,
+            Some(("serial", n)) => sheet.write_number(r, 1, n.parse::<f64>().expect("a number"))?,
+            Some((_, iso)) => {
+                let (y, rest) = iso.split_at(4);
+                let (m, d) = (&rest[1..3], &rest[4..6]);
+                let day = ExcelDateTime::from_ymd(
+                    y.parse().expect("year"),
+                    m.parse().expect("month"),
+                    d.parse().expect("day"),
+                )?;
+                sheet.write_datetime_with_format(r, 1, day, &date)?
+            }
+            None => unreachable!("every date says how it is written"),
+        };
+        // Contacts: a count, withheld as "<5" once.
+        match *source {
+            "<5" => {
+                sheet.write_string(r, 2, "<5")?;
+                sheet.write_string(r, 3, "Anonymous")?;
+            }
+            s => {
+                sheet.write_number(r, 2, (r + 4) as f64)?;
+                sheet.write_string(r, 3, s)?;
+            }
+        }
     }
     wb.save(path)
 }

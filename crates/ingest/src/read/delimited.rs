@@ -25,8 +25,10 @@ use crate::error::{Error, Result};
 const BLOCK_BYTES: usize = 512 * 1024;
 
 /// Whole CSV records, cut from a file at a record's end, with what is needed
-/// to split them apart from the file: the line the block starts on (people
-/// count every line, blank or inside quotes), the delimiter and the encoding.
+/// to split them apart from the file: the row the block starts on, counted
+/// as a spreadsheet shows the file (a record over several lines is one row,
+/// a blank line is a row, a lone CR ends a row as LF and CRLF do), the
+/// delimiter and the encoding.
 #[derive(Debug, Default)]
 pub struct CsvBlock {
     pub bytes: Vec<u8>,
@@ -36,11 +38,14 @@ pub struct CsvBlock {
     encoding: Encoding,
     /// The block holds a quote, so a field may hold a delimiter or a line end.
     quoted: bool,
+    /// The byte before the block was a CR: an LF first is that CRLF's end,
+    /// not a row of its own.
+    after_cr: bool,
 }
 
 /// The rows of a CSV, read from any reader a block at a time, so that a file
 /// of any size is read in bounded memory. Quoted fields may hold newlines;
-/// row numbers are the line on which each record starts. Ragged rows are kept
+/// rows are numbered as a spreadsheet opening the file numbers them. Ragged rows are kept
 /// as they are, for the mapper to report. A UTF-8 byte-order mark is dropped
 /// (and, as a browser would, taken to mean the file is UTF-8).
 ///
@@ -55,8 +60,10 @@ pub struct CsvRows<R: Read> {
     encoding: Encoding,
     /// Bytes read after the last block's end: the start of a record.
     tail: Vec<u8>,
-    /// The line the tail starts on.
+    /// The row the tail starts on.
     line: usize,
+    /// The last block ended with a CR.
+    after_cr: bool,
     started: bool,
     at_end: bool,
     /// [`BLOCK_BYTES`], but for tests.
@@ -80,6 +87,7 @@ impl<R: Read> CsvRows<R> {
             encoding,
             tail: Vec::new(),
             line: 1,
+            after_cr: false,
             started: false,
             at_end: false,
             block_bytes: BLOCK_BYTES,
@@ -159,8 +167,13 @@ impl<R: Read> CsvRows<R> {
         }
         self.tail.extend_from_slice(&bytes[cut..]);
         bytes.truncate(cut);
-        let line = self.line;
-        self.line += newlines(&bytes);
+        let (line, after_cr) = (self.line, self.after_cr);
+        self.line += if quoted {
+            RowEnds::new(self.delimiter, self.quote, after_cr).count(&bytes)
+        } else {
+            row_ends_unquoted(&bytes, after_cr)
+        };
+        self.after_cr = bytes.last() == Some(&b'\r');
         Ok(Some(CsvBlock {
             bytes,
             line,
@@ -168,6 +181,7 @@ impl<R: Read> CsvRows<R> {
             quote: self.quote,
             encoding: self.encoding,
             quoted,
+            after_cr,
         }))
     }
 }
@@ -183,14 +197,84 @@ fn is_utf16(start: &[u8]) -> bool {
     sample.len() >= 8 && zeros * 3 >= sample.len()
 }
 
-/// The `\n` bytes in `bytes`, counted 255 at a time in a byte each (which the
-/// compiler makes vector instructions of; counted in a `usize` each, it made
-/// them four bytes at a time, ~2% of a national ingest).
-fn newlines(bytes: &[u8]) -> usize {
+/// The bytes equal to `byte`, counted 255 at a time in a byte each (which
+/// the compiler makes vector instructions of; counted in a `usize` each, it
+/// made them four bytes at a time, ~2% of a national ingest).
+fn count_byte(bytes: &[u8], byte: u8) -> usize {
     bytes
         .chunks(255)
-        .map(|chunk| usize::from(chunk.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n'))))
+        .map(|chunk| usize::from(chunk.iter().fold(0u8, |n, &b| n + u8::from(b == byte))))
         .sum()
+}
+
+/// The rows that end in `bytes`, which hold no quote: every LF, CR and
+/// CRLF ends one (`after_cr`: the byte before them was a CR). Most files
+/// have no CR, and are counted in one pass.
+fn row_ends_unquoted(bytes: &[u8], after_cr: bool) -> usize {
+    let lfs = count_byte(bytes, b'\n');
+    let crs = count_byte(bytes, b'\r');
+    if crs == 0 && !after_cr {
+        return lfs;
+    }
+    let crlfs = bytes.windows(2).filter(|w| w == b"\r\n").count()
+        + usize::from(after_cr && bytes.first() == Some(&b'\n'));
+    lfs + crs - crlfs
+}
+
+/// Counts the rows that end in bytes holding quotes, as the CSV parser
+/// reads them: a line end inside a quoted field is part of its row; a quote
+/// opens a field only at its start (elsewhere it is text). Blocks start
+/// with a record, outside any quote.
+struct RowEnds {
+    delimiter: u8,
+    quote: u8,
+    at: QuoteState,
+    after_cr: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum QuoteState {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted field: doubled, or its end.
+    QuoteInQuoted,
+}
+
+impl RowEnds {
+    fn new(delimiter: u8, quote: u8, after_cr: bool) -> RowEnds {
+        RowEnds {
+            delimiter,
+            quote,
+            at: QuoteState::FieldStart,
+            after_cr,
+        }
+    }
+
+    /// The rows that end in `bytes`, carrying on from the bytes before.
+    fn count(&mut self, bytes: &[u8]) -> usize {
+        let mut rows = 0;
+        for &b in bytes {
+            let was_cr = std::mem::replace(&mut self.after_cr, b == b'\r');
+            if self.at == QuoteState::Quoted {
+                if b == self.quote {
+                    self.at = QuoteState::QuoteInQuoted;
+                }
+                continue;
+            }
+            if b == b'\r' || b == b'\n' {
+                rows += usize::from(!(b == b'\n' && was_cr));
+                self.at = QuoteState::FieldStart;
+            } else if b == self.delimiter {
+                self.at = QuoteState::FieldStart;
+            } else if b == self.quote && self.at != QuoteState::Unquoted {
+                self.at = QuoteState::Quoted;
+            } else {
+                self.at = QuoteState::Unquoted;
+            }
+        }
+        rows
+    }
 }
 
 /// Where the last record that ends in `bytes` (which start a record) ends; 0
@@ -264,10 +348,11 @@ impl<R: Read> RowSource for CsvRows<R> {
             return Ok(Some(CsvBlock {
                 quoted: memchr::memchr(self.quote, &bytes).is_some(),
                 bytes,
-                line: self.splitter.line(),
+                line: self.splitter.row,
                 delimiter: self.delimiter,
                 quote: self.quote,
                 encoding: self.encoding,
+                after_cr: self.splitter.rows.after_cr,
             }));
         }
         self.read_block(spare)
@@ -318,12 +403,19 @@ impl CsvBlock {
         let mut at = 0;
         while at < bytes.len() {
             match bytes[at] {
+                // Each line end is a row; a CRLF's LF is not one more.
                 b'\n' => {
-                    line += 1;
+                    let crlf = if at == 0 {
+                        self.after_cr
+                    } else {
+                        bytes[at - 1] == b'\r'
+                    };
+                    line += usize::from(!crlf);
                     at += 1;
                     continue;
                 }
                 b'\r' => {
+                    line += 1;
                     at += 1;
                     continue;
                 }
@@ -371,6 +463,10 @@ struct Splitter {
     len: usize,
     /// Where the record's quotes stop pairing up, if they do.
     fault: Option<QuoteFault>,
+    /// The row the next bytes start on, and the count of rows ending in
+    /// them (which knows whether the byte before was a CR).
+    row: usize,
+    rows: RowEnds,
     delimiter: u8,
     quote: u8,
     encoding: Encoding,
@@ -387,6 +483,8 @@ impl Splitter {
             ends: vec![0; 64],
             len: 0,
             fault: None,
+            row: 1,
+            rows: RowEnds::new(delimiter, quote, false),
             delimiter,
             quote,
             encoding: Encoding::Utf8,
@@ -415,27 +513,26 @@ impl Splitter {
     /// Starts on a block (which starts with a record).
     fn start(&mut self, block: &CsvBlock) {
         self.core.reset();
-        self.core.set_line(block.line as u64);
+        self.row = block.line;
+        self.rows = RowEnds::new(self.delimiter, self.quote, block.after_cr);
         self.encoding = block.encoding;
     }
 
-    /// The line the splitter has reached.
-    fn line(&self) -> usize {
-        self.core.line() as usize
-    }
-
     /// Splits the next record from `input` (the rest of a block, holding
-    /// only whole records): the line the record starts on (`None` if there
-    /// is no record left), and the bytes taken.
+    /// only whole records): the row the record is on (`None` if there is
+    /// no record left), and the bytes taken.
     fn next_record(&mut self, input: &[u8]) -> (Option<usize>, usize) {
         // The parser skips blank lines (and a CRLF's `\n`) before a record
-        // as part of reading it: the record starts after them.
-        let number = self.line()
-            + input
-                .iter()
-                .take_while(|&&b| b == b'\n' || b == b'\r')
-                .filter(|&&b| b == b'\n')
-                .count();
+        // as part of reading it: the record starts after them, each a row.
+        let blank = input
+            .iter()
+            .take_while(|&&b| b == b'\n' || b == b'\r')
+            .count();
+        self.row += self.rows.count(&input[..blank]);
+        let number = self.row;
+        let input_after_blank = &input[blank..];
+        let taken = |nin: usize| nin + blank;
+        let input = input_after_blank;
         let (mut nin, mut nout, mut nend) = (0, 0, 0);
         loop {
             let (result, i, o, e) = self.core.read_record(
@@ -461,9 +558,10 @@ impl Splitter {
                 ReadRecordResult::Record => {
                     self.len = nend;
                     self.fault = quote_fault(&input[..nin], self.delimiter, self.quote);
-                    return (Some(number), nin);
+                    self.row += self.rows.count(&input[..nin]);
+                    return (Some(number), taken(nin));
                 }
-                ReadRecordResult::End => return (None, nin),
+                ReadRecordResult::End => return (None, taken(nin)),
             }
         }
     }
@@ -537,7 +635,7 @@ fn quote_fault(raw: &[u8], delimiter: u8, quote: u8) -> Option<QuoteFault> {
         Some(QuoteFault {
             field,
             kind,
-            lines: 1 + newlines(record.trim_ascii_end()),
+            lines: 1 + count_byte(record.trim_ascii_end(), b'\n'),
         })
     };
     for &b in record {
@@ -679,7 +777,7 @@ mod tests {
     }
 
     #[test]
-    fn split_rows_have_their_cells_and_the_lines_people_count() {
+    fn split_rows_have_their_cells_and_the_rows_a_spreadsheet_shows() {
         let csv = "a,b\r\n\r\n1,\"x\r\ny\"\r\n\n\n2,z\r\n3,w\n,\n4";
         for block_bytes in [1, 5, 100] {
             let rows = rows(csv.as_bytes(), Encoding::Utf8, 1, block_bytes).unwrap();
@@ -688,10 +786,10 @@ mod tests {
                 [
                     (1, vec![text("a"), text("b")]),
                     (3, vec![text("1"), text("x\r\ny")]),
-                    (7, vec![text("2"), text("z")]),
-                    (8, vec![text("3"), text("w")]),
-                    (9, vec![Cell::Empty, Cell::Empty]),
-                    (10, vec![text("4")]),
+                    (6, vec![text("2"), text("z")]),
+                    (7, vec![text("3"), text("w")]),
+                    (8, vec![Cell::Empty, Cell::Empty]),
+                    (9, vec![text("4")]),
                 ]
             );
         }
