@@ -229,6 +229,11 @@ pub struct SourceSpec {
     /// 1-based row holding the headers; found automatically when absent.
     #[serde(default)]
     pub header_row: Option<usize>,
+    /// Rows the header takes: 2 when headings are merged over the headers
+    /// below them ("Plan" over "Start" and "End"), which are then read
+    /// joined ("Plan Start", "Plan End").
+    #[serde(default = "one")]
+    pub header_rows: usize,
     /// How a file's name says it replaces another for the same period in
     /// the same run: `"_resubmitted"` (a file so named replaces one that is
     /// not), or with a number, `"_v{n}"` (the highest wins; a name without
@@ -323,6 +328,10 @@ impl FeedSpec {
             .chain(measures.flat_map(|m| m.from.names()))
             .collect()
     }
+}
+
+fn one() -> usize {
+    1
 }
 
 fn default_delimiter() -> char {
@@ -1151,30 +1160,20 @@ fn check_feed(
         }
     }
     if let Some(unpivot) = &feed.unpivot {
-        for (role, column) in [
+        let roles = [
             ("period_column", &unpivot.period_column),
             ("value_column", &unpivot.value_column),
-        ] {
-            if !schema.columns.contains_key(column) {
-                errors.push(at(
-                    path,
-                    text,
-                    role,
-                    format!(
-                        "unpivot {role} `{column}` is not in dataset `{}`{}",
-                        feed.dataset,
-                        did_you_mean(column, &known)
-                    ),
-                ));
-            } else if feed.columns.contains_key(column) {
-                errors.push(at(
-                    path,
-                    text,
-                    role,
-                    format!("column `{column}` is filled by `unpivot`: remove it from `columns`"),
-                ));
-            }
-        }
+        ];
+        filled_columns("unpivot", roles, feed, schema, &known, path, text, errors);
+    }
+    if !(1..=2).contains(&feed.source.header_rows) {
+        errors.push(at(
+            path,
+            text,
+            "header_rows",
+            "`header_rows` is 1 (the default) or 2 (headings merged over the headers below)"
+                .to_string(),
+        ));
     }
     if let Some(measures) = &feed.measures {
         if feed.unpivot.is_some() {
@@ -1185,30 +1184,11 @@ fn check_feed(
                 "a feed unpivots periods or measures, not both".to_string(),
             ));
         }
-        for (role, column) in [
+        let roles = [
             ("code_column", &measures.code_column),
             ("value_column", &measures.value_column),
-        ] {
-            if !schema.columns.contains_key(column) {
-                errors.push(at(
-                    path,
-                    text,
-                    role,
-                    format!(
-                        "measures {role} `{column}` is not in dataset `{}`{}",
-                        feed.dataset,
-                        did_you_mean(column, &known)
-                    ),
-                ));
-            } else if feed.columns.contains_key(column) {
-                errors.push(at(
-                    path,
-                    text,
-                    role,
-                    format!("column `{column}` is filled by `measures`: remove it from `columns`"),
-                ));
-            }
-        }
+        ];
+        filled_columns("measures", roles, feed, schema, &known, path, text, errors);
         let value_is_number = schema
             .columns
             .get(&measures.value_column)
@@ -1301,6 +1281,42 @@ pub fn did_you_mean(name: &str, known: &[&str]) -> String {
 }
 
 /// An error located at the first place `needle` appears in `text`.
+/// The dataset columns `unpivot` or `measures` fills (`how`): each must be
+/// in the dataset, and not mapped under `columns` as well.
+#[allow(clippy::too_many_arguments)] // the feed's context, as every check here takes it
+fn filled_columns(
+    how: &str,
+    roles: [(&str, &String); 2],
+    feed: &FeedSpec,
+    schema: &DatasetSchema,
+    known: &[&str],
+    path: &Path,
+    text: &str,
+    errors: &mut Vec<ConfigError>,
+) {
+    for (role, column) in roles {
+        if !schema.columns.contains_key(column) {
+            errors.push(at(
+                path,
+                text,
+                role,
+                format!(
+                    "{how} {role} `{column}` is not in dataset `{}`{}",
+                    feed.dataset,
+                    did_you_mean(column, known)
+                ),
+            ));
+        } else if feed.columns.contains_key(column) {
+            errors.push(at(
+                path,
+                text,
+                role,
+                format!("column `{column}` is filled by `{how}`: remove it from `columns`"),
+            ));
+        }
+    }
+}
+
 fn at(path: &Path, text: &str, needle: &str, message: String) -> ConfigError {
     let (line, column) = text
         .lines()

@@ -714,20 +714,11 @@ fn wide_variants<'a>(
                 "column \"{label}\" is neither mapped nor a period: a wide return needs periods such as Q1 under a 2024/25 heading (or list the column under `drop:`)"
             ))
         })?;
-        let variant = sources
-            .iter()
-            .map(|(name, source)| {
-                let source = if *name == unpivot.period_column {
-                    Source::Filled(period.to_string())
-                } else if *name == unpivot.value_column {
-                    Source::Cell(index)
-                } else {
-                    source.clone()
-                };
-                (name.clone(), source)
-            })
-            .collect();
-        variants.push(variant);
+        variants.push(one_cell_each(
+            &sources,
+            (&unpivot.period_column, Source::Filled(period.to_string())),
+            (&unpivot.value_column, index),
+        ));
     }
     if variants.is_empty() {
         return Err(Error::File(
@@ -803,26 +794,40 @@ fn measure_variants<'a>(
             }
             continue;
         };
-        let variant = sources
-            .iter()
-            .map(|(name, source)| {
-                let source = if *name == measures.code_column {
-                    Source::Constant(code)
-                } else if *name == measures.value_column {
-                    Source::Cell(index)
-                } else {
-                    source.clone()
-                };
-                (name.clone(), source)
-            })
-            .collect();
-        variants.push(variant);
+        variants.push(one_cell_each(
+            &sources,
+            (&measures.code_column, Source::Constant(code)),
+            (&measures.value_column, index),
+        ));
         percents.push(Some((measures.value_column.as_str(), measure.percent)));
     }
     if !missing.is_empty() {
         return Err(Error::File(missing.join("; ")));
     }
     Ok((variants, percents))
+}
+
+/// The sources of one record of an unpivoted row: as `sources`, but with
+/// the label column (a period, a measure's code) given and the value
+/// column reading cell `index`.
+fn one_cell_each<'a>(
+    sources: &Sources<'a>,
+    (label_column, label): (&str, Source<'a>),
+    (value_column, index): (&str, usize),
+) -> Sources<'a> {
+    sources
+        .iter()
+        .map(|(name, source)| {
+            let source = if name == label_column {
+                label.clone()
+            } else if name == value_column {
+                Source::Cell(index)
+            } else {
+                source.clone()
+            };
+            (name.clone(), source)
+        })
+        .collect()
 }
 
 /// A column as a spreadsheet names it: 0 is A, 26 is AA.
@@ -840,7 +845,46 @@ fn column_letter(index: usize) -> String {
 /// The header row: the given one, or the first of the top rows that matches
 /// the most expected headers (agencies put title rows above their tables).
 fn find_header_row(head: &[RawRow], feed: &FeedSpec) -> Result<(usize, Vec<String>)> {
-    let texts = |row: &RawRow| row.cells.iter().map(Cell::as_text).collect::<Vec<_>>();
+    // With `header_rows: 2`, a column's header is the row above's (filled
+    // in from the left, as a heading merged over its columns is stored in
+    // its first cell) joined to its own: "Plan" over "Start" is "Plan
+    // Start". A header the feed names on its own ("Category", beside the
+    // merged heading but not under it) is read on its own.
+    let expected: Vec<String> = feed.header_names().iter().map(|n| normalise(n)).collect();
+    let texts_at = |i: usize| {
+        let own = head[i].cells.iter().map(Cell::as_text);
+        if feed.source.header_rows < 2 || i == 0 {
+            return own.collect::<Vec<_>>();
+        }
+        let mut carried = String::new();
+        let above: Vec<String> = head[i - 1]
+            .cells
+            .iter()
+            .map(|c| {
+                let text = c.as_text();
+                if !text.trim().is_empty() {
+                    carried = text.trim().to_string();
+                }
+                carried.clone()
+            })
+            .collect();
+        own.enumerate()
+            .map(|(j, text)| {
+                let upper = above.get(j).map(String::as_str).unwrap_or_default();
+                if expected.contains(&normalise(&text)) {
+                    return text;
+                }
+                format!("{upper} {}", text.trim()).trim().to_string()
+            })
+            .collect()
+    };
+    let texts = |row: &RawRow| {
+        let i = head
+            .iter()
+            .position(|r| std::ptr::eq(r, row))
+            .expect("a row of the head");
+        texts_at(i)
+    };
     if let Some(wanted) = feed.source.header_row {
         let index = head
             .iter()
@@ -852,11 +896,10 @@ fn find_header_row(head: &[RawRow], feed: &FeedSpec) -> Result<(usize, Vec<Strin
             })?;
         return Ok((index, texts(&head[index])));
     }
-    let expected: Vec<String> = feed.header_names().iter().map(|n| normalise(n)).collect();
     let score = |row: &RawRow| {
-        row.cells
+        texts(row)
             .iter()
-            .filter(|c| expected.contains(&normalise(&c.as_text())))
+            .filter(|h| expected.contains(&normalise(h)))
             .count()
     };
     let best = head
@@ -1941,5 +1984,29 @@ checks:
         .unwrap_err()
         .to_string();
         assert_eq!(err, "measure `eh_improved_pct`: no header \"% improved\"");
+    }
+
+    #[test]
+    fn a_header_over_two_rows_is_read_joined() {
+        // "Plan" and "Review" merged over their own "Start" (each stored in
+        // its first cell): the feed names them joined.
+        let two_rows = |f: &str| {
+            f.replace("format: csv }", "format: csv, header_rows: 2 }")
+                .replace("from: \"Start\"", "from: \"Plan Start\"")
+                .replace("from: \"End\"", "from: \"Plan End\"")
+        };
+        let csv = "Plans open in the quarter\n\
+                   ,Plan,,Review,,\n\
+                   Child ID,Start,End,Start,Category,Count\n\
+                   C1,01/10/2024,,05/11/2024,N,1\n";
+        let m = run_edited(two_rows, SCHEMA, csv).unwrap();
+        assert_eq!((m.rows_read, m.rows_accepted()), (1, 1), "{:?}", m.rejects);
+        let starts = m.batch.column_by_name("plan_start").unwrap();
+        assert_eq!(
+            arrow::util::display::array_value_to_string(starts, 0).unwrap(),
+            "2024-10-01"
+        );
+        // "Category" is named on its own, so it is not "Review Category".
+        assert_eq!(m.unused_headers, ["Review Start"]);
     }
 }
