@@ -11,6 +11,7 @@ mod output;
 mod report;
 mod trends;
 
+use pqa_pipeline::LOCK_PATIENCE;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -431,20 +432,18 @@ async fn run(cli: Cli) -> Result<Finished> {
     Ok(finished)
 }
 
-/// How long a run waits for another to finish writing the warehouse.
-const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(600);
-
 /// The warehouse's writer lock for `doing`, waiting (and saying so) while
 /// another run holds it.
 async fn writer_lock(warehouse: &Warehouse, doing: &str) -> Result<pqa_store::WriterLock> {
-    Ok(warehouse
-        .lock(doing, LOCK_PATIENCE, |h| {
-            eprintln!(
-                "Waiting for another run to finish writing the warehouse ({} on {}, process {}, since {})…",
-                h.doing, h.host, h.pid, h.since
-            );
-        })
-        .await?)
+    Ok(warehouse.lock(doing, LOCK_PATIENCE, say_waiting).await?)
+}
+
+/// Says, once, that another run holds the warehouse and who it is.
+fn say_waiting(h: &pqa_store::Holder) {
+    eprintln!(
+        "Waiting for another run to finish writing the warehouse ({} on {}, process {}, since {})…",
+        h.doing, h.host, h.pid, h.since
+    );
 }
 
 /// A location named in pqa.yaml: a path there is relative to the project
