@@ -2,12 +2,10 @@
 //! progress bar, then what became of every file and every rejected row,
 //! printed.
 
-use std::collections::{BTreeMap, HashSet};
-
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use pqa_core::Project;
-use pqa_pipeline::{FileOutcome, Status, describe_reject, status_text};
+use pqa_pipeline::{IngestRun, Status, describe_reject, status_text};
 use pqa_store::Warehouse;
 
 /// What an ingest refused, for the exit code.
@@ -21,7 +19,7 @@ pub async fn run(project: &Project, warehouse: &Warehouse, inbox: &str) -> Resul
         ProgressStyle::with_template("{bar:30} {pos}/{len} files {msg}").expect("valid template"),
     ));
     let run = pqa_pipeline::ingest(project, warehouse, inbox, &bar, crate::say_waiting).await?;
-    print_summary(inbox, &run.outcomes, run.record.as_ref());
+    print_summary(inbox, &run);
     println!("Validation report: {}", run.validation.display());
     Ok(Ingested {
         refused_files: run.refused_files(),
@@ -46,10 +44,11 @@ impl pqa_pipeline::Progress for Bar {
     }
 }
 
-fn print_summary(inbox: &str, outcomes: &[FileOutcome], record: Option<&pqa_store::RunRecord>) {
+fn print_summary(inbox: &str, run: &IngestRun) {
     println!("Ingest of {}", inbox);
     println!();
-    let width = outcomes
+    let width = run
+        .outcomes
         .iter()
         .map(|o| o.file.chars().count())
         .max()
@@ -59,141 +58,104 @@ fn print_summary(inbox: &str, outcomes: &[FileOutcome], record: Option<&pqa_stor
         "{:<width$}  {:<28}  {:<10}  {:>6}  {:>8}  {:>8}  STATUS",
         "FILE", "FEED", "PERIOD", "READ", "ACCEPTED", "REJECTED"
     );
-    let (mut read, mut accepted, mut rejected, mut in_refused) = (0, 0, 0, 0);
-    let left_out: usize = outcomes
-        .iter()
-        .filter_map(|o| o.rows())
-        .map(|m| m.rows_left_out)
-        .sum();
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut rejects = Vec::new();
-    let mut skipped = Vec::new();
-    let mut unused = Vec::new();
-    for o in outcomes {
-        let feed = o.feed.as_deref().unwrap_or("-");
-        let period = o
-            .period
-            .map(|p| p.to_string())
-            .unwrap_or_else(|| "-".into());
-        let figures = match (&o.status, o.rows()) {
-            (Status::Refused { .. }, Some(mapped)) => {
-                // Read, but nothing of the file is stored.
-                read += mapped.rows_read;
-                in_refused += mapped.rows_read;
-                format!(
-                    "{:>6}  {:>8}  {:>8}",
-                    mapped.rows_read,
-                    mapped.rows_accepted(),
-                    mapped.rows_rejected
-                )
-            }
-            (Status::Staged { mapped, .. }, _) => {
-                read += mapped.rows_read;
-                accepted += mapped.rows_accepted();
-                rejected += mapped.rows_rejected;
-                if !mapped.unused_headers.is_empty() {
-                    unused.push(format!("{}: {}", o.file, mapped.unused_headers.join(", ")));
-                }
-                for (row, text) in &mapped.skipped {
-                    skipped.push(format!(
-                        "{} row {row}: starts with \"{}\" (not data)",
-                        o.file,
-                        pqa_ingest::shortened(text)
-                    ));
-                }
-                for r in &mapped.rejects {
-                    let sheet = mapped
-                        .sheet
-                        .as_ref()
-                        .map(|s| format!(" sheet \"{s}\","))
-                        .unwrap_or_default();
-                    rejects.push(format!("{}{sheet} {}", o.file, describe_reject(r)));
-                }
-                format!(
-                    "{:>6}  {:>8}  {:>8}",
-                    mapped.rows_read,
-                    mapped.rows_accepted(),
-                    mapped.rows_rejected
-                )
-            }
-            _ => format!("{:>6}  {:>8}  {:>8}", "-", "-", "-"),
+    let (mut rejects, mut skipped, mut unused) = (Vec::new(), Vec::new(), Vec::new());
+    for o in &run.outcomes {
+        let period = o.period.map(|p| p.to_string());
+        let figures = match o.rows() {
+            Some(m) => format!(
+                "{:>6}  {:>8}  {:>8}",
+                m.rows_read,
+                m.rows_accepted(),
+                m.rows_rejected
+            ),
+            None => format!("{:>6}  {:>8}  {:>8}", "-", "-", "-"),
         };
-        let status = status_text(&o.status);
-        let key = match &o.status {
-            Status::Staged {
-                superseded_by: Some(_),
-                ..
-            } => "superseded",
-            Status::Staged {
-                replaces_earlier: true,
-                ..
-            } => "replaced",
-            Status::Staged { .. } => "loaded",
-            Status::AlreadyLoaded => "already loaded",
-            Status::Refused { .. } => "refused",
-        };
-        *counts.entry(key).or_default() += 1;
+        // Rows of a file refused whole are counted, not listed: nothing of it is stored.
+        if let Status::Staged { mapped: m, .. } = &o.status {
+            if !m.unused_headers.is_empty() {
+                unused.push(format!("{}: {}", o.file, m.unused_headers.join(", ")));
+            }
+            for (row, text) in &m.skipped {
+                let text = pqa_ingest::shortened(text);
+                skipped.push(format!(
+                    "{} row {row}: starts with \"{text}\" (not data)",
+                    o.file
+                ));
+            }
+            let sheet = m.sheet.as_ref().map(|s| format!(" sheet \"{s}\","));
+            for r in &m.rejects {
+                let sheet = sheet.as_deref().unwrap_or_default();
+                rejects.push(format!("{}{sheet} {}", o.file, describe_reject(r)));
+            }
+        }
         println!(
-            "{:<width$}  {:<28}  {:<10}  {figures}  {status}",
-            o.file, feed, period
+            "{:<width$}  {:<28}  {:<10}  {figures}  {}",
+            o.file,
+            o.feed.as_deref().unwrap_or("-"),
+            period.as_deref().unwrap_or("-"),
+            status_text(&o.status)
         );
     }
-    if !rejects.is_empty() {
+    let t = run.totals();
+    let lists = [
+        (
+            format!(
+                "Rejected rows ({}): these rows were not loaded",
+                t.rows_rejected
+            ),
+            rejects,
+        ),
+        (
+            "Headers not loaded (map them in the feed, or list them under `drop:`)".into(),
+            unused,
+        ),
+        (
+            format!(
+                "Skipped rows ({}): totals and notes, not data",
+                skipped.len()
+            ),
+            skipped,
+        ),
+    ];
+    for (heading, lines) in lists.iter().filter(|(_, lines)| !lines.is_empty()) {
         println!();
-        println!("Rejected rows ({}): these rows were not loaded", rejected);
-        for r in &rejects {
-            println!("  {r}");
-        }
-    }
-    if !unused.is_empty() {
-        println!();
-        println!("Headers not loaded (map them in the feed, or list them under `drop:`)");
-        for u in &unused {
-            println!("  {u}");
-        }
-    }
-    if !skipped.is_empty() {
-        println!();
-        println!(
-            "Skipped rows ({}): totals and notes, not data",
-            skipped.len()
-        );
-        for s in &skipped {
-            println!("  {s}");
+        println!("{heading}");
+        for line in lines {
+            println!("  {line}");
         }
     }
     println!();
-    let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    let parts: Vec<String> = t
+        .by_status
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
     // A workbook several feeds read is one file, with a line per feed.
-    let files: HashSet<&str> = outcomes.iter().map(|o| o.file.as_str()).collect();
-    if files.len() == outcomes.len() {
-        println!("{} file(s): {}", outcomes.len(), parts.join(", "));
+    if t.files == t.submissions {
+        println!("{} file(s): {}", t.files, parts.join(", "));
     } else {
+        let (files, submissions) = (t.files, t.submissions);
         println!(
-            "{} file(s), read as {} submissions: {}",
-            files.len(),
-            outcomes.len(),
+            "{files} file(s), read as {submissions} submissions: {}",
             parts.join(", ")
         );
     }
-    if in_refused > 0 {
-        println!(
-            "Rows read {read} = accepted {accepted} + rejected {rejected} + in refused files {in_refused} (not loaded)"
-        );
-    } else {
-        println!("Rows read {read} = accepted {accepted} + rejected {rejected}");
+    let (read, accepted, rejected) = (t.rows_read, t.rows_accepted, t.rows_rejected);
+    match t.rows_in_refused {
+        0 => println!("Rows read {read} = accepted {accepted} + rejected {rejected}"),
+        n => println!(
+            "Rows read {read} = accepted {accepted} + rejected {rejected} + in refused files {n} (not loaded)"
+        ),
     }
-    if left_out > 0 {
-        println!("Rows left out by feeds' `keep_rows` (other areas' rows, not read): {left_out}");
+    if t.rows_left_out > 0 {
+        let n = t.rows_left_out;
+        println!("Rows left out by feeds' `keep_rows` (other areas' rows, not read): {n}");
     }
-    match record {
+    match &run.record {
         Some(r) => {
             let versions: Vec<String> = r.tables.iter().map(|(t, v)| format!("{t} v{v}")).collect();
-            println!(
-                "Warehouse: run {} committed ({})",
-                r.run_number,
-                versions.join(", ")
-            );
+            let (n, versions) = (r.run_number, versions.join(", "));
+            println!("Warehouse: run {n} committed ({versions})");
         }
         None => println!("Warehouse: nothing new to commit"),
     }

@@ -11,7 +11,6 @@ mod output;
 mod report;
 mod trends;
 
-use pqa_pipeline::LOCK_PATIENCE;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -371,7 +370,8 @@ async fn run(cli: Cli) -> Result<Finished> {
     let mut finished = Finished::Done;
     match cli.command {
         Command::Ingest { inbox } => {
-            let inbox = inbox.unwrap_or_else(|| location(&project, &project.file.inbox));
+            let inbox =
+                inbox.unwrap_or_else(|| pqa_pipeline::location(&project, &project.file.inbox));
             finished = ingest::run(&project, &warehouse, &inbox).await?.into();
         }
         Command::Query {
@@ -400,7 +400,7 @@ async fn run(cli: Cli) -> Result<Finished> {
             no_pdf,
         } => {
             let out = out.unwrap_or_else(|| project.path(&project.file.out));
-            let options = report::Options {
+            let options = pqa_pipeline::report::Options {
                 as_of,
                 final_report,
                 date,
@@ -409,7 +409,7 @@ async fn run(cli: Cli) -> Result<Finished> {
             report::write(&project, &warehouse, &cli.engine, period, &out, options).await?;
         }
         Command::Run { period, no_pdf } => {
-            let inbox = location(&project, &project.file.inbox);
+            let inbox = pqa_pipeline::location(&project, &project.file.inbox);
             finished = ingest::run(&project, &warehouse, &inbox).await?.into();
             report::write(
                 &project,
@@ -417,9 +417,9 @@ async fn run(cli: Cli) -> Result<Finished> {
                 &cli.engine,
                 period,
                 &project.path(&project.file.out),
-                report::Options {
+                pqa_pipeline::report::Options {
                     no_pdf,
-                    ..report::Options::default()
+                    ..pqa_pipeline::report::Options::default()
                 },
             )
             .await?;
@@ -432,12 +432,6 @@ async fn run(cli: Cli) -> Result<Finished> {
     Ok(finished)
 }
 
-/// The warehouse's writer lock for `doing`, waiting (and saying so) while
-/// another run holds it.
-async fn writer_lock(warehouse: &Warehouse, doing: &str) -> Result<pqa_store::WriterLock> {
-    Ok(warehouse.lock(doing, LOCK_PATIENCE, say_waiting).await?)
-}
-
 /// Says, once, that another run holds the warehouse and who it is.
 fn say_waiting(h: &pqa_store::Holder) {
     eprintln!(
@@ -446,26 +440,11 @@ fn say_waiting(h: &pqa_store::Holder) {
     );
 }
 
-/// A location named in pqa.yaml: a path there is relative to the project
-/// file; a URL such as az://… is used as it is.
-fn location(project: &Project, named: &str) -> String {
-    if pqa_store::is_url(named) {
-        named.to_string()
-    } else {
-        project.path(named).to_string_lossy().into_owned()
-    }
-}
-
-/// The warehouse from `--warehouse` (as given) or pqa.yaml.
+/// The warehouse from `--warehouse` (as given) or pqa.yaml; tests set
+/// `PQA_FAULT_AFTER_COMMITS` to stop a run part-way through its commits.
 fn open_warehouse(project: &Project, from_cli: Option<&str>) -> Result<Warehouse> {
-    let location = match from_cli {
-        Some(given) => given.to_string(),
-        None => location(project, &project.file.warehouse),
-    };
     let fault = std::env::var("PQA_FAULT_AFTER_COMMITS")
         .ok()
         .and_then(|v| v.parse().ok());
-    Ok(Warehouse::open(&location)
-        .with_context(|| format!("opening the warehouse at {location}"))?
-        .with_fault_after_commits(fault))
+    Ok(pqa_pipeline::open_warehouse(project, from_cli)?.with_fault_after_commits(fault))
 }

@@ -10,9 +10,22 @@ pub enum Error {
     /// The warehouse: its lock, staging, its own tables, the commit.
     #[error(transparent)]
     Store(#[from] pqa_store::Error),
-    /// Writing the validation report.
+    /// Writing the validation report or the six-monthly report.
     #[error(transparent)]
     Report(#[from] pqa_report::Error),
+    /// A query over the warehouse.
+    #[error(transparent)]
+    Query(#[from] pqa_query::Error),
+    /// Reading a query's result, or a file's rows.
+    #[error(transparent)]
+    Arrow(#[from] arrow::error::ArrowError),
+    /// Writing JSON.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// Something asked of the pipeline that it cannot do, said for the
+    /// person who asked (e.g. "no feed `cp_plan`; did you mean `cp_plans`?").
+    #[error("{0}")]
+    Invalid(String),
     /// A file or folder the pipeline writes.
     #[error("{path}: {source}")]
     Io {

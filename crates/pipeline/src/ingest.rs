@@ -67,7 +67,52 @@ pub struct IngestRun {
     pub validation: PathBuf,
 }
 
+/// An ingest's rows and files, added up: rows read = accepted + rejected
+/// + in refused files.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub rows_read: usize,
+    pub rows_accepted: usize,
+    pub rows_rejected: usize,
+    /// Rows read in files refused whole (none of them stored).
+    pub rows_in_refused: usize,
+    /// Rows feeds' `keep_rows` left out (other areas' rows), not read.
+    pub rows_left_out: usize,
+    /// Submissions by [`Status::key`].
+    pub by_status: BTreeMap<&'static str, usize>,
+    /// Files read: fewer than submissions when several feeds read one workbook.
+    pub files: usize,
+    pub submissions: usize,
+}
+
 impl IngestRun {
+    /// The rows and files of the run, added up.
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals {
+            submissions: self.outcomes.len(),
+            files: self
+                .outcomes
+                .iter()
+                .map(|o| o.file.as_str())
+                .collect::<HashSet<_>>()
+                .len(),
+            ..Totals::default()
+        };
+        for o in &self.outcomes {
+            *t.by_status.entry(o.status.key()).or_default() += 1;
+            let Some(mapped) = o.rows() else { continue };
+            t.rows_read += mapped.rows_read;
+            t.rows_left_out += mapped.rows_left_out;
+            if matches!(o.status, Status::Refused { .. }) {
+                t.rows_in_refused += mapped.rows_read;
+            } else {
+                t.rows_accepted += mapped.rows_accepted();
+                t.rows_rejected += mapped.rows_rejected;
+            }
+        }
+        t
+    }
+
     /// Files refused whole (for the exit code).
     pub fn refused_files(&self) -> usize {
         self.outcomes
@@ -566,6 +611,26 @@ pub fn status_text(status: &Status) -> String {
         Status::Staged { .. } => "loaded".into(),
         Status::AlreadyLoaded => "already loaded: nothing to add".into(),
         Status::Refused { reason, .. } => format!("REFUSED: {reason}"),
+    }
+}
+
+impl Status {
+    /// What became of the file, in a word or two: loaded, replaced,
+    /// superseded, already loaded or refused.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Status::Staged {
+                superseded_by: Some(_),
+                ..
+            } => "superseded",
+            Status::Staged {
+                replaces_earlier: true,
+                ..
+            } => "replaced",
+            Status::Staged { .. } => "loaded",
+            Status::AlreadyLoaded => "already loaded",
+            Status::Refused { .. } => "refused",
+        }
     }
 }
 
