@@ -7,7 +7,8 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 use pqa_core::{Period, Project};
-use pqa_pipeline::feeds::{self, Outcome, draft};
+use pqa_pipeline::feeds::{self, draft};
+use pqa_pipeline::text;
 
 /// Prints what the configuration holds (`Project::load` has already refused
 /// anything invalid, with every problem listed), then checks the inbox: a
@@ -23,42 +24,15 @@ pub fn check(project: &Project) -> Result<()> {
             drafts.len()
         );
     }
-    println!(
-        "Configuration is valid: {} feed(s), {} dataset(s), {} metric(s).",
-        project.feeds.len(),
-        project.schemas.len(),
-        project.metrics.len()
-    );
-    for feed in &project.feeds {
-        println!(
-            "  feed {:<28} {:<24} → {:<14} files {}",
-            feed.feed, feed.agency, feed.dataset, feed.source.files
-        );
-    }
+    print!("{}", text::configuration(project));
     let inbox = feeds::check_inbox(project)?;
-    let Some(files) = inbox.files else {
-        println!("The inbox {} is not there yet.", inbox.inbox.display());
-        return Ok(());
-    };
-    for file in &inbox.unclaimed {
-        println!("  inbox file {file} is claimed by no feed");
-    }
-    for (file, feeds) in &inbox.ambiguous {
-        println!(
-            "  inbox file {file} is claimed by {}: make their `files:` patterns distinct",
-            feeds.join(" and ")
-        );
-    }
+    print!("{}", text::inbox_check(&inbox));
     if !inbox.ambiguous.is_empty() {
         bail!(
             "{} inbox file(s) claimed by more than one feed",
             inbox.ambiguous.len()
         );
     }
-    println!(
-        "Inbox {}: {files} file(s), none claimed twice.",
-        inbox.inbox.display()
-    );
     Ok(())
 }
 
@@ -74,61 +48,11 @@ pub fn try_file(
     let feed = feeds::find_feed(project, feed_name)?;
     let mapped = feeds::try_file(project, feed, file, period)?;
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&feeds::as_json(&mapped)?)?
-        );
-        return Ok(());
+        let json = serde_json::to_string_pretty(&feeds::as_json(&mapped)?)?;
+        println!("{json}");
+    } else {
+        print!("{}", text::tried_file(file, &mapped, rows)?);
     }
-    let stored = feeds::stored_rows(&mapped)?;
-    let shown = stored.slice(0, rows.min(stored.num_rows()));
-    println!("First {} row(s) as they would be stored:", shown.num_rows());
-    println!("{}", arrow::util::pretty::pretty_format_batches(&[shown])?);
-    if !mapped.rejects.is_empty() {
-        println!("Rejected rows:");
-        for r in &mapped.rejects {
-            println!(
-                "  row {}, column {} ({}): {}",
-                r.row,
-                r.column.as_deref().unwrap_or("-"),
-                r.rule,
-                r.message
-            );
-        }
-    }
-    for (row, text) in mapped.skipped.iter().take(10) {
-        println!(
-            "Skipped row {row}: starts with \"{}\" (not data)",
-            pqa_ingest::shortened(text)
-        );
-    }
-    if mapped.skipped.len() > 10 {
-        println!("… and {} more skipped rows", mapped.skipped.len() - 10);
-    }
-    if mapped.rows_left_out > 0 {
-        println!(
-            "Rows left out by the feed's `keep_rows` (not this feed's): {}",
-            mapped.rows_left_out
-        );
-    }
-    if !mapped.unused_headers.is_empty() {
-        println!(
-            "Headers not loaded (map them, or list them under `drop:`): {}",
-            mapped.unused_headers.join(", ")
-        );
-    }
-    println!(
-        "{}{}: rows read {} = accepted {} + rejected {}",
-        file.display(),
-        mapped
-            .sheet
-            .as_ref()
-            .map(|s| format!(" sheet \"{s}\""))
-            .unwrap_or_default(),
-        mapped.rows_read,
-        mapped.rows_accepted(),
-        mapped.rows_rejected
-    );
     Ok(())
 }
 
@@ -136,26 +60,13 @@ pub fn try_file(
 pub fn test(project: &Project) -> Result<()> {
     let (mut checked, mut failures) = (0, 0);
     for feed in feeds::test(project) {
-        if feed.expectations.is_empty() {
-            println!(
-                "feed {:<28} no expect: block (add one so the test suite checks this feed)",
-                feed.feed
-            );
-        }
-        for e in &feed.expectations {
-            checked += 1;
-            failures += usize::from(!e.outcome.passed());
-            match &e.outcome {
-                Outcome::Passed([read, accepted, rejected]) => println!(
-                    "ok   {:<28} {} (read {read}, accepted {accepted}, rejected {rejected})",
-                    feed.feed, e.file
-                ),
-                Outcome::Differs(differs) => {
-                    println!("FAIL {:<28} {}: {}", feed.feed, e.file, differs.join("; "))
-                }
-                Outcome::Failed(why) => println!("FAIL {:<28} {}: {why}", feed.feed, e.file),
-            }
-        }
+        print!("{}", text::feed_test(&feed));
+        checked += feed.expectations.len();
+        failures += feed
+            .expectations
+            .iter()
+            .filter(|e| !e.outcome.passed())
+            .count();
     }
     println!("{} passed, {failures} failed", checked - failures);
     if failures > 0 {

@@ -64,22 +64,6 @@ fn print_batches(
 
 /// Lists completed runs and the table versions each left.
 pub async fn history(warehouse: &Warehouse) -> Result<()> {
-    let runs = warehouse.runs().await?;
-    if runs.is_empty() {
-        println!("No runs yet: `pqa ingest` loads the inbox.");
-    }
-    for run in runs {
-        let versions: Vec<String> = run
-            .tables
-            .iter()
-            .map(|(t, v)| format!("{t} v{v}"))
-            .collect();
-        println!(
-            "run {:>3}  {}  {}",
-            run.run_number,
-            run.finished_at.format("%Y-%m-%d %H:%M:%S UTC"),
-            versions.join(", ")
-        );
-    }
+    print!("{}", pqa_pipeline::text::history(&warehouse.runs().await?));
     Ok(())
 }

@@ -2,12 +2,14 @@
 //! inbox, build the report, check and draft feeds, judge a series; each
 //! returns data — what became of every file, the report as written, a
 //! feed's rows — for a front end to show (the `pqa` binary prints it; a
-//! test or a service can read it). Nothing here prints.
+//! test or a service can read it), and [`text`] words it for a terminal or
+//! a log. Nothing here prints.
 
 mod error;
 pub mod feeds;
 pub mod ingest;
 pub mod report;
+pub mod text;
 pub mod trends;
 
 use pqa_core::Project;

@@ -4,6 +4,8 @@
 
 pub mod engine;
 pub mod error;
+#[cfg(feature = "ballista")]
+pub mod processes;
 
 use std::sync::Arc;
 
