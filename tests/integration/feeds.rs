@@ -65,7 +65,9 @@ fn check_lists_the_feeds() {
     let out = in_repo(&["feeds", "check"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.starts_with("Configuration is valid: 22 feed(s), 16 dataset(s), 44 metric(s)."),
+        stdout.starts_with(
+            "Configuration is valid: 22 feed(s), 16 dataset(s), 44 metric(s), 2 audit(s)."
+        ),
         "{stdout}"
     );
 }

@@ -4,6 +4,7 @@
 //! schemas, pipelines and metrics, plus an inbox of chosen sample files) so
 //! tests never touch ./warehouse and can run in parallel.
 
+mod audit;
 mod bad_inputs;
 #[cfg(feature = "ballista")]
 mod ballista;
@@ -49,7 +50,7 @@ impl TestProject {
     #[allow(clippy::new_without_default)] // a fresh temporary folder is not a "default"
     pub fn new() -> TestProject {
         let dir = tempfile::tempdir().expect("temp dir");
-        for sub in ["schemas", "pipelines", "metrics"] {
+        for sub in ["schemas", "pipelines", "metrics", "audits"] {
             copy_dir(&repo().join(sub), &dir.path().join(sub));
         }
         std::fs::create_dir_all(dir.path().join("inbox")).unwrap();

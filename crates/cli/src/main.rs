@@ -3,6 +3,7 @@
 //! A thin binary: it parses arguments, sets up logging and progress, and wires
 //! the libraries together (pqa-ingest → pqa-store → pqa-query → pqa-report).
 
+mod audit;
 #[cfg(feature = "ballista")]
 mod cluster;
 mod feeds;
@@ -74,7 +75,8 @@ Examples:
   pqa feeds check                           validate every feed, schema and metric
   pqa feeds try cp_plans new_extract.csv    see how a file would load, without loading it
   pqa feeds new --from return.xlsx          draft a feed and schema from a sample file
-  pqa trends series.yaml                    see what the trend rules make of a series";
+  pqa trends series.yaml                    see what the trend rules make of a series
+  pqa audit draw under_twos_repeat_contacts --period 2024/25-H1   draw an audit's children";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -156,6 +158,11 @@ enum Command {
         #[arg(long, default_value_t = 4, value_name = "N")]
         suppress_up_to: u32,
     },
+    /// Multi-agency audits drawn from the data (audits/*.yaml).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Tools for writing feed definitions (pipelines/*.yaml).
     Feeds {
         #[command(subcommand)]
@@ -183,6 +190,47 @@ enum ClusterCommand {
     },
     /// Start an executor that runs the scheduler's tasks.
     Executor(cluster::ExecutorOptions),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// List the audits defined under audits/.
+    List,
+    /// Draw an audit's children at random, by its strata, and write the
+    /// audit pack (Excel and HTML; pseudonyms only).
+    Draw {
+        /// The audit's name (audits/<audit>.yaml).
+        audit: String,
+        /// The period its cohort is drawn from, e.g. 2024/25-H1.
+        #[arg(long, value_name = "PERIOD")]
+        period: Period,
+        /// The random seed: the same seed on the same warehouse run draws
+        /// the same children (default: one from the clock, printed).
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        /// Read the warehouse as this run left it (see `pqa history`).
+        #[arg(long, value_name = "RUN")]
+        as_of: Option<i64>,
+        /// Folder to write the pack to (default: `audits` in the out folder).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// For the local authority, which holds the key: name the children of
+    /// a pack from its own extract (a CSV with the case system's IDs).
+    Reidentify {
+        /// The pack's workbook (audit-….xlsx).
+        #[arg(long, value_name = "FILE")]
+        pack: PathBuf,
+        /// The authority's own extract (CSV).
+        #[arg(long, value_name = "FILE")]
+        extract: PathBuf,
+        /// The extract's column of the IDs the data were loaded with.
+        #[arg(long, default_value = "Child ID", value_name = "NAME")]
+        id_column: String,
+        /// Where to write the named list (default: beside the extract).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -366,6 +414,28 @@ async fn run(cli: Cli) -> Result<Finished> {
         }
         .map(|()| Finished::Done);
     }
+    // Re-identifying needs the key, not the warehouse.
+    match &cli.command {
+        Command::Audit {
+            command: AuditCommand::List,
+        } => {
+            audit::list(&project);
+            return Ok(Finished::Done);
+        }
+        Command::Audit {
+            command:
+                AuditCommand::Reidentify {
+                    pack,
+                    extract,
+                    id_column,
+                    out,
+                },
+        } => {
+            audit::reidentify(&project, pack, extract, id_column, out.clone())?;
+            return Ok(Finished::Done);
+        }
+        _ => {}
+    }
     let warehouse = open_warehouse(&project, cli.warehouse.as_deref())?;
     let mut finished = Finished::Done;
     match cli.command {
@@ -425,6 +495,27 @@ async fn run(cli: Cli) -> Result<Finished> {
             .await?;
         }
         Command::History => output::history(&warehouse).await?,
+        Command::Audit {
+            command:
+                AuditCommand::Draw {
+                    audit,
+                    period,
+                    seed,
+                    as_of,
+                    out,
+                },
+        } => {
+            let out = out.unwrap_or_else(|| project.path(&project.file.out).join("audits"));
+            let args = audit::DrawArgs {
+                audit,
+                period,
+                seed,
+                as_of,
+                out,
+            };
+            audit::draw(&project, &warehouse, &cli.engine, args).await?
+        }
+        Command::Audit { .. } => unreachable!("handled above"),
         Command::Feeds { .. } | Command::Trends { .. } => unreachable!("handled above"),
         #[cfg(feature = "ballista")]
         Command::Cluster { .. } => unreachable!("handled above"),

@@ -851,6 +851,8 @@ pub struct Project {
     pub schemas: Vec<DatasetSchema>,
     pub feeds: Vec<FeedSpec>,
     pub metrics: Vec<MetricSpec>,
+    /// Multi-agency audits drawn from the data (`audits/*.yaml`).
+    pub audits: Vec<crate::audit::AuditSpec>,
 }
 
 impl Project {
@@ -876,6 +878,20 @@ impl Project {
         } else {
             vec![]
         };
+        // Likewise audits: a project need not run any.
+        let audits_dir = root.join("audits");
+        let audits: Vec<(PathBuf, String, crate::audit::AuditSpec)> = if audits_dir.exists() {
+            parse_dir(&audits_dir, &mut errors)?
+        } else {
+            vec![]
+        };
+        check_unique(&audits, |a| &a.audit, "audit", &mut errors);
+        for (path, text, audit) in &audits {
+            expect_file_stem(path, text, "audit", &audit.audit, &mut errors);
+            for (key, message) in audit.problems() {
+                errors.push(at(path, text, key, message));
+            }
+        }
 
         for (path, text, schema) in &schemas {
             check_schema(path, text, schema, &mut errors);
@@ -943,6 +959,7 @@ impl Project {
                 schemas: schemas.into_iter().map(|(_, _, s)| s).collect(),
                 feeds: feeds.into_iter().map(|(_, _, f)| f).collect(),
                 metrics: metrics.into_iter().map(|(_, _, m)| m).collect(),
+                audits: audits.into_iter().map(|(_, _, a)| a).collect(),
             }),
             _ => Err(Error::Config(errors)),
         }

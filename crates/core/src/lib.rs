@@ -1,9 +1,11 @@
 //! Core types of pqa: UK financial periods, the configuration a partnership
-//! writes (project, dataset schemas, feeds, metrics), row checks and series.
+//! writes (project, dataset schemas, feeds, metrics, audits), row checks,
+//! series and the draw of an audit's sample.
 //!
 //! Everything here is pure: no files are written and no data is read except
 //! the YAML configuration.
 
+pub mod audit;
 pub mod check;
 pub mod config;
 pub mod error;

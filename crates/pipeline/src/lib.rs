@@ -1,10 +1,12 @@
 //! The pqa pipeline as a library: open a project's warehouse, ingest an
-//! inbox, build the report, check and draft feeds, judge a series; each
+//! inbox, build the report, check and draft feeds, judge a series, draw an
+//! audit's sample and re-identify it; each
 //! returns data — what became of every file, the report as written, a
 //! feed's rows — for a front end to show (the `pqa` binary prints it; a
 //! test or a service can read it), and [`text`] words it for a terminal or
 //! a log. Nothing here prints.
 
+pub mod audit;
 mod error;
 pub mod feeds;
 pub mod ingest;

@@ -153,10 +153,11 @@ pub fn ingest_summary(inbox: &str, run: &IngestRun) -> String {
 /// check`), a line per feed with its agency, dataset and file pattern.
 pub fn configuration(project: &Project) -> String {
     let mut out = format!(
-        "Configuration is valid: {} feed(s), {} dataset(s), {} metric(s).\n",
+        "Configuration is valid: {} feed(s), {} dataset(s), {} metric(s), {} audit(s).\n",
         project.feeds.len(),
         project.schemas.len(),
-        project.metrics.len()
+        project.metrics.len(),
+        project.audits.len()
     );
     for feed in &project.feeds {
         let _ = writeln!(

@@ -3,6 +3,7 @@
 //! Markdown from one view model, with small numbers suppressed throughout.
 
 mod actions;
+pub mod audit_pack;
 pub mod chart;
 pub mod disclosure;
 mod glance;

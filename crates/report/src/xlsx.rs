@@ -307,7 +307,7 @@ fn fit_excel(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// Text as text: a leading `=`, `+`, `-` or `@` gets Excel's quote prefix,
 /// so the cell shows what the agency wrote and is never run as a formula.
-fn text_cell(
+pub(crate) fn text_cell(
     sheet: &mut Worksheet,
     row: u32,
     col: u16,

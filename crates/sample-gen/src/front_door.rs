@@ -18,6 +18,59 @@ use crate::common::{
 
 const SEED: u64 = 7_001;
 
+/// The babies planted each quarter with three or four contacts, as the
+/// under-twos audit looks for (audits/under_twos_repeat_contacts.yaml);
+/// drawn with their own generator so the rest of the data is unchanged.
+const REPEAT_BABIES: u32 = 24;
+const REPEAT_SEED: u64 = 7_101;
+/// Planted babies' ids start here, above every other contact's.
+const BABY_IDS: u32 = 270_000;
+
+/// A child's date of birth, from the id alone, so that every contact about
+/// the child agrees: planted babies are under two in their quarter; other
+/// children were born between April 2007 and March 2022 (before the first
+/// contact, and under 18 at the last), about one in eight of them under two
+/// when contacted.
+pub fn birth_of(child: u32) -> chrono::NaiveDate {
+    use chrono::Duration;
+    if child >= BABY_IDS {
+        let (quarter, k) = ((child - BABY_IDS) / 100, (child - BABY_IDS) % 100);
+        let (fy, q) = crate::common::quarter_at(quarter as i32);
+        quarter_bounds(fy, q).0 - Duration::days(30 + i64::from(k * 37 % 560))
+    } else {
+        let first = chrono::NaiveDate::from_ymd_opt(2007, 4, 1).expect("valid");
+        first + Duration::days(i64::from(child) * 7_919 % (15 * 365))
+    }
+}
+
+/// Whole years from birth to `on`.
+fn age(born: chrono::NaiveDate, on: chrono::NaiveDate) -> u32 {
+    on.years_since(born).unwrap_or(0)
+}
+
+/// Gives `REPEAT_BABIES` babies three or four of the quarter's contacts
+/// each, by taking over rows' children (so the counts, sources and outcomes
+/// stay as they were). Three in five are given only contacts that did not
+/// become referrals, as the audit's first stratum needs.
+fn plant_repeat_babies(rows: &mut [(chrono::NaiveDate, u32, String)], quarter: usize) {
+    let mut rng = ChaCha8Rng::seed_from_u64(REPEAT_SEED + quarter as u64);
+    let mut taken = std::collections::HashSet::new();
+    for k in 0..REPEAT_BABIES {
+        let baby = BABY_IDS + quarter as u32 * 100 + k;
+        let never_referred = k % 5 < 3;
+        for _ in 0..rng.random_range(3..=4) {
+            let row = loop {
+                let row = rng.random_range(0..rows.len());
+                let referral = rows[row].2.contains("Referral to Children's Social Care");
+                if !(never_referred && referral) && taken.insert(row) {
+                    break row;
+                }
+            };
+            rows[row].1 = baby;
+        }
+    }
+}
+
 /// Re-referrals within 12 months, % of referrals, per quarter: the years
 /// average 41.6, 45.6 and 46.4.
 pub const RE_REFERRAL_PCT: [f64; QUARTERS] = [
@@ -64,7 +117,7 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<Vec<String>>> {
         let referrals = referred.iter().filter(|r| **r).count();
         let mut re_referred =
             exact_flags(&mut rng, referrals, RE_REFERRAL_PCT[i] / 100.0).into_iter();
-        let mut contacts: Vec<(chrono::NaiveDate, String)> = Vec::with_capacity(n);
+        let mut contacts: Vec<(chrono::NaiveDate, u32, String)> = Vec::with_capacity(n);
         for (k, is_referral) in referred.iter().enumerate() {
             let date = weekday_between(&mut rng, start, end);
             let child = 200_000 + rng.random_range(0..60_000u32);
@@ -79,20 +132,27 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<Vec<String>>> {
                 (*pick(&mut rng, &NOT_REFERRED), "")
             };
             let id = format!("C{}{:05}", fy % 100 * 10 + i32::from(q), k);
-            contacts.push((
-                date,
-                format!("{id},CS{child},{},{source},{outcome},{re}", uk(date)),
-            ));
+            // The child's id and age are filled in below.
+            let rest = format!("{},{source},{outcome},{re}", uk(date));
+            contacts.push((date, child, format!("{id},{{child}},{rest}")));
         }
-        contacts.sort();
-        let mut rows: Vec<String> = contacts.into_iter().map(|(_, r)| r).collect();
+        // In date order, then by contact id (each row starts with it).
+        contacts.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
+        plant_repeat_babies(&mut contacts, i);
+        let mut rows: Vec<String> = contacts
+            .into_iter()
+            .map(|(date, child, row)| {
+                let age = age(birth_of(child), date);
+                format!("{},{age}", row.replace("{child}", &format!("CS{child}")))
+            })
+            .collect();
         if (fy, q) == (2023, 3) {
             // A genuinely bad row: a date that does not exist.
             rows[40] = with_field(&rows[40], 2, "31/11/2023");
         }
         write_csv(
             &inbox.join(format!("csc/contacts_{}.csv", quarter_file(fy, q))),
-            "Contact ID,Child ID,Contact Date,Contact Source,Contact Outcome,Re-referral Within 12 Months",
+            "Contact ID,Child ID,Contact Date,Contact Source,Contact Outcome,Re-referral Within 12 Months,Age at Contact",
             &rows,
         )?;
 

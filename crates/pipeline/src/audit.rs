@@ -1,0 +1,407 @@
+//! Multi-agency audits drawn from the warehouse (`audits/*.yaml`): the
+//! cohort read with the audit's SQL, a reproducible stratified sample, the
+//! chronology of each child drawn, written as an audit pack of pseudonyms;
+//! and, on the local authority's own machine, the pack re-identified from
+//! its own extract with the key it holds.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::compute::cast;
+use arrow::datatypes::DataType;
+use pqa_core::audit::{Allocation, AuditSpec, ChronologyEvent, CohortChild, Drawn};
+use pqa_core::{Period, Project};
+use pqa_ingest::PseudonymKey;
+use pqa_query::{Engine, QueryLayer};
+use pqa_report::audit_pack::{self, PackInput};
+use pqa_store::Warehouse;
+
+use crate::{Error, Result};
+
+/// The audit named `name`, or an error listing the audits there are.
+pub fn find_audit<'a>(project: &'a Project, name: &str) -> Result<&'a AuditSpec> {
+    project
+        .audits
+        .iter()
+        .find(|a| a.audit == name)
+        .ok_or_else(|| {
+            let known: Vec<&str> = project.audits.iter().map(|a| a.audit.as_str()).collect();
+            Error::Invalid(format!(
+                "no audit `{name}`{}; audits: {}",
+                pqa_core::config::did_you_mean(name, &known),
+                if known.is_empty() {
+                    "none (define one under audits/)".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ))
+        })
+}
+
+/// An audit drawn: the cohort, the sample and each sampled child's chronology.
+#[derive(Debug, Clone)]
+pub struct DrawnAudit {
+    pub spec: AuditSpec,
+    pub period: Period,
+    pub seed: u64,
+    /// The warehouse run read (`None`: an empty warehouse).
+    pub run: Option<i64>,
+    pub cohort: Vec<CohortChild>,
+    pub sample: Vec<Drawn>,
+    pub allocations: Vec<Allocation>,
+    pub chronology: Vec<ChronologyEvent>,
+}
+
+/// Reads the audit's cohort for `period` from the warehouse (as run
+/// `as_of` left it, or the latest), draws the sample with `seed`, and reads
+/// the chronology of every child drawn.
+pub async fn draw(
+    project: &Project,
+    warehouse: &Warehouse,
+    engine: &Engine,
+    spec: &AuditSpec,
+    period: Period,
+    seed: u64,
+    as_of: Option<i64>,
+) -> Result<DrawnAudit> {
+    let layer = QueryLayer::open(warehouse, project, as_of, engine).await?;
+    let doing = |what: &str| format!("audit `{}`: {what}", spec.audit);
+    let rows = layer
+        .sql(&spec.cohort_sql(period))
+        .await
+        .map_err(|e| Error::from(e).while_(doing("the cohort SQL")))?;
+    let cohort = cohort_from(spec, &rows).map_err(|e| e.while_(doing("the cohort SQL")))?;
+    let (sample, allocations) = pqa_core::audit::draw(spec, &cohort, seed);
+    let rows = layer
+        .sql(&spec.chronology_sql(period, &sample))
+        .await
+        .map_err(|e| Error::from(e).while_(doing("the chronology SQL")))?;
+    let mut chronology =
+        chronology_from(&rows).map_err(|e| e.while_(doing("the chronology SQL")))?;
+    chronology.sort_by(|a, b| (&a.child_id, &a.event_date).cmp(&(&b.child_id, &b.event_date)));
+    Ok(DrawnAudit {
+        spec: spec.clone(),
+        period,
+        seed,
+        run: layer.run.as_ref().map(|r| r.run_number),
+        cohort,
+        sample,
+        allocations,
+        chronology,
+    })
+}
+
+/// A result column as text (nulls as `None`), or an error naming it.
+fn text_column(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>> {
+    let column = batch.column_by_name(name).ok_or_else(|| {
+        let has: Vec<String> = batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        Error::Invalid(format!(
+            "it returns no `{name}` column (it returns {})",
+            has.join(", ")
+        ))
+    })?;
+    let text = cast(column, &DataType::Utf8)?;
+    let text = text.as_string::<i32>();
+    Ok((0..text.len())
+        .map(|i| text.is_valid(i).then(|| text.value(i).to_string()))
+        .collect())
+}
+
+/// The cohort's rows as children: one row per child, each in a stratum the
+/// audit lists.
+fn cohort_from(spec: &AuditSpec, batches: &[RecordBatch]) -> Result<Vec<CohortChild>> {
+    let mut children = Vec::new();
+    for batch in batches {
+        let ids = text_column(batch, "child_id")?;
+        let strata = text_column(batch, "stratum")?;
+        let profile: Vec<Vec<Option<String>>> = spec
+            .profile
+            .iter()
+            .map(|c| text_column(batch, c))
+            .collect::<Result<_>>()?;
+        for (i, (id, stratum)) in ids.into_iter().zip(strata).enumerate() {
+            let Some(child_id) = id else {
+                return Err(Error::Invalid("a row has no child_id".into()));
+            };
+            children.push(CohortChild {
+                child_id,
+                stratum: stratum.unwrap_or_default(),
+                profile: profile
+                    .iter()
+                    .map(|c| c[i].clone().unwrap_or_else(|| "not recorded".into()))
+                    .collect(),
+            });
+        }
+    }
+    // Nobody is left out without a word: a stratum the audit does not list,
+    // or a child on two rows, is an error in the SQL.
+    let mut unlisted: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &children {
+        if !spec.strata.iter().any(|s| s.stratum == c.stratum) {
+            *unlisted.entry(&c.stratum).or_default() += 1;
+        }
+    }
+    if !unlisted.is_empty() {
+        let list: Vec<String> = unlisted
+            .iter()
+            .map(|(s, n)| format!("`{s}` ({n} children)"))
+            .collect();
+        return Err(Error::Invalid(format!(
+            "it gives strata the audit does not list: {}",
+            list.join(", ")
+        )));
+    }
+    let mut seen = HashMap::new();
+    for c in &children {
+        if seen.insert(&c.child_id, ()).is_some() {
+            return Err(Error::Invalid(
+                "a child is on more than one row: the cohort must have one row per child".into(),
+            ));
+        }
+    }
+    Ok(children)
+}
+
+fn chronology_from(batches: &[RecordBatch]) -> Result<Vec<ChronologyEvent>> {
+    let mut events = Vec::new();
+    for batch in batches {
+        let columns: Vec<Vec<Option<String>>> =
+            ["child_id", "event_date", "agency", "event", "detail"]
+                .iter()
+                .map(|c| text_column(batch, c))
+                .collect::<Result<_>>()?;
+        let [ids, dates, agencies, kinds, details] = <[_; 5]>::try_from(columns)
+            .map_err(|_| Error::Invalid("five columns expected".into()))?;
+        let text = |v: Option<String>| v.unwrap_or_default();
+        for ((((id, date), agency), event), detail) in ids
+            .into_iter()
+            .zip(dates)
+            .zip(agencies)
+            .zip(kinds)
+            .zip(details)
+        {
+            events.push(ChronologyEvent {
+                child_id: text(id),
+                event_date: text(date),
+                agency: text(agency),
+                event: text(event),
+                detail: text(detail),
+            });
+        }
+    }
+    Ok(events)
+}
+
+/// Where a pack was written.
+#[derive(Debug, Clone)]
+pub struct WrittenPack {
+    pub xlsx: PathBuf,
+    pub html: PathBuf,
+}
+
+/// Writes the audit pack (XLSX and HTML) into `out`, named after the audit,
+/// the period and the seed.
+pub fn write_pack(
+    project: &Project,
+    drawn: &DrawnAudit,
+    out: &Path,
+    drawn_on: chrono::NaiveDate,
+) -> Result<WrittenPack> {
+    let input = PackInput {
+        partnership: &project.file.partnership,
+        spec: &drawn.spec,
+        period: drawn.period,
+        seed: drawn.seed,
+        run: drawn.run,
+        drawn_on,
+        cohort: &drawn.cohort,
+        sample: &drawn.sample,
+        allocations: &drawn.allocations,
+        chronology: &drawn.chronology,
+    };
+    std::fs::create_dir_all(out).map_err(|source| Error::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let stem = format!(
+        "audit-{}-{}-seed{}",
+        drawn.spec.audit,
+        drawn.period.to_string().replace('/', "-"),
+        drawn.seed
+    );
+    let written = WrittenPack {
+        xlsx: out.join(format!("{stem}.xlsx")),
+        html: out.join(format!("{stem}.html")),
+    };
+    for (path, bytes) in [
+        (&written.xlsx, audit_pack::to_xlsx(&input)?),
+        (&written.html, audit_pack::to_html(&input)?.into_bytes()),
+    ] {
+        std::fs::write(path, bytes).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok(written)
+}
+
+/// What re-identifying a pack found.
+#[derive(Debug, Clone)]
+pub struct Reidentified {
+    /// Children in the pack.
+    pub children: usize,
+    /// Rows of the extract read.
+    pub extract_rows: usize,
+    /// References of the pack's children found in the extract.
+    pub matched: Vec<String>,
+    /// References not found: the extract does not hold them.
+    pub unmatched: Vec<String>,
+    pub written: PathBuf,
+}
+
+/// Re-identifies a pack on the machine of whoever holds the key: every row
+/// of `extract` (a CSV the local authority exported from its own system)
+/// has its `id_column` pseudonymised with the project's key; rows whose
+/// pseudonym is a child in the pack are written to `out` with the child's
+/// reference and who audits them. Nothing is written into the warehouse.
+pub fn reidentify(
+    project: &Project,
+    pack: &Path,
+    extract: &Path,
+    id_column: &str,
+    out: &Path,
+) -> Result<Reidentified> {
+    let key = PseudonymKey::from_settings(&project.file.privacy, &project.root)?.ok_or_else(|| {
+        Error::Invalid(format!(
+            "no pseudonymisation key: set {} (or key_file in pqa.yaml) to the key the data were loaded with",
+            project.file.privacy.key_env
+        ))
+    })?;
+    let children = pack_children(pack)?;
+    let bytes = std::fs::read(extract).map_err(|source| Error::Io {
+        path: extract.to_path_buf(),
+        source,
+    })?;
+    // Case systems export UTF-8 or Windows-1252.
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t.trim_start_matches('\u{feff}').to_string(),
+        Err(_) => encoding_rs::WINDOWS_1252.decode(&bytes).0.into_owned(),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let csv_error = |e: csv::Error| Error::Invalid(format!("{}: {e}", extract.display()));
+    let headers = reader.headers().map_err(csv_error)?.clone();
+    let id_at = headers
+        .iter()
+        .position(|h| h.trim() == id_column)
+        .ok_or_else(|| {
+            let known: Vec<&str> = headers.iter().collect();
+            Error::Invalid(format!(
+                "{}: no column `{id_column}`{}; columns: {}",
+                extract.display(),
+                pqa_core::config::did_you_mean(id_column, &known),
+                known.join(", ")
+            ))
+        })?;
+    let by_pseudonym: HashMap<&str, &PackChild> =
+        children.iter().map(|c| (c.pseudonym.as_str(), c)).collect();
+    let mut writer = csv::Writer::from_path(out)
+        .map_err(|e| Error::Invalid(format!("{}: {e}", out.display())))?;
+    let mut header = vec!["Reference", "Audited by", "Group"];
+    header.extend(headers.iter());
+    let write_error = |e: csv::Error| Error::Invalid(format!("{}: {e}", out.display()));
+    writer.write_record(&header).map_err(write_error)?;
+    let (mut rows, mut found) = (0, BTreeMap::new());
+    for record in reader.records() {
+        let record = record.map_err(csv_error)?;
+        rows += 1;
+        let Some(id) = record.get(id_at) else {
+            continue;
+        };
+        let pseudonym = key.pseudonymise(id);
+        if let Some(child) = by_pseudonym.get(pseudonym.as_str()) {
+            let mut line = vec![
+                child.reference.as_str(),
+                child.audited_by.as_str(),
+                child.group.as_str(),
+            ];
+            line.extend(record.iter());
+            writer.write_record(&line).map_err(write_error)?;
+            found.insert(child.reference.clone(), ());
+        }
+    }
+    writer.flush().map_err(|source| Error::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let (matched, unmatched) = children
+        .iter()
+        .map(|c| c.reference.clone())
+        .partition(|r| found.contains_key(r));
+    Ok(Reidentified {
+        children: children.len(),
+        extract_rows: rows,
+        matched,
+        unmatched,
+        written: out.to_path_buf(),
+    })
+}
+
+/// A child as the pack's list gives them.
+struct PackChild {
+    reference: String,
+    pseudonym: String,
+    group: String,
+    audited_by: String,
+}
+
+/// The children listed in a pack's workbook.
+fn pack_children(pack: &Path) -> Result<Vec<PackChild>> {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let not_a_pack = |why: String| {
+        Error::Invalid(format!(
+            "{}: not an audit pack pqa wrote ({why})",
+            pack.display()
+        ))
+    };
+    let mut book: Xlsx<_> = open_workbook(pack).map_err(|e| not_a_pack(format!("{e}")))?;
+    let range = book
+        .worksheet_range(audit_pack::SAMPLE_SHEET)
+        .map_err(|e| not_a_pack(format!("{e}")))?;
+    let mut rows = range.rows();
+    let header: Vec<String> = rows
+        .next()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .unwrap_or_default();
+    let at = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| not_a_pack(format!("its list has no `{name}` column")))
+    };
+    let (reference, pseudonym, group, audited_by) = (
+        at("Reference")?,
+        at(audit_pack::PSEUDONYM_COLUMN)?,
+        at("Group")?,
+        at("Audited by")?,
+    );
+    Ok(rows
+        .map(|r| {
+            let cell = |i: usize| r.get(i).map(|c| c.to_string()).unwrap_or_default();
+            PackChild {
+                reference: cell(reference),
+                pseudonym: cell(pseudonym),
+                group: cell(group),
+                audited_by: cell(audited_by),
+            }
+        })
+        .filter(|c| !c.pseudonym.is_empty())
+        .collect())
+}

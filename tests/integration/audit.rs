@@ -1,0 +1,285 @@
+//! `pqa audit`: the cohort drawn from the warehouse is the one counted from
+//! the agencies' files by hand; the same seed draws the same children; a
+//! pack holds pseudonyms only, and the key's holder names the children.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use calamine::{Reader, Xlsx, open_workbook};
+use chrono::NaiveDate;
+
+use crate::TestProject;
+
+const AUDIT: &str = "under_twos_repeat_contacts";
+const PERIOD: &str = "2024/25-H1";
+
+/// A project holding the front door's files for 2024/25, ingested.
+fn front_door() -> TestProject {
+    let p = TestProject::new();
+    for q in 1..=4 {
+        for dataset in ["contacts", "assessments", "cp_plans"] {
+            p.add_sample(&format!("csc/{dataset}_2024-25_Q{q}.csv"));
+        }
+    }
+    p.ok(&["ingest"]);
+    p
+}
+
+fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+fn date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%d/%m/%Y").ok()
+}
+
+/// The under-twos cohort counted from the CSV files with no pqa code: case
+/// system id → whether any contact or later assessment or plan went further.
+fn cohort_by_hand() -> BTreeMap<String, bool> {
+    let (start, end) = (
+        NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2024, 9, 30).unwrap(),
+    );
+    let csc = crate::sample_inbox().join("csc");
+    let mut contacts: BTreeMap<String, (usize, u32, bool)> = BTreeMap::new();
+    let mut further = BTreeSet::new();
+    for q in 1..=4 {
+        for r in rows(&csc.join(format!("contacts_2024-25_Q{q}.csv"))) {
+            let Some(d) = date(&r["Contact Date"]) else {
+                continue;
+            };
+            if d < start || d > end {
+                continue;
+            }
+            let age: u32 = r["Age at Contact"].parse().unwrap();
+            let e = contacts
+                .entry(r["Child ID"].clone())
+                .or_insert((0, 99, false));
+            e.0 += 1;
+            e.1 = e.1.min(age);
+            e.2 |= r["Contact Outcome"] == "Referral to Children's Social Care";
+        }
+        for r in rows(&csc.join(format!("assessments_2024-25_Q{q}.csv"))) {
+            if date(&r["Assessment Start Date"]).is_some_and(|d| d >= start) {
+                further.insert(r["Child ID"].clone());
+            }
+        }
+        for r in rows(&csc.join(format!("cp_plans_2024-25_Q{q}.csv"))) {
+            let started = r.iter().find(|(k, _)| k.contains("Start")).map(|(_, v)| v);
+            if started.and_then(|s| date(s)).is_some_and(|d| d >= start) {
+                let id = r.iter().find(|(k, _)| k.contains("ID")).unwrap().1;
+                further.insert(id.clone());
+            }
+        }
+    }
+    contacts
+        .into_iter()
+        .filter(|(_, (n, youngest, _))| *n >= 3 && *youngest < 2)
+        .map(|(id, (_, _, referred))| {
+            let went_further = referred || further.contains(&id);
+            (id, went_further)
+        })
+        .collect()
+}
+
+/// The pack's list of children: reference → (pseudonym, group, audited by).
+fn pack_children(xlsx: &Path) -> BTreeMap<String, (String, String, String)> {
+    let mut book: Xlsx<_> = open_workbook(xlsx).unwrap();
+    let range = book.worksheet_range("Children").unwrap();
+    range
+        .rows()
+        .skip(1)
+        .map(|r| {
+            let c = |i: usize| r[i].to_string();
+            (c(0), (c(1), c(2), c(3)))
+        })
+        .collect()
+}
+
+fn draw(p: &TestProject, seed: &str, out: &str) -> (String, PathBuf) {
+    let stdout = p.ok(&[
+        "audit", "draw", AUDIT, "--period", PERIOD, "--seed", seed, "--out", out,
+    ]);
+    let stem = format!("audit-{AUDIT}-2024-25-H1-seed{seed}");
+    (stdout, p.path().join(out).join(format!("{stem}.xlsx")))
+}
+
+#[test]
+fn the_cohort_is_the_one_counted_from_the_files_and_the_sample_keeps_its_shares() {
+    let p = front_door();
+    let by_hand = cohort_by_hand();
+    let went_further = by_hand.values().filter(|f| **f).count();
+    let no_further = by_hand.len() - went_further;
+    // The sample needs both groups, and the generator plants both.
+    assert!(
+        no_further >= 12 && went_further >= 8,
+        "{no_further} / {went_further}"
+    );
+
+    let (stdout, xlsx) = draw(&p, "1", "packs");
+    assert!(
+        stdout.contains(&format!(
+            "{} children in the cohort, 20 drawn",
+            by_hand.len()
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("12 of {no_further} (6 by all agencies)")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("8 of {went_further} (4 by all agencies)")),
+        "{stdout}"
+    );
+
+    let children = pack_children(&xlsx);
+    assert_eq!(children.len(), 20);
+    let all = children.values().filter(|c| c.2 == "All agencies").count();
+    assert_eq!(all, 10);
+    // References in order, the multi-agency ten first.
+    assert_eq!(children.keys().next().unwrap(), "A01");
+    assert_eq!(children["A10"].2, "All agencies");
+    assert_eq!(children["A11"].2, "Children's social care alone");
+}
+
+#[test]
+fn the_same_seed_on_the_same_run_draws_the_same_children() {
+    let p = front_door();
+    let pseudonyms =
+        |xlsx: &Path| -> Vec<String> { pack_children(xlsx).into_values().map(|c| c.0).collect() };
+    let (_, first) = draw(&p, "7", "first");
+    let (_, again) = draw(&p, "7", "again");
+    let (_, other) = draw(&p, "8", "other");
+    assert_eq!(pseudonyms(&first), pseudonyms(&again));
+    assert_ne!(pseudonyms(&first), pseudonyms(&other));
+}
+
+#[test]
+fn a_pack_holds_pseudonyms_only_and_the_key_holder_names_the_children() {
+    let p = front_door();
+    let (_, xlsx) = draw(&p, "3", "packs");
+    let html = std::fs::read_to_string(xlsx.with_extension("html")).unwrap();
+    // The case system's ids (CS and six digits) are nowhere in the pack.
+    let raw_id = |text: &str| {
+        text.as_bytes()
+            .windows(8)
+            .any(|w| w.starts_with(b"CS") && w[2..].iter().all(u8::is_ascii_digit))
+    };
+    assert!(!raw_id(&html));
+    let mut book: Xlsx<_> = open_workbook(&xlsx).unwrap();
+    for sheet in book.sheet_names() {
+        let range = book.worksheet_range(&sheet).unwrap();
+        for cell in range.used_cells() {
+            assert!(!raw_id(&cell.2.to_string()), "{sheet}: {}", cell.2);
+        }
+    }
+    let pack = pack_children(&xlsx);
+    for (pseudonym, _, _) in pack.values() {
+        assert!(html.contains(pseudonym.as_str()));
+        assert_eq!(pseudonym.len(), 32);
+    }
+
+    // The local authority's own extract: every child contacted, with a
+    // (synthetic) name the warehouse never held.
+    let mut extract = String::from("Child ID,Name\n");
+    for id in cohort_by_hand().keys() {
+        extract.push_str(&format!("{id},Child {id}\n"));
+    }
+    std::fs::write(p.path().join("extract.csv"), &extract).unwrap();
+    let stdout = p.ok(&[
+        "audit",
+        "reidentify",
+        "--pack",
+        xlsx.to_str().unwrap(),
+        "--extract",
+        "extract.csv",
+        "--out",
+        "named.csv",
+    ]);
+    assert!(
+        stdout.contains("20 of the pack's 20 children found"),
+        "{stdout}"
+    );
+    let named = rows(&p.path().join("named.csv"));
+    assert_eq!(named.len(), 20);
+    let by_hand = cohort_by_hand();
+    for row in &named {
+        // Each child named is in the cohort, in the group the pack gives.
+        let went_further = by_hand[&row["Child ID"]];
+        let (_, group, by) = &pack[&row["Reference"]];
+        assert_eq!(group.starts_with("Went on"), went_further, "{row:?}");
+        assert_eq!(&row["Audited by"], by);
+        assert_eq!(row["Name"], format!("Child {}", row["Child ID"]));
+    }
+
+    // With another key, nobody is found: the pseudonyms are the key's.
+    let out = p
+        .cmd(&[
+            "audit",
+            "reidentify",
+            "--pack",
+            xlsx.to_str().unwrap(),
+            "--extract",
+            "extract.csv",
+            "--out",
+            "other.csv",
+        ])
+        .env("PQA_PSEUDONYM_KEY", "another key of enough length")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("0 of the pack's 20 children found"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_wrong_audit_is_named_with_its_place_and_the_nearest() {
+    let p = front_door();
+    let out = p
+        .cmd(&["audit", "draw", "under_twos", "--period", PERIOD])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("did you mean `under_twos_repeat_contacts`?"),
+        "{stderr}"
+    );
+
+    // A key no audit has, and then shares that do not add up: each is
+    // named with its file and line.
+    let file = p.path().join("audits/re_referrals.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    for (broken, says) in [
+        (
+            text.replace("sample: 20", "sample_size: 20"),
+            "unknown field `sample_size`",
+        ),
+        (
+            text.replacen("share: 0.3\n", "share: 0.35\n", 1),
+            "the strata's shares add up to 1.05",
+        ),
+    ] {
+        std::fs::write(&file, broken).unwrap();
+        let out = p.cmd(&["feeds", "check"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(stderr.contains("audits/re_referrals.yaml:"), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+    }
+}
