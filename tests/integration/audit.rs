@@ -194,28 +194,44 @@ fn a_pack_holds_pseudonyms_only_and_the_key_holder_names_the_children() {
 
     // The local authority's own extract: every child contacted, with a
     // (synthetic) name the warehouse never held.
+    let by_hand = cohort_by_hand();
     let mut extract = String::from("Child ID,Name\n");
-    for id in cohort_by_hand().keys() {
+    for id in by_hand.keys() {
         extract.push_str(&format!("{id},Child {id}\n"));
     }
     std::fs::write(p.path().join("extract.csv"), &extract).unwrap();
-    let stdout = p.ok(&[
-        "audit",
-        "reidentify",
-        "--pack",
-        xlsx.to_str().unwrap(),
-        "--extract",
-        "extract.csv",
-        "--out",
-        "named.csv",
-    ]);
+    // `key`: None reads the project's own (the public sample key).
+    let reidentify = |out: &str, key: Option<&str>| {
+        let pack = xlsx.to_str().unwrap();
+        let args = [
+            "audit",
+            "reidentify",
+            "--pack",
+            pack,
+            "--extract",
+            "extract.csv",
+            "--out",
+            out,
+        ];
+        let mut cmd = p.cmd(&args);
+        if let Some(key) = key {
+            cmd.env("PQA_PSEUDONYM_KEY", key);
+        }
+        let run = cmd.output().unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        String::from_utf8_lossy(&run.stdout).into_owned()
+    };
+    let stdout = reidentify("named.csv", None);
     assert!(
         stdout.contains("20 of the pack's 20 children found"),
         "{stdout}"
     );
     let named = rows(&p.path().join("named.csv"));
     assert_eq!(named.len(), 20);
-    let by_hand = cohort_by_hand();
     for row in &named {
         // Each child named is in the cohort, in the group the pack gives.
         let went_further = by_hand[&row["Child ID"]];
@@ -226,21 +242,7 @@ fn a_pack_holds_pseudonyms_only_and_the_key_holder_names_the_children() {
     }
 
     // With another key, nobody is found: the pseudonyms are the key's.
-    let out = p
-        .cmd(&[
-            "audit",
-            "reidentify",
-            "--pack",
-            xlsx.to_str().unwrap(),
-            "--extract",
-            "extract.csv",
-            "--out",
-            "other.csv",
-        ])
-        .env("PQA_PSEUDONYM_KEY", "another key of enough length")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = reidentify("other.csv", Some("another key of enough length"));
     assert!(
         stdout.contains("0 of the pack's 20 children found"),
         "{stdout}"

@@ -1281,6 +1281,20 @@ fn expect_file_stem(path: &Path, text: &str, key: &str, name: &str, errors: &mut
     }
 }
 
+/// "no feed `x` (did you mean `y`?); feeds: a, b": a name looked up among
+/// the project's feeds, metrics or audits (`kind`), defined under `dir`.
+pub fn no_such(kind: &str, name: &str, known: &[&str], dir: &str) -> String {
+    let list = if known.is_empty() {
+        format!("none (define one under {dir})")
+    } else {
+        known.join(", ")
+    };
+    format!(
+        "no {kind} `{name}`{}; {kind}s: {list}",
+        did_you_mean(name, known)
+    )
+}
+
 /// " (did you mean `x`?)" when a known name is close to `name`.
 pub fn did_you_mean(name: &str, known: &[&str]) -> String {
     known

@@ -4,15 +4,17 @@
 //! and, on the local authority's own machine, the pack re-identified from
 //! its own extract with the key it holds.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use pqa_core::audit::{Allocation, AuditSpec, ChronologyEvent, CohortChild, Drawn};
+use pqa_core::config::{Encoding, SheetRef};
 use pqa_core::{Period, Project};
 use pqa_ingest::PseudonymKey;
+use pqa_ingest::read::{read_csv, read_xlsx};
 use pqa_query::{Engine, QueryLayer};
 use pqa_report::audit_pack::{self, PackInput};
 use pqa_store::Warehouse;
@@ -27,15 +29,7 @@ pub fn find_audit<'a>(project: &'a Project, name: &str) -> Result<&'a AuditSpec>
         .find(|a| a.audit == name)
         .ok_or_else(|| {
             let known: Vec<&str> = project.audits.iter().map(|a| a.audit.as_str()).collect();
-            Error::Invalid(format!(
-                "no audit `{name}`{}; audits: {}",
-                pqa_core::config::did_you_mean(name, &known),
-                if known.is_empty() {
-                    "none (define one under audits/)".to_string()
-                } else {
-                    known.join(", ")
-                }
-            ))
+            Error::Invalid(pqa_core::config::no_such("audit", name, &known, "audits/"))
         })
 }
 
@@ -157,9 +151,9 @@ fn cohort_from(spec: &AuditSpec, batches: &[RecordBatch]) -> Result<Vec<CohortCh
             list.join(", ")
         )));
     }
-    let mut seen = HashMap::new();
+    let mut seen = HashSet::new();
     for c in &children {
-        if seen.insert(&c.child_id, ()).is_some() {
+        if !seen.insert(&c.child_id) {
             return Err(Error::Invalid(
                 "a child is on more than one row: the cohort must have one row per child".into(),
             ));
@@ -284,25 +278,25 @@ pub fn reidentify(
         ))
     })?;
     let children = pack_children(pack)?;
-    let bytes = std::fs::read(extract).map_err(|source| Error::Io {
-        path: extract.to_path_buf(),
-        source,
-    })?;
-    // Case systems export UTF-8 or Windows-1252.
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(t) => t.trim_start_matches('\u{feff}').to_string(),
-        Err(_) => encoding_rs::WINDOWS_1252.decode(&bytes).0.into_owned(),
+    let bytes = read_file(extract)?;
+    // Case systems export UTF-8 or Windows-1252; pqa's CSV reader refuses
+    // bytes that are not the encoding it is told, so tell it the one that fits.
+    let encoding = match std::str::from_utf8(&bytes) {
+        Ok(_) => Encoding::Utf8,
+        Err(_) => Encoding::Windows1252,
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let csv_error = |e: csv::Error| Error::Invalid(format!("{}: {e}", extract.display()));
-    let headers = reader.headers().map_err(csv_error)?.clone();
+    let in_extract = |e: pqa_ingest::Error| Error::Invalid(format!("{}: {e}", extract.display()));
+    let sheet = read_csv(&bytes, encoding, ',').map_err(in_extract)?;
+    let mut records = sheet.rows.into_iter();
+    let headers: Vec<String> = records
+        .next()
+        .map(|r| r.cells.iter().map(|c| c.as_text()).collect())
+        .unwrap_or_default();
     let id_at = headers
         .iter()
         .position(|h| h.trim() == id_column)
         .ok_or_else(|| {
-            let known: Vec<&str> = headers.iter().collect();
+            let known: Vec<&str> = headers.iter().map(String::as_str).collect();
             Error::Invalid(format!(
                 "{}: no column `{id_column}`{}; columns: {}",
                 extract.display(),
@@ -312,29 +306,36 @@ pub fn reidentify(
         })?;
     let by_pseudonym: HashMap<&str, &PackChild> =
         children.iter().map(|c| (c.pseudonym.as_str(), c)).collect();
-    let mut writer = csv::Writer::from_path(out)
-        .map_err(|e| Error::Invalid(format!("{}: {e}", out.display())))?;
-    let mut header = vec!["Reference", "Audited by", "Group"];
-    header.extend(headers.iter());
-    let write_error = |e: csv::Error| Error::Invalid(format!("{}: {e}", out.display()));
-    writer.write_record(&header).map_err(write_error)?;
-    let (mut rows, mut found) = (0, BTreeMap::new());
-    for record in reader.records() {
-        let record = record.map_err(csv_error)?;
+    let in_out = |e: csv::Error| Error::Invalid(format!("{}: {e}", out.display()));
+    let mut writer = csv::Writer::from_path(out).map_err(in_out)?;
+    let mut header = vec!["Reference".to_string(), "Audited by".into(), "Group".into()];
+    header.extend(headers.iter().cloned());
+    writer.write_record(&header).map_err(in_out)?;
+    let (mut rows, mut found) = (0, BTreeSet::new());
+    for record in records {
+        if let Some(fault) = record.fault {
+            // A record whose quotes do not pair up has shifted fields: its
+            // ID may be another column's value, so stop rather than guess.
+            return Err(Error::Invalid(format!(
+                "{}: line {}: {fault}; mend the file and run again",
+                extract.display(),
+                record.number
+            )));
+        }
         rows += 1;
-        let Some(id) = record.get(id_at) else {
+        let Some(id) = record.cells.get(id_at).map(|c| c.as_text()) else {
             continue;
         };
-        let pseudonym = key.pseudonymise(id);
+        let pseudonym = key.pseudonymise(&id);
         if let Some(child) = by_pseudonym.get(pseudonym.as_str()) {
             let mut line = vec![
-                child.reference.as_str(),
-                child.audited_by.as_str(),
-                child.group.as_str(),
+                child.reference.clone(),
+                child.audited_by.clone(),
+                child.group.clone(),
             ];
-            line.extend(record.iter());
-            writer.write_record(&line).map_err(write_error)?;
-            found.insert(child.reference.clone(), ());
+            line.extend(record.cells.iter().map(|c| c.as_text()));
+            writer.write_record(&line).map_err(in_out)?;
+            found.insert(child.reference.clone());
         }
     }
     writer.flush().map_err(|source| Error::Io {
@@ -344,7 +345,7 @@ pub fn reidentify(
     let (matched, unmatched) = children
         .iter()
         .map(|c| c.reference.clone())
-        .partition(|r| found.contains_key(r));
+        .partition(|r| found.contains(r));
     Ok(Reidentified {
         children: children.len(),
         extract_rows: rows,
@@ -364,21 +365,18 @@ struct PackChild {
 
 /// The children listed in a pack's workbook.
 fn pack_children(pack: &Path) -> Result<Vec<PackChild>> {
-    use calamine::{Reader, Xlsx, open_workbook};
     let not_a_pack = |why: String| {
         Error::Invalid(format!(
             "{}: not an audit pack pqa wrote ({why})",
             pack.display()
         ))
     };
-    let mut book: Xlsx<_> = open_workbook(pack).map_err(|e| not_a_pack(format!("{e}")))?;
-    let range = book
-        .worksheet_range(audit_pack::SAMPLE_SHEET)
-        .map_err(|e| not_a_pack(format!("{e}")))?;
-    let mut rows = range.rows();
+    let sheet = SheetRef::Name(audit_pack::SAMPLE_SHEET.to_string());
+    let list = read_xlsx(&read_file(pack)?, Some(&sheet)).map_err(|e| not_a_pack(e.to_string()))?;
+    let mut rows = list.rows.into_iter();
     let header: Vec<String> = rows
         .next()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .map(|r| r.cells.iter().map(|c| c.as_text()).collect())
         .unwrap_or_default();
     let at = |name: &str| {
         header
@@ -394,7 +392,7 @@ fn pack_children(pack: &Path) -> Result<Vec<PackChild>> {
     );
     Ok(rows
         .map(|r| {
-            let cell = |i: usize| r.get(i).map(|c| c.to_string()).unwrap_or_default();
+            let cell = |i: usize| r.cells.get(i).map(|c| c.as_text()).unwrap_or_default();
             PackChild {
                 reference: cell(reference),
                 pseudonym: cell(pseudonym),
@@ -404,4 +402,11 @@ fn pack_children(pack: &Path) -> Result<Vec<PackChild>> {
         })
         .filter(|c| !c.pseudonym.is_empty())
         .collect())
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }

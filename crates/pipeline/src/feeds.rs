@@ -100,10 +100,11 @@ pub fn find_feed<'a>(project: &'a Project, name: &str) -> Result<&'a FeedSpec> {
         .find(|f| f.feed == name)
         .ok_or_else(|| {
             let known: Vec<&str> = project.feeds.iter().map(|f| f.feed.as_str()).collect();
-            Error::Invalid(format!(
-                "no feed `{name}`{}; feeds: {}",
-                pqa_core::config::did_you_mean(name, &known),
-                known.join(", ")
+            Error::Invalid(pqa_core::config::no_such(
+                "feed",
+                name,
+                &known,
+                "pipelines/",
             ))
         })
 }
