@@ -285,3 +285,150 @@ fn a_wrong_audit_is_named_with_its_place_and_the_nearest() {
         assert!(stderr.contains(says), "{stderr}");
     }
 }
+
+/// England and Wales bank holidays from the project's file, read here
+/// without pqa's code.
+fn bank_holidays() -> BTreeSet<NaiveDate> {
+    std::fs::read_to_string(crate::repo().join("reference/bank-holidays.csv"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| NaiveDate::parse_from_str(l.split(',').next()?, "%Y-%m-%d").ok())
+        .collect()
+}
+
+/// Working days after `from` up to and including `to`, a day at a time.
+fn working_days(holidays: &BTreeSet<NaiveDate>, from: NaiveDate, to: NaiveDate) -> i64 {
+    use chrono::Datelike;
+    from.iter_days()
+        .skip(1)
+        .take_while(|d| *d <= to)
+        .filter(|d| d.weekday().number_from_monday() <= 5 && !holidays.contains(d))
+        .count() as i64
+}
+
+/// The child protection compliance cohort for 2024/25-H1, judged by hand
+/// from the CSV files: canonical case id → every timescale met.
+fn protection_by_hand() -> BTreeMap<String, bool> {
+    let holidays = bank_holidays();
+    let csc = crate::sample_inbox().join("csc");
+    let (start, end) = (
+        NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2024, 9, 30).unwrap(),
+    );
+    let id = |r: &BTreeMap<String, String>| r["Child ID"].replace(' ', "");
+    let read = |dataset: &str, quarters: &[&str]| -> Vec<BTreeMap<String, String>> {
+        quarters
+            .iter()
+            .flat_map(|q| rows(&csc.join(format!("{dataset}_{q}.csv"))))
+            .collect()
+    };
+    let year = ["2024-25_Q1", "2024-25_Q2", "2024-25_Q3", "2024-25_Q4"];
+    let mut conference: BTreeMap<String, NaiveDate> = BTreeMap::new();
+    for r in read("cp_plans", &year[..2]) {
+        // The row planted with a category no code has is refused at ingest.
+        let category_read = r["Category of Abuse"] != "Cat: Financial";
+        let Some(started) = date(&r["Plan Start Date"]) else {
+            continue;
+        };
+        if category_read && started >= start && started <= end {
+            let e = conference.entry(id(&r)).or_insert(started);
+            *e = (*e).min(started);
+        }
+    }
+    let strategy: Vec<_> = read("strategy_discussions", &["2023-24_Q4", year[0], year[1]]);
+    let core = read("core_groups", &year);
+    let reviews = read("cp_review_conferences", &year);
+    let visits = read("cp_visits", &year);
+    conference
+        .into_iter()
+        .map(|(child, held)| {
+            let discussed = strategy
+                .iter()
+                .filter(|r| id(r) == child && date(&r["ICPC Date"]) == Some(held))
+                .filter_map(|r| date(&r["Strategy Discussion Date"]))
+                .max();
+            let first_core = core
+                .iter()
+                .filter(|r| id(r) == child && date(&r["Plan Start Date"]) == Some(held))
+                .filter_map(|r| date(&r["Core Group Date"]))
+                .min();
+            let first_review = reviews
+                .iter()
+                .filter(|r| id(r) == child && date(&r["Plan Start Date"]) == Some(held))
+                .filter_map(|r| date(&r["Review Conference Date"]))
+                .min();
+            let mut seen: Vec<NaiveDate> = visits
+                .iter()
+                .filter(|r| id(r) == child)
+                .filter_map(|r| date(&r["Visit Date"]))
+                .filter(|d| *d >= held)
+                .collect();
+            seen.sort();
+            let visits_ok = seen.len() >= 2
+                && seen
+                    .windows(2)
+                    .all(|w| working_days(&holidays, w[0], w[1]) <= 10);
+            let timely = discussed.is_some_and(|d| working_days(&holidays, d, held) <= 15)
+                && first_core.is_some_and(|d| working_days(&holidays, held, d) <= 10)
+                && first_review.is_some_and(|d| d <= held + chrono::Months::new(3))
+                && visits_ok;
+            (child, timely)
+        })
+        .collect()
+}
+
+#[test]
+fn child_protection_timescales_are_counted_in_working_days_as_by_hand() {
+    let p = TestProject::new();
+    for dataset in [
+        "cp_plans",
+        "strategy_discussions",
+        "core_groups",
+        "cp_review_conferences",
+        "cp_visits",
+    ] {
+        for q in [
+            "2023-24_Q4",
+            "2024-25_Q1",
+            "2024-25_Q2",
+            "2024-25_Q3",
+            "2024-25_Q4",
+        ] {
+            if dataset == "cp_plans" && q == "2024-25_Q3" {
+                // Sent in part, then resubmitted whole: the whole one is read.
+                p.add_sample(&format!("csc/{dataset}_{q}_resubmitted.csv"));
+            }
+            p.add_sample(&format!("csc/{dataset}_{q}.csv"));
+        }
+    }
+    p.ok(&["ingest"]);
+    let by_hand = protection_by_hand();
+    let timely = by_hand.values().filter(|t| **t).count();
+    let lapsed = by_hand.len() - timely;
+    // Both kinds are there to draw from.
+    assert!(timely >= 8 && lapsed >= 8, "{timely} / {lapsed}");
+    let stdout = p.ok(&[
+        "audit",
+        "draw",
+        "child_protection_compliance",
+        "--period",
+        PERIOD,
+        "--seed",
+        "5",
+    ]);
+    assert!(
+        stdout.contains(&format!(
+            "{} children in the cohort, 16 drawn",
+            by_hand.len()
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("At least one timescale missed: 8 of {lapsed}")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("Every timescale met: 8 of {timely}")),
+        "{stdout}"
+    );
+}

@@ -50,7 +50,7 @@ impl TestProject {
     #[allow(clippy::new_without_default)] // a fresh temporary folder is not a "default"
     pub fn new() -> TestProject {
         let dir = tempfile::tempdir().expect("temp dir");
-        for sub in ["schemas", "pipelines", "metrics", "audits"] {
+        for sub in ["schemas", "pipelines", "metrics", "audits", "reference"] {
             copy_dir(&repo().join(sub), &dir.path().join(sub));
         }
         std::fs::create_dir_all(dir.path().join("inbox")).unwrap();

@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use crate::error::{ConfigError, Error, Result};
 use crate::period::{Period, PeriodKind};
 use crate::schema::{ColumnType, DatasetSchema, RESERVED_TABLES};
+use crate::working_days::BankHolidays;
 
 /// The project file: names the partnership and where everything lives.
 #[derive(Debug, Clone, Deserialize)]
@@ -46,6 +47,11 @@ pub struct ProjectFile {
     /// How the report is signed and printed.
     #[serde(default)]
     pub report: ReportSettings,
+    /// The bank holidays of England and Wales (a `date,title` CSV), for
+    /// timescales set in working days: SQL in metrics and audits can call
+    /// `working_days(from, to)` when this is set.
+    #[serde(default)]
+    pub bank_holidays: Option<String>,
 }
 
 /// How the report is signed and printed.
@@ -853,6 +859,8 @@ pub struct Project {
     pub metrics: Vec<MetricSpec>,
     /// Multi-agency audits drawn from the data (`audits/*.yaml`).
     pub audits: Vec<crate::audit::AuditSpec>,
+    /// The bank holidays file `pqa.yaml` names, read and checked.
+    pub bank_holidays: Option<BankHolidays>,
 }
 
 impl Project {
@@ -952,6 +960,26 @@ impl Project {
             }
         }
 
+        let bank_holidays = file
+            .as_ref()
+            .and_then(|f| f.bank_holidays.as_ref())
+            .and_then(|relative| match BankHolidays::load(&root.join(relative)) {
+                Ok(holidays) => Some(holidays),
+                Err(Error::Config(problems)) => {
+                    errors.extend(problems);
+                    None
+                }
+                Err(other) => {
+                    errors.push(ConfigError {
+                        file: project_file.to_path_buf(),
+                        line: None,
+                        column: None,
+                        message: format!("bank_holidays: {other}"),
+                    });
+                    None
+                }
+            });
+
         match file {
             Some(file) if errors.is_empty() => Ok(Project {
                 root,
@@ -960,6 +988,7 @@ impl Project {
                 feeds: feeds.into_iter().map(|(_, _, f)| f).collect(),
                 metrics: metrics.into_iter().map(|(_, _, m)| m).collect(),
                 audits: audits.into_iter().map(|(_, _, a)| a).collect(),
+                bank_holidays,
             }),
             _ => Err(Error::Config(errors)),
         }

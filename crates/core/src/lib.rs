@@ -14,9 +14,11 @@ mod fuzz;
 pub mod period;
 pub mod schema;
 pub mod series;
+pub mod working_days;
 
 pub use config::{FeedSpec, Frequency, MetricSpec, Project};
 pub use error::{ConfigError, Error, Result};
 pub use period::Period;
 pub use schema::DatasetSchema;
 pub use series::{Point, Series};
+pub use working_days::BankHolidays;

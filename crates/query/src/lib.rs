@@ -6,6 +6,7 @@ pub mod engine;
 pub mod error;
 #[cfg(feature = "ballista")]
 pub mod processes;
+pub mod working_days;
 
 use std::sync::Arc;
 
@@ -57,6 +58,11 @@ impl QueryLayer {
         engine: &Engine,
     ) -> Result<QueryLayer> {
         let tables = Tables::open(warehouse, engine).await?;
+        // On a cluster the executors would need it too; pqa's own executors
+        // do not register it yet, so SQL calling it runs locally.
+        tables
+            .ctx
+            .register_udf(working_days::udf(project.bank_holidays.clone()));
         let run = warehouse.run(as_of).await?;
         let datasets = match &run {
             Some(run) => warehouse.snapshot(run).await?,

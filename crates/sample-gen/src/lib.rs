@@ -18,6 +18,7 @@ mod education;
 pub mod fixtures;
 mod front_door;
 pub mod national;
+mod protection_compliance;
 mod responses;
 mod returns;
 
@@ -68,7 +69,8 @@ struct Plan {
 pub fn generate(root: &Path) -> std::io::Result<()> {
     let inbox = &root.join("inbox");
     let late = root.join("late");
-    let protection = child_protection(inbox)?;
+    let (protection, plans) = child_protection(inbox)?;
+    protection_compliance::generate(inbox, &plans)?;
     let in_need = front_door::generate(inbox)?;
     conferences::generate(inbox)?;
     let in_care = care::generate(inbox)?;
@@ -88,8 +90,8 @@ pub fn generate(root: &Path) -> std::io::Result<()> {
 }
 
 /// Child protection plans, one CSV per quarter; returns, quarter by quarter,
-/// the pupil numbers of the children with a plan.
-fn child_protection(inbox: &Path) -> std::io::Result<Vec<Vec<String>>> {
+/// the pupil numbers of the children with a plan, and the plans.
+fn child_protection(inbox: &Path) -> std::io::Result<(Vec<Vec<String>>, Vec<Plan>)> {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let plans = simulate_plans(&mut rng);
     for (fy, q) in quarters() {
@@ -116,7 +118,7 @@ fn child_protection(inbox: &Path) -> std::io::Result<Vec<Vec<String>>> {
         }
     }
     // Quarter by quarter, the children with a plan at some point in it.
-    Ok(quarters()
+    let upns = quarters()
         .map(|(fy, q)| {
             let (start, end) = quarter_bounds(fy, q);
             plans
@@ -125,7 +127,8 @@ fn child_protection(inbox: &Path) -> std::io::Result<Vec<Vec<String>>> {
                 .map(|p| upn_of(p.child))
                 .collect()
         })
-        .collect())
+        .collect();
+    Ok((upns, plans))
 }
 
 /// Unborn babies and children under five have no pupil number: about one
