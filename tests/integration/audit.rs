@@ -167,23 +167,28 @@ fn the_same_seed_on_the_same_run_draws_the_same_children() {
     assert_ne!(pseudonyms(&first), pseudonyms(&other));
 }
 
+/// Whether text holds a case system id (CS and six digits, with or
+/// without a space).
+fn holds_case_id(text: &str) -> bool {
+    let squeezed = text.replace("CS ", "CS");
+    squeezed
+        .as_bytes()
+        .windows(8)
+        .any(|w| w.starts_with(b"CS") && w[2..].iter().all(u8::is_ascii_digit))
+}
+
 #[test]
 fn a_pack_holds_pseudonyms_only_and_the_key_holder_names_the_children() {
     let p = front_door();
     let (_, xlsx) = draw(&p, "3", "packs");
     let html = std::fs::read_to_string(xlsx.with_extension("html")).unwrap();
     // The case system's ids (CS and six digits) are nowhere in the pack.
-    let raw_id = |text: &str| {
-        text.as_bytes()
-            .windows(8)
-            .any(|w| w.starts_with(b"CS") && w[2..].iter().all(u8::is_ascii_digit))
-    };
-    assert!(!raw_id(&html));
+    assert!(!holds_case_id(&html));
     let mut book: Xlsx<_> = open_workbook(&xlsx).unwrap();
     for sheet in book.sheet_names() {
         let range = book.worksheet_range(&sheet).unwrap();
         for cell in range.used_cells() {
-            assert!(!raw_id(&cell.2.to_string()), "{sheet}: {}", cell.2);
+            assert!(!holds_case_id(&cell.2.to_string()), "{sheet}: {}", cell.2);
         }
     }
     let pack = pack_children(&xlsx);
@@ -377,8 +382,10 @@ fn protection_by_hand() -> BTreeMap<String, bool> {
         .collect()
 }
 
-#[test]
-fn child_protection_timescales_are_counted_in_working_days_as_by_hand() {
+/// A project holding children's social care's child protection files for
+/// 2024/25 (and the quarter before, for strategy discussions), the audit's
+/// returns and the recommendations tracker, ingested.
+fn protection() -> TestProject {
     let p = TestProject::new();
     for dataset in [
         "cp_plans",
@@ -401,7 +408,19 @@ fn child_protection_timescales_are_counted_in_working_days_as_by_hand() {
             p.add_sample(&format!("csc/{dataset}_{q}.csv"));
         }
     }
+    p.add_sample(RETURNS);
+    for q in ["Q3", "Q4"] {
+        p.add_sample(&format!("recommendations/recommendations_2024-25_{q}.csv"));
+    }
     p.ok(&["ingest"]);
+    p
+}
+
+const RETURNS: &str = "audits/audit_returns_child_protection_compliance_2024-25_Q3.csv";
+
+#[test]
+fn child_protection_timescales_are_counted_in_working_days_as_by_hand() {
+    let p = protection();
     let by_hand = protection_by_hand();
     let timely = by_hand.values().filter(|t| **t).count();
     let lapsed = by_hand.len() - timely;
@@ -429,6 +448,125 @@ fn child_protection_timescales_are_counted_in_working_days_as_by_hand() {
     );
     assert!(
         stdout.contains(&format!("Every timescale met: 8 of {timely}")),
+        "{stdout}"
+    );
+    // This pack too names children by pseudonym only.
+    let html = std::fs::read_to_string(
+        p.path()
+            .join("out/audits/audit-child_protection_compliance-2024-25-H1-seed5.html"),
+    )
+    .unwrap();
+    assert!(html.contains("Strategy discussion") && !holds_case_id(&html));
+}
+
+/// "n of N (p%)" as the findings print it.
+fn share(n: usize, of: usize) -> String {
+    format!("{n} of {of} ({:.0}%)", 100.0 * n as f64 / of as f64)
+}
+
+#[test]
+fn the_findings_count_the_returns_as_by_hand_and_withhold_a_note_naming_a_child() {
+    let p = protection();
+    // By hand from the returns file: good answers and all answers, on each
+    // scale, in all and by agency.
+    let returns = rows(&crate::sample_inbox().join(RETURNS));
+    let mut quality: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut standard: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for r in &returns {
+        let (table, good) = match r["Grade"].as_str() {
+            "Outstanding" | "Good" => (&mut quality, true),
+            "Requires improvement" | "Inadequate" => (&mut quality, false),
+            "Met" => (&mut standard, true),
+            _ => (&mut standard, false),
+        };
+        for key in ["All".to_string(), r["Agency"].clone()] {
+            let e = table.entry(key).or_default();
+            e.0 += usize::from(good);
+            e.1 += 1;
+        }
+    }
+    let stdout = p.ok(&[
+        "audit",
+        "report",
+        "child_protection_compliance",
+        "--period",
+        PERIOD,
+        "--out",
+        "findings",
+    ]);
+    let (q, s) = (quality["All"], standard["All"]);
+    assert!(
+        stdout.contains(&format!(
+            "Practice graded good or better: {} of {} answers ({:.0}%)",
+            q.0,
+            q.1,
+            100.0 * q.0 as f64 / q.1 as f64
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "Standards met: {} of {} answers ({:.0}%)",
+            s.0,
+            s.1,
+            100.0 * s.0 as f64 / s.1 as f64
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{} answers about 16 children", returns.len())),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 learning note(s) withheld"), "{stdout}");
+
+    let stem = p
+        .path()
+        .join("findings/audit-findings-child_protection_compliance-2024-25-H1");
+    let html = std::fs::read_to_string(stem.with_extension("html")).unwrap();
+    for (agency, (good, total)) in quality.iter().chain(&standard) {
+        let agency = agency.replace('\'', "&#x27;");
+        let row = format!("<td>{agency}</td>");
+        assert!(html.contains(&row) || agency == "All", "{agency}");
+        assert!(
+            html.contains(&share(*good, *total)),
+            "{agency}: {good} of {total}"
+        );
+    }
+    // The auditors' words are escaped; the note naming a child is not there.
+    assert!(html.contains("&lt;or&gt;") && !html.contains("<or>"));
+    assert!(!html.contains("102877"));
+    assert!(html.contains("is withheld: it appears to name a child"));
+
+    // In the workbook, a note that starts "=" is text, not a formula.
+    let mut book: Xlsx<_> = open_workbook(stem.with_extension("xlsx")).unwrap();
+    let learning = book.worksheet_range("Learning").unwrap();
+    let formula_like = learning
+        .rows()
+        .filter_map(|r| r.get(3))
+        .find(|c| c.to_string().starts_with("=Visits"));
+    assert!(
+        matches!(formula_like, Some(calamine::Data::String(_))),
+        "{formula_like:?}"
+    );
+    assert!(
+        book.worksheet_formula("Learning")
+            .unwrap()
+            .used_cells()
+            .next()
+            .is_none()
+    );
+
+    // Asked for a period the returns do not give: said, with the ones they do.
+    let stdout = p.ok(&[
+        "audit",
+        "report",
+        "child_protection_compliance",
+        "--period",
+        "2024/25-H2",
+    ]);
+    assert!(
+        stdout.contains("No returns for this audit and period yet")
+            && stdout.contains("give its period as: 2024/25-H1"),
         "{stdout}"
     );
 }

@@ -1,13 +1,14 @@
 //! `pqa audit …`: multi-agency audits drawn from the data
 //! (`pqa_pipeline::audit`). `list` names the audits defined, `draw` writes
-//! an audit pack of pseudonyms, and `reidentify` — run by the local
+//! an audit pack of pseudonyms, `report` writes the findings from the
+//! auditors' returns, and `reidentify` — run by the local
 //! authority, which holds the key — names the children in a pack.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use pqa_core::{Period, Project};
-use pqa_pipeline::audit;
+use pqa_pipeline::{audit, audit_findings};
 use pqa_query::Engine;
 use pqa_store::Warehouse;
 
@@ -89,6 +90,50 @@ pub async fn draw(
     println!(
         "The same children again: --seed {seed} on this warehouse (run {}).",
         drawn.run.map_or("none".into(), |r| r.to_string())
+    );
+    Ok(())
+}
+
+/// Writes an audit's findings from its returns, and says what they found.
+pub async fn report(
+    project: &Project,
+    warehouse: &Warehouse,
+    engine: &Engine,
+    audit: &str,
+    period: Period,
+    as_of: Option<i64>,
+    out: &Path,
+) -> Result<()> {
+    let spec = audit::find_audit(project, audit)?;
+    let report = audit_findings::report(project, warehouse, engine, spec, period, as_of).await?;
+    let written = audit_findings::write_report(project, &report, out)?;
+    let f = &report.findings;
+    println!(
+        "{}, children drawn for {}:",
+        spec.title,
+        period.long_label()
+    );
+    let said = pqa_core::audit_findings::returns_words(f, &report.sent_in);
+    println!("  {}{}", said[..1].to_uppercase(), &said[1..]);
+    if !report.held_for.is_empty() {
+        println!(
+            "  The returns for this audit give its period as: {} (write it as {period} to match).",
+            report.held_for.join(", ")
+        );
+    }
+    if f.answers > 0 {
+        println!("  {}", pqa_core::audit_findings::headline(f, 0));
+        let withheld = f.learning.iter().filter(|l| l.text.is_none()).count();
+        if withheld > 0 {
+            println!(
+                "  {withheld} learning note(s) withheld from the findings: they appear to name a child."
+            );
+        }
+    }
+    println!(
+        "Findings (for the subgroup; small numbers not suppressed): {} and {}",
+        written.html.display(),
+        written.xlsx.display()
     );
     Ok(())
 }

@@ -215,6 +215,21 @@ enum AuditCommand {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Write an audit's findings from the auditors' returns: grades by
+    /// agency and theme, compliance across the cohort, and the learning.
+    Report {
+        /// The audit's name (audits/<audit>.yaml).
+        audit: String,
+        /// The period its children were drawn for, e.g. 2024/25-H1.
+        #[arg(long, value_name = "PERIOD")]
+        period: Period,
+        /// Read the warehouse as this run left it (see `pqa history`).
+        #[arg(long, value_name = "RUN")]
+        as_of: Option<i64>,
+        /// Folder to write to (default: `audits` in the out folder).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// For the local authority, which holds the key: name the children of
     /// a pack from its own extract (a CSV with the case system's IDs).
     Reidentify {
@@ -514,6 +529,27 @@ async fn run(cli: Cli) -> Result<Finished> {
                 out,
             };
             audit::draw(&project, &warehouse, &cli.engine, args).await?
+        }
+        Command::Audit {
+            command:
+                AuditCommand::Report {
+                    audit,
+                    period,
+                    as_of,
+                    out,
+                },
+        } => {
+            let out = out.unwrap_or_else(|| project.path(&project.file.out).join("audits"));
+            audit::report(
+                &project,
+                &warehouse,
+                &cli.engine,
+                &audit,
+                period,
+                as_of,
+                &out,
+            )
+            .await?
         }
         Command::Audit { .. } => unreachable!("handled above"),
         Command::Feeds { .. } | Command::Trends { .. } => unreachable!("handled above"),

@@ -6,12 +6,14 @@
 //! the YAML configuration.
 
 pub mod audit;
+pub mod audit_findings;
 pub mod check;
 pub mod config;
 pub mod error;
 #[cfg(test)]
 mod fuzz;
 pub mod period;
+pub mod recommendations;
 pub mod schema;
 pub mod series;
 pub mod working_days;
@@ -22,3 +24,6 @@ pub use period::Period;
 pub use schema::DatasetSchema;
 pub use series::{Point, Series};
 pub use working_days::BankHolidays;
+
+/// What a published output shows in place of a small count.
+pub const SUPPRESSED: &str = "c";

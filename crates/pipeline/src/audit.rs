@@ -61,11 +61,7 @@ pub async fn draw(
 ) -> Result<DrawnAudit> {
     let layer = QueryLayer::open(warehouse, project, as_of, engine).await?;
     let doing = |what: &str| format!("audit `{}`: {what}", spec.audit);
-    let rows = layer
-        .sql(&spec.cohort_sql(period))
-        .await
-        .map_err(|e| Error::from(e).while_(doing("the cohort SQL")))?;
-    let cohort = cohort_from(spec, &rows).map_err(|e| e.while_(doing("the cohort SQL")))?;
+    let cohort = read_cohort(&layer, spec, period).await?;
     let (sample, allocations) = pqa_core::audit::draw(spec, &cohort, seed);
     let rows = layer
         .sql(&spec.chronology_sql(period, &sample))
@@ -86,8 +82,22 @@ pub async fn draw(
     })
 }
 
+/// The audit's cohort for `period`, one child a row, as its SQL gives it.
+pub(crate) async fn read_cohort(
+    layer: &QueryLayer,
+    spec: &AuditSpec,
+    period: Period,
+) -> Result<Vec<CohortChild>> {
+    let doing = format!("audit `{}`: the cohort SQL", spec.audit);
+    let rows = layer
+        .sql(&spec.cohort_sql(period))
+        .await
+        .map_err(|e| Error::from(e).while_(doing.clone()))?;
+    cohort_from(spec, &rows).map_err(|e| e.while_(doing))
+}
+
 /// A result column as text (nulls as `None`), or an error naming it.
-fn text_column(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>> {
+pub(crate) fn text_column(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>> {
     let column = batch.column_by_name(name).ok_or_else(|| {
         let has: Vec<String> = batch
             .schema()
@@ -219,10 +229,6 @@ pub fn write_pack(
         allocations: &drawn.allocations,
         chronology: &drawn.chronology,
     };
-    std::fs::create_dir_all(out).map_err(|source| Error::Io {
-        path: out.to_path_buf(),
-        source,
-    })?;
     let stem = format!(
         "audit-{}-{}-seed{}",
         drawn.spec.audit,
@@ -233,15 +239,13 @@ pub fn write_pack(
         xlsx: out.join(format!("{stem}.xlsx")),
         html: out.join(format!("{stem}.html")),
     };
-    for (path, bytes) in [
-        (&written.xlsx, audit_pack::to_xlsx(&input)?),
-        (&written.html, audit_pack::to_html(&input)?.into_bytes()),
-    ] {
-        std::fs::write(path, bytes).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
-    }
+    write_files(
+        out,
+        [
+            (&written.xlsx, audit_pack::to_xlsx(&input)?),
+            (&written.html, audit_pack::to_html(&input)?.into_bytes()),
+        ],
+    )?;
     Ok(written)
 }
 
@@ -402,6 +406,24 @@ fn pack_children(pack: &Path) -> Result<Vec<PackChild>> {
         })
         .filter(|c| !c.pseudonym.is_empty())
         .collect())
+}
+
+/// Writes each file into `out` (created if need be).
+pub(crate) fn write_files<'a>(
+    out: &Path,
+    files: impl IntoIterator<Item = (&'a PathBuf, Vec<u8>)>,
+) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|source| Error::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    for (path, bytes) in files {
+        std::fs::write(path, bytes).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok(())
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>> {

@@ -7,6 +7,7 @@
 //! a log. Nothing here prints.
 
 pub mod audit;
+pub mod audit_findings;
 mod error;
 pub mod feeds;
 pub mod ingest;

@@ -91,12 +91,14 @@ pub async fn write(
         })
         .buffered(QUERIES_AT_ONCE)
         .try_collect::<Vec<_>>();
-    let (metrics, quality, benchmarks, responses, stored) = futures::try_join!(
+    let (metrics, quality, benchmarks, responses, stored, audits, recommendations) = futures::try_join!(
         metrics,
         queries::quality(project, &layer, period),
         queries::benchmark_positions(project, &layer),
         queries::responses(&layer),
         queries::stored_questions(warehouse, layer.run.as_ref().map(|r| r.run_number)),
+        crate::audit_findings::headlines(project, &layer, period),
+        crate::audit_findings::recommendations(project, &layer),
     )?;
     let mut failed = Vec::new();
     let metrics: Vec<_> = metrics
@@ -142,6 +144,15 @@ pub async fn write(
         disclosure: Disclosure {
             suppress_up_to: project.file.disclosure.suppress_counts_up_to,
         },
+        audits: audits
+            .into_iter()
+            .map(|a| pqa_report::AuditInReport {
+                title: a.title,
+                drawn_for: a.drawn_for,
+                findings: a.findings,
+            })
+            .collect(),
+        recommendations,
     };
     let rendered = pqa_report::render(&input)?;
     step("rendered");

@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use minijinja::Environment;
 use pqa_core::Period;
 use pqa_core::audit::{Allocation, AuditSpec, AuditedBy, ChronologyEvent, CohortChild, Drawn};
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
@@ -205,12 +204,11 @@ fn audited_by(spec: &AuditSpec, by: AuditedBy) -> String {
 
 /// The pack as an HTML page (self-contained; every value escaped).
 pub fn to_html(input: &PackInput) -> Result<String> {
-    let mut env = Environment::new();
-    env.add_template(
+    crate::render_page(
         "audit_pack.html",
         include_str!("../templates/audit_pack.html"),
-    )?;
-    Ok(env.get_template("audit_pack.html")?.render(view(input))?)
+        view(input),
+    )
 }
 
 /// The pack as an Excel workbook: About, Profile, Children (the sheet
@@ -338,7 +336,12 @@ pub fn to_xlsx(input: &PackInput) -> Result<Vec<u8>> {
     Ok(book.save_to_buffer()?)
 }
 
-fn header(sheet: &mut Worksheet, row: u32, names: &[&str], bold: &Format) -> Result<(), XlsxError> {
+pub(crate) fn header(
+    sheet: &mut Worksheet,
+    row: u32,
+    names: &[&str],
+    bold: &Format,
+) -> Result<(), XlsxError> {
     for (c, name) in names.iter().enumerate() {
         sheet.write_string_with_format(row, c as u16, *name, bold)?;
     }

@@ -9,7 +9,7 @@ use pqa_core::series::Point;
 use pqa_trends::Observed;
 
 /// The symbol shown in place of a figure suppressed by pqa.
-pub const SUPPRESSED: &str = "c";
+pub use pqa_core::SUPPRESSED;
 
 /// The symbols for missing figures, with what each means, in the order the
 /// report's key lists them.

@@ -3,7 +3,9 @@
 //! Markdown from one view model, with small numbers suppressed throughout.
 
 mod actions;
+mod assurance;
 pub mod audit_pack;
+pub mod audit_report;
 pub mod chart;
 pub mod disclosure;
 mod glance;
@@ -22,6 +24,7 @@ use minijinja::Environment;
 use pqa_core::{MetricSpec, Period, Series};
 use pqa_trends::BenchmarkPosition;
 
+pub use assurance::AuditInReport;
 pub use disclosure::{Disclosure, Published, SUPPRESSED};
 pub use questions::{Response, StoredQuestion};
 pub use view::{FeedQuality, RunInfo};
@@ -79,6 +82,10 @@ pub struct ReportInput<'a> {
     pub disclosure: Disclosure,
     /// Link (relative to the report) to the latest ingest's validation report.
     pub validation_link: Option<String>,
+    /// Multi-agency audits whose returns came in during the period.
+    pub audits: Vec<AuditInReport>,
+    /// Every row of every recommendations tracker sent.
+    pub recommendations: Vec<pqa_core::recommendations::Recommendation>,
 }
 
 /// A rendered report.
@@ -101,6 +108,18 @@ fn environment() -> Result<Environment<'static>> {
     env.add_template("report.html", include_str!("../templates/report.html"))?;
     env.add_template("report.md", include_str!("../templates/report.md"))?;
     Ok(env)
+}
+
+/// Renders a self-contained page from its template (`name` ends `.html`,
+/// so every value is escaped).
+pub(crate) fn render_page(
+    name: &'static str,
+    source: &'static str,
+    view: impl serde::Serialize,
+) -> Result<String> {
+    let mut env = Environment::new();
+    env.add_template(name, source)?;
+    Ok(env.get_template(name)?.render(view)?)
 }
 
 /// Renders the report in every format.

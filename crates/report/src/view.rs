@@ -77,6 +77,9 @@ pub(crate) struct View {
     pub(crate) validation_link: Option<String>,
     /// For print: the page each section starts on, by its id (empty on screen).
     pub(crate) pages: std::collections::BTreeMap<String, usize>,
+    /// Audits whose returns came in this period, by their headlines.
+    pub(crate) audits: Vec<crate::assurance::AuditView>,
+    pub(crate) recommendations: crate::assurance::RecommendationsView,
 }
 
 #[derive(Serialize)]
@@ -358,6 +361,8 @@ pub(crate) fn build(input: &ReportInput) -> Result<View> {
         key: key(input.disclosure.suppress_up_to),
         validation_link: input.validation_link.clone(),
         pages: Default::default(),
+        audits: crate::assurance::audits(&input.audits, input.disclosure.suppress_up_to),
+        recommendations: crate::assurance::recommendations(&input.recommendations, input.period),
     })
 }
 

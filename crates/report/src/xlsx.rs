@@ -54,6 +54,11 @@ pub(crate) fn workbook(view: &View) -> Result<Vec<u8>, XlsxError> {
     let sheet = book.add_worksheet().set_name("Action log")?;
     action_log(sheet, &bold, &wrap, view)?;
 
+    let sheet = book
+        .add_worksheet()
+        .set_name("Audits and recommendations")?;
+    assurance_sheet(sheet, &bold, &wrap, view)?;
+
     let sheet = book.add_worksheet().set_name("At a glance")?;
     glance_sheet(sheet, &bold, &wrap, view)?;
 
@@ -145,6 +150,63 @@ fn summary_sheet(
         ),
     )?;
     sheet.set_column_width(0, 120)?;
+    Ok(())
+}
+
+/// Each audit's headline, then the recommendations followed to completion.
+fn assurance_sheet(
+    sheet: &mut Worksheet,
+    bold: &Format,
+    wrap: &Format,
+    view: &View,
+) -> Result<(), XlsxError> {
+    heading(sheet, bold, &["Audit", "Children drawn for", "Headline"])?;
+    let mut row = 0;
+    for a in &view.audits {
+        row += 1;
+        text_row(sheet, row, &[&a.title, &a.drawn_for, &a.headline], wrap)?;
+    }
+    row += 2;
+    let r = &view.recommendations;
+    sheet.write_string(
+        row,
+        0,
+        format!(
+            "Recommendations: {} open, {} overdue, {} completed since the last report",
+            r.open, r.overdue, r.completed
+        ),
+    )?;
+    row += 1;
+    let names = [
+        "Reference",
+        "Recommendation",
+        "Source",
+        "Agency",
+        "Owner",
+        "Due",
+        "Where it stands",
+        "Evidence",
+    ];
+    crate::audit_pack::header(sheet, row, &names, bold)?;
+    for rec in &r.rows {
+        row += 1;
+        let cells = [
+            &rec.id,
+            &rec.text,
+            &rec.source,
+            &rec.agency,
+            &rec.owner,
+            &rec.due,
+            &rec.standing,
+            &rec.evidence,
+        ];
+        text_row(sheet, row, &cells.map(String::as_str), wrap)?;
+    }
+    sheet
+        .set_column_width(0, 30)?
+        .set_column_width(1, 50)?
+        .set_column_width(2, 50)?
+        .set_column_width(7, 50)?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@
 //! nothing unless this code changes) and changing one agency's data leaves
 //! the others alone.
 
+mod audit_returns;
 mod camhs;
 mod care;
 pub mod common;
@@ -86,6 +87,7 @@ pub fn generate(root: &Path) -> std::io::Result<()> {
     returns::generate(inbox, &late)?;
     returns::regional_benchmarks(inbox)?;
     responses::generate(inbox)?;
+    audit_returns::generate(inbox)?;
     Ok(())
 }
 
