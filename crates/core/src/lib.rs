@@ -16,6 +16,7 @@ pub mod period;
 pub mod recommendations;
 pub mod schema;
 pub mod series;
+pub mod suppression;
 pub mod working_days;
 
 pub use config::{FeedSpec, Frequency, MetricSpec, Project};

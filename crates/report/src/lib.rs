@@ -14,6 +14,7 @@ mod questions;
 mod ranked;
 mod summary;
 mod timeline;
+pub mod upset;
 pub mod validation;
 mod view;
 mod xlsx;
