@@ -149,10 +149,25 @@ impl BankHolidays {
 
     /// The date `n` working days after `from` (`n` ≥ 0; 0 is `from`).
     pub fn add(&self, from: NaiveDate, n: u32) -> std::result::Result<NaiveDate, NotCovered> {
+        self.step(from, n, Duration::days(1))
+    }
+
+    /// The date `n` working days before `from` (`n` ≥ 0; 0 is `from`).
+    pub fn before(&self, from: NaiveDate, n: u32) -> std::result::Result<NaiveDate, NotCovered> {
+        self.step(from, n, Duration::days(-1))
+    }
+
+    /// `n` working days on from `from`, a day (`by`) at a time.
+    fn step(
+        &self,
+        from: NaiveDate,
+        n: u32,
+        by: Duration,
+    ) -> std::result::Result<NaiveDate, NotCovered> {
         let mut date = from;
         let mut left = n;
         while left > 0 {
-            date += Duration::days(1);
+            date += by;
             if self.is_working_day(date)? {
                 left -= 1;
             }
@@ -239,6 +254,7 @@ mod tests {
         // 2025, over Easter (18th and 21st) and the early May holiday (5th):
         assert_eq!(h.add(d(2025, 4, 17), 15), Ok(d(2025, 5, 13)));
         assert_eq!(h.between(d(2025, 4, 17), d(2025, 5, 13)), Ok(15));
+        assert_eq!(h.before(d(2025, 5, 13), 15), Ok(d(2025, 4, 17)));
         // Across a year end with the substitute days of 2026.
         assert_eq!(h.add(d(2026, 12, 24), 1), Ok(d(2026, 12, 29)));
     }

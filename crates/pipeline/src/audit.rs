@@ -69,7 +69,17 @@ pub async fn draw(
         .map_err(|e| Error::from(e).while_(doing("the chronology SQL")))?;
     let mut chronology =
         chronology_from(&rows).map_err(|e| e.while_(doing("the chronology SQL")))?;
-    chronology.sort_by(|a, b| (&a.child_id, &a.event_date).cmp(&(&b.child_id, &b.event_date)));
+    // Fully ordered, so the same draw writes the same pack: the SQL's UNION
+    // gives events of one day in no fixed order.
+    chronology.sort_by(|a, b| {
+        (&a.child_id, &a.event_date, &a.agency, &a.event, &a.detail).cmp(&(
+            &b.child_id,
+            &b.event_date,
+            &b.agency,
+            &b.event,
+            &b.detail,
+        ))
+    });
     Ok(DrawnAudit {
         spec: spec.clone(),
         period,
@@ -172,39 +182,45 @@ fn cohort_from(spec: &AuditSpec, batches: &[RecordBatch]) -> Result<Vec<CohortCh
     Ok(children)
 }
 
-fn chronology_from(batches: &[RecordBatch]) -> Result<Vec<ChronologyEvent>> {
-    let mut events = Vec::new();
+/// Every row of the result, the named columns as text (nulls as `None`).
+pub(crate) fn rows_as_text(
+    batches: &[RecordBatch],
+    columns: &[&str],
+) -> Result<Vec<Vec<Option<String>>>> {
+    let mut rows = Vec::new();
     for batch in batches {
-        let columns: Vec<Vec<Option<String>>> =
-            ["child_id", "event_date", "agency", "event", "detail"]
-                .iter()
-                .map(|c| text_column(batch, c))
-                .collect::<Result<_>>()?;
-        let [ids, dates, agencies, kinds, details] = <[_; 5]>::try_from(columns)
-            .map_err(|_| Error::Invalid("five columns expected".into()))?;
-        let text = |v: Option<String>| v.unwrap_or_default();
-        for ((((id, date), agency), event), detail) in ids
-            .into_iter()
-            .zip(dates)
-            .zip(agencies)
-            .zip(kinds)
-            .zip(details)
-        {
-            events.push(ChronologyEvent {
-                child_id: text(id),
-                event_date: text(date),
-                agency: text(agency),
-                event: text(event),
-                detail: text(detail),
-            });
+        let cols: Vec<Vec<Option<String>>> = columns
+            .iter()
+            .map(|c| text_column(batch, c))
+            .collect::<Result<_>>()?;
+        for i in 0..batch.num_rows() {
+            rows.push(cols.iter().map(|c| c[i].clone()).collect());
         }
     }
-    Ok(events)
+    Ok(rows)
 }
 
-/// Where a pack was written.
+fn chronology_from(batches: &[RecordBatch]) -> Result<Vec<ChronologyEvent>> {
+    let columns = ["child_id", "event_date", "agency", "event", "detail"];
+    Ok(rows_as_text(batches, &columns)?
+        .into_iter()
+        .map(|row| {
+            let mut text = row.into_iter().map(Option::unwrap_or_default);
+            let mut next = || text.next().unwrap_or_default();
+            ChronologyEvent {
+                child_id: next(),
+                event_date: next(),
+                agency: next(),
+                event: next(),
+                detail: next(),
+            }
+        })
+        .collect())
+}
+
+/// Where an audit's pack or findings were written.
 #[derive(Debug, Clone)]
-pub struct WrittenPack {
+pub struct Written {
     pub xlsx: PathBuf,
     pub html: PathBuf,
 }
@@ -216,7 +232,7 @@ pub fn write_pack(
     drawn: &DrawnAudit,
     out: &Path,
     drawn_on: chrono::NaiveDate,
-) -> Result<WrittenPack> {
+) -> Result<Written> {
     let input = PackInput {
         partnership: &project.file.partnership,
         spec: &drawn.spec,
@@ -235,7 +251,7 @@ pub fn write_pack(
         drawn.period.to_string().replace('/', "-"),
         drawn.seed
     );
-    let written = WrittenPack {
+    let written = Written {
         xlsx: out.join(format!("{stem}.xlsx")),
         html: out.join(format!("{stem}.html")),
     };

@@ -4,18 +4,17 @@
 //! to completion.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use arrow::array::RecordBatch;
 use pqa_core::audit::AuditSpec;
 use pqa_core::audit_findings::{AuditFindings, AuditReturn, summarise};
 use pqa_core::recommendations::Recommendation;
 use pqa_core::{Period, Project};
-use pqa_query::{Engine, QueryLayer};
+use pqa_query::{Engine, QueryLayer, sql_string};
 use pqa_report::audit_report::{self, AuditReportInput};
 use pqa_store::Warehouse;
 
-use crate::audit::{read_cohort, text_column, write_files};
+use crate::audit::{Written, read_cohort, rows_as_text, write_files};
 use crate::{Error, Result};
 
 /// An audit's findings for the children drawn for one period.
@@ -36,25 +35,6 @@ pub struct AuditReport {
     pub held_for: Vec<String>,
 }
 
-/// SQL text for a string literal.
-fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
-fn texts(batches: &[RecordBatch], columns: &[&str]) -> Result<Vec<Vec<Option<String>>>> {
-    let mut rows = Vec::new();
-    for batch in batches {
-        let cols: Vec<Vec<Option<String>>> = columns
-            .iter()
-            .map(|c| text_column(batch, c))
-            .collect::<Result<_>>()?;
-        for i in 0..batch.num_rows() {
-            rows.push(cols.iter().map(|c| c[i].clone()).collect());
-        }
-    }
-    Ok(rows)
-}
-
 /// The returns for `audit`'s children drawn for `period`, and the periods
 /// they were sent in.
 async fn returns(
@@ -65,8 +45,8 @@ async fn returns(
     let sql = format!(
         "SELECT child_ref, agency, theme, question, grade, learning, _period FROM audit_returns \
          WHERE audit = {} AND audit_period = {} ORDER BY child_ref, agency, theme, question",
-        literal(audit),
-        literal(audit_period)
+        sql_string(audit),
+        sql_string(audit_period)
     );
     let columns = [
         "child_ref",
@@ -78,7 +58,7 @@ async fn returns(
         "_period",
     ];
     let mut sent = BTreeSet::new();
-    let rows = texts(&layer.sql(&sql).await?, &columns)?
+    let rows = rows_as_text(&layer.sql(&sql).await?, &columns)?
         .into_iter()
         .map(|mut r| {
             if let Some(p) = r[6].take() {
@@ -119,13 +99,13 @@ pub async fn report(
     let held_for = if answers.is_empty() {
         let sql = format!(
             "SELECT DISTINCT audit_period FROM audit_returns WHERE audit = {} ORDER BY audit_period",
-            literal(&spec.audit)
+            sql_string(&spec.audit)
         );
         let batches = layer
             .sql(&sql)
             .await
             .map_err(|e| Error::from(e).while_(reading()))?;
-        texts(&batches, &["audit_period"])?
+        rows_as_text(&batches, &["audit_period"])?
             .into_iter()
             .filter_map(|mut r| r[0].take())
             .collect()
@@ -144,20 +124,9 @@ pub async fn report(
     })
 }
 
-/// Where the findings were written.
-#[derive(Debug, Clone)]
-pub struct WrittenFindings {
-    pub html: PathBuf,
-    pub xlsx: PathBuf,
-}
-
 /// Writes the findings (HTML and XLSX) into `out`, named after the audit
 /// and the period.
-pub fn write_report(
-    project: &Project,
-    report: &AuditReport,
-    out: &Path,
-) -> Result<WrittenFindings> {
+pub fn write_report(project: &Project, report: &AuditReport, out: &Path) -> Result<Written> {
     let input = AuditReportInput {
         partnership: &project.file.partnership,
         spec: &report.spec,
@@ -173,7 +142,7 @@ pub fn write_report(
         report.spec.audit,
         report.period.to_string().replace('/', "-")
     );
-    let written = WrittenFindings {
+    let written = Written {
         html: out.join(format!("{stem}.html")),
         xlsx: out.join(format!("{stem}.xlsx")),
     };
@@ -210,7 +179,7 @@ pub(crate) async fn headlines(
     let sql = "SELECT DISTINCT audit, audit_period, _period FROM audit_returns ORDER BY audit, audit_period";
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
-    for row in texts(
+    for row in rows_as_text(
         &layer.sql(sql).await?,
         &["audit", "audit_period", "_period"],
     )? {
@@ -272,7 +241,7 @@ pub(crate) async fn recommendations(
             .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
     };
     let mut out = Vec::new();
-    for r in texts(&layer.sql(sql).await?, &columns)? {
+    for r in rows_as_text(&layer.sql(sql).await?, &columns)? {
         let (Some(due), Some(sent_for)) =
             (date(&r[5]), r[9].as_deref().and_then(|p| p.parse().ok()))
         else {

@@ -37,6 +37,12 @@ const PARTITIONS_PER_CORE: usize = 3;
 const CALENDAR_FIRST_YEAR: i32 = 2010;
 const CALENDAR_LAST_YEAR: i32 = 2040;
 
+/// Text as an SQL string literal (quotes doubled), for values put into SQL
+/// that pqa writes: names from YAML, periods, measures.
+pub fn sql_string(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 /// A DataFusion session over one state of the warehouse.
 pub struct QueryLayer {
     ctx: SessionContext,

@@ -95,7 +95,8 @@ struct EventView {
     detail: String,
 }
 
-fn pct(n: usize, of: usize) -> String {
+/// `n` as a whole percentage of `of` ("–" of nothing).
+pub(crate) fn pct(n: usize, of: usize) -> String {
     if of == 0 {
         "–".into()
     } else {
@@ -238,10 +239,12 @@ pub fn to_xlsx(input: &PackInput) -> Result<Vec<u8>> {
             "Pseudonyms only. The local authority re-identifies the children on its own machine with `pqa audit reidentify`; the list it makes stays within its systems.".into(),
         ),
     ];
-    for (row, (key, value)) in facts.iter().enumerate() {
-        about.write_string_with_format(row as u32, 0, *key, &bold)?;
-        crate::xlsx::text_cell(about, row as u32, 1, value, &wrap)?;
-    }
+    facts_sheet(
+        about,
+        facts.iter().map(|(k, v)| (*k, v.as_str())),
+        &bold,
+        &wrap,
+    )?;
     let mut row = facts.len() as u32 + 1;
     header(
         about,
@@ -334,6 +337,20 @@ pub fn to_xlsx(input: &PackInput) -> Result<Vec<u8>> {
         }
     }
     Ok(book.save_to_buffer()?)
+}
+
+/// Key and value, one pair a row from the top: the sheet a workbook opens on.
+pub(crate) fn facts_sheet<'a>(
+    sheet: &mut Worksheet,
+    facts: impl IntoIterator<Item = (&'a str, &'a str)>,
+    bold: &Format,
+    wrap: &Format,
+) -> Result<(), XlsxError> {
+    for (row, (key, value)) in facts.into_iter().enumerate() {
+        sheet.write_string_with_format(row as u32, 0, key, bold)?;
+        crate::xlsx::text_cell(sheet, row as u32, 1, value, wrap)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn header(

@@ -11,7 +11,7 @@ use rust_xlsxwriter::{Format, Workbook};
 use serde::Serialize;
 
 use crate::Result;
-use crate::audit_pack::header;
+use crate::audit_pack::{facts_sheet, header, pct};
 use crate::xlsx::text_cell;
 
 /// Everything the findings say.
@@ -101,13 +101,7 @@ fn row(r: &GradeRow) -> RowView {
 
 fn view(input: &AuditReportInput) -> View {
     let f = input.findings;
-    let pct = |n: usize| {
-        if input.cohort == 0 {
-            "–".to_string()
-        } else {
-            format!("{:.0}%", 100.0 * n as f64 / input.cohort as f64)
-        }
-    };
+    let pct = |n: usize| pct(n, input.cohort);
     let compliance = input
         .compliance
         .iter()
@@ -198,20 +192,15 @@ pub fn to_xlsx(input: &AuditReportInput) -> Result<Vec<u8>> {
     let summary = book.add_worksheet().set_name("Summary")?;
     summary.set_column_width(0, 24)?;
     summary.set_column_width(1, 100)?;
-    for (row, (key, value)) in [
+    let facts = [
         ("Audit", &v.title),
         ("Partnership", &v.partnership),
         ("Children drawn for", &v.period),
         ("Returns", &v.returns_words),
         ("Headline", &v.headline),
         ("From the warehouse as at", &v.run),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        summary.write_string_with_format(row as u32, 0, key, &bold)?;
-        text_cell(summary, row as u32, 1, value, &wrap)?;
-    }
+    ];
+    facts_sheet(summary, facts.map(|(k, v)| (k, v.as_str())), &bold, &wrap)?;
 
     let compliance = book.add_worksheet().set_name("Compliance")?;
     header(

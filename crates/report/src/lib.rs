@@ -111,14 +111,18 @@ fn environment() -> Result<Environment<'static>> {
     Ok(env)
 }
 
-/// Renders a self-contained page from its template (`name` ends `.html`,
-/// so every value is escaped).
+/// Renders a self-contained audit page from its template, which extends
+/// `audit_page.html` (`name` ends `.html`, so every value is escaped).
 pub(crate) fn render_page(
     name: &'static str,
     source: &'static str,
     view: impl serde::Serialize,
 ) -> Result<String> {
     let mut env = Environment::new();
+    env.add_template(
+        "audit_page.html",
+        include_str!("../templates/audit_page.html"),
+    )?;
     env.add_template(name, source)?;
     Ok(env.get_template(name)?.render(view)?)
 }

@@ -169,15 +169,8 @@ pub fn generate(inbox: &Path, plans: &[Plan]) -> std::io::Result<()> {
 }
 
 /// `n` working days before `date`.
-fn working_days_before(holidays: &BankHolidays, mut date: NaiveDate, n: u32) -> NaiveDate {
-    let mut left = n;
-    while left > 0 {
-        date = date.pred_opt().expect("a date");
-        if holidays.is_working_day(date).expect("2019 to 2027") {
-            left -= 1;
-        }
-    }
-    date
+fn before(holidays: &BankHolidays, date: NaiveDate, n: u32) -> NaiveDate {
+    holidays.before(date, n).expect("2019 to 2027")
 }
 
 fn working_day_between(
@@ -259,7 +252,7 @@ fn plan_events(rng: &mut ChaCha8Rng, holidays: &BankHolidays, plan: &Plan, event
     let conference = plan.start;
     let school_age = crate::has_upn(plan);
     let ends = plan.end;
-    let discussed = working_days_before(holidays, conference, gap(rng, 15, ON_TIME_CONFERENCE, 4));
+    let discussed = before(holidays, conference, gap(rng, 15, ON_TIME_CONFERENCE, 4));
     let row = strategy_row(
         rng,
         plan.child,
@@ -295,7 +288,7 @@ fn plan_events(rng: &mut ChaCha8Rng, holidays: &BankHolidays, plan: &Plan, event
     let mut due = conference + Months::new(3);
     while due < ends {
         let held = if rng.random::<f64>() < ON_TIME_REVIEW {
-            working_days_before(holidays, due, rng.random_range(0..10))
+            before(holidays, due, rng.random_range(0..10))
         } else {
             add(due, rng.random_range(1..20))
         };

@@ -259,7 +259,7 @@ pub(super) async fn benchmark_positions(
     }
     let measures = rates
         .keys()
-        .map(|m| format!("'{}'", m.replace('\'', "''")))
+        .map(|m| pqa_query::sql_string(m))
         .collect::<Vec<_>>()
         .join(", ");
     // One pass over the benchmarks for every measure at once: for each, the
