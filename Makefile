@@ -17,12 +17,13 @@ FEATURE_FLAGS := $(if $(FEATURES),--features $(FEATURES),)
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-demo: ## Run pqa on the bundled sample data: ingest into ./warehouse, report into ./out, draw two sample audits and write one's findings
+demo: ## Run pqa on the bundled sample data: ingest into ./warehouse, report into ./out, draw two sample audits and write one's findings, overlay the vulnerabilities
 	$(CARGO) build --workspace $(FEATURE_FLAGS)
 	$(PQA) run
 	$(PQA) audit draw under_twos_repeat_contacts --period 2024/25-H1 --seed 1
 	$(PQA) audit draw child_protection_compliance --period 2024/25-H1 --seed 1
 	$(PQA) audit report child_protection_compliance --period 2024/25-H1
+	$(PQA) vulnerabilities --period 2024/25-H2
 
 test: ## Run every test (unit, integration on the real binary, golden report)
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \

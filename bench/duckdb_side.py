@@ -2,6 +2,9 @@
 
   duckdb_side.py copy DIR            CSV -> Parquet per dataset with COPY ... TO
   duckdb_side.py query DIR METRIC..  each metric's SQL over pqa's Parquet files
+  duckdb_side.py overlay DIR SQLFILE the overlay's linkage SQL over pqa's Parquet
+                                     files (every dataset: one with no data is an
+                                     empty table of its schema's columns)
 
 Prints `name seconds` lines. Queries run once to warm up, then REPEAT times;
 the best time is printed (pqa's side is measured the same way).
@@ -53,9 +56,40 @@ def query(root: pathlib.Path, metrics: list[str]) -> None:
         print(f"{metric} {best:.4f}", flush=True)
 
 
+# A schema's column types in DuckDB, and the lineage columns every table has.
+TYPES = {"string": "VARCHAR", "date": "DATE", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}
+LINEAGE = ["_feed VARCHAR", "_period VARCHAR", "_source_file VARCHAR", "_source_sha256 VARCHAR",
+           "_source_row BIGINT", "_run_id VARCHAR", "_ingested_at TIMESTAMPTZ"]
+
+
+def overlay(root: pathlib.Path, sql_file: pathlib.Path) -> None:
+    con = duckdb.connect()
+    repo = pathlib.Path(__file__).resolve().parent.parent
+    for schema_file in sorted((repo / "schemas").glob("*.yaml")):
+        schema = yaml.safe_load(schema_file.read_text())
+        dataset = schema["dataset"]
+        files = list((root / "warehouse" / dataset).glob("*.parquet"))
+        if files:
+            con.execute(f"CREATE VIEW {dataset} AS SELECT * FROM read_parquet('{root / 'warehouse' / dataset}/*.parquet')")
+        else:
+            columns = [f"{name} {TYPES[c['type']]}" for name, c in schema["columns"].items()] + LINEAGE
+            con.execute(f"CREATE TABLE {dataset} ({', '.join(columns)})")
+    con.execute(f"CREATE TABLE periods AS SELECT * FROM read_csv('{root / 'periods.csv'}', header = true)")
+    sql = sql_file.read_text()
+    children = len(con.execute(sql).fetchall())
+    best = float("inf")
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        con.execute(sql).fetchall()
+        best = min(best, time.perf_counter() - started)
+    print(f"overlay {best:.4f} {children}", flush=True)
+
+
 if __name__ == "__main__":
     command, root = sys.argv[1], pathlib.Path(sys.argv[2])
     if command == "copy":
         copy(root)
+    elif command == "overlay":
+        overlay(root, pathlib.Path(sys.argv[3]))
     else:
         query(root, sys.argv[3:])

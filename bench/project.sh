@@ -9,7 +9,7 @@ bench_project() {
     local dir=$1
     rm -rf "$dir" && mkdir -p "$dir"
     "$GEN" --national "$dir" "$2" "$3" "$4" > /dev/null
-    for d in pipelines schemas metrics; do ln -s "$PWD/$d" "$dir/$d"; done
+    for d in pipelines schemas metrics vulnerabilities; do ln -s "$PWD/$d" "$dir/$d"; done
     printf 'partnership: Benchmark\ninbox: inbox\nwarehouse: warehouse\nout: out\nprivacy: { key_env: PQA_PSEUDONYM_KEY, sample_key: true }\n' > "$dir/pqa.yaml"
 }
 

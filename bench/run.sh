@@ -10,7 +10,11 @@
 # warehouse (rows/s, peak resident memory) against DuckDB's COPY ... TO parquet
 # of the same CSVs, each side INGEST_RUNS times, alternated, medians compared;
 # then time the report's attendance and CAMHS metric queries in pqa and in
-# DuckDB over the same Parquet files (best of three, warm).
+# DuckDB over the same Parquet files (best of three, warm). Then the overlay of
+# vulnerabilities at the same size: a crosswalk over a third of the pupils (their
+# UPNs the autumn file's) and every vulnerability feed, ingested; the linkage SQL
+# (`pqa vulnerabilities --sql`) timed in pqa and in DuckDB over the same Parquet
+# files, best of three each; and the whole `pqa vulnerabilities` run, once.
 # Results go to stdout and target/bench/results.txt. Needs python3 and ~14 GB
 # of disk for the 100M size; DuckDB is installed into target/bench/venv.
 set -euo pipefail
@@ -84,4 +88,17 @@ for rows in "${SIZES[@]}"; do
         printf "query   %-44s pqa %7.3f s  duckdb %7.3f s  pqa/duckdb %s\n" \
             "$metric" "$best" "$duck" "$(ratio "$best" "$duck")" | tee -a "$RESULTS"
     done
+
+    "$GEN" --national-overlay "$dir" "$rows" > /dev/null
+    "$PQA" --project "$dir/pqa.yaml" ingest > "$dir/ingest-overlay.log"
+    "$PQA" --project "$dir/pqa.yaml" vulnerabilities --period 2024/25-H2 --sql > "$dir/overlay.sql"
+    best=$("$PQA" --project "$dir/pqa.yaml" query "$(cat "$dir/overlay.sql")" --format csv --repeat 3 2>&1 >/dev/null \
+        | awk '/^time_ms/ { if (min == "" || $2 < min) min = $2 } END { print min / 1000 }')
+    read -r _ duck children < <("$PY" bench/duckdb_side.py overlay "$dir" "$dir/overlay.sql")
+    printf "overlay linkage of %s children with a vulnerability         pqa %7.3f s  duckdb %7.3f s  pqa/duckdb %s\n" \
+        "$children" "$best" "$duck" "$(ratio "$best" "$duck")" | tee -a "$RESULTS"
+    /usr/bin/time -f "%e %M" -o "$dir/overlay.time" "$PQA" --project "$dir/pqa.yaml" vulnerabilities --period 2024/25-H2 > /dev/null
+    read -r s kb < "$dir/overlay.time"
+    printf "overlay pqa vulnerabilities (six quarters linked, tables, suppression, workbooks): %s s, peak %d MB\n" \
+        "$s" $((kb / 1024)) | tee -a "$RESULTS"
 done

@@ -66,7 +66,7 @@ fn check_lists_the_feeds() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.starts_with(
-            "Configuration is valid: 28 feed(s), 22 dataset(s), 44 metric(s), 3 audit(s)."
+            "Configuration is valid: 38 feed(s), 32 dataset(s), 44 metric(s), 3 audit(s), 15 vulnerabilities."
         ),
         "{stdout}"
     );

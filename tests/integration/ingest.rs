@@ -7,11 +7,11 @@ fn sample_inbox_loads_with_only_the_intended_rejects() {
     let p = TestProject::with_sample_inbox();
     let out = p.ok(&["ingest"]);
     assert!(
-        out.contains("230 file(s): 229 loaded, 1 superseded"),
+        out.contains("350 file(s): 349 loaded, 1 superseded"),
         "{out}"
     );
     assert!(
-        out.contains("Rows read 218120 = accepted 218114 + rejected 6"),
+        out.contains("Rows read 257712 = accepted 257706 + rejected 6"),
         "{out}"
     );
     assert!(out.contains("csc/cp_plans_2023-24_Q2.csv row 9, column plan_start (type): \"31/02/2023\": not a valid date"), "{out}");

@@ -20,6 +20,7 @@ mod object_store;
 mod outputs;
 mod report;
 mod trends;
+mod vulnerabilities;
 mod warehouse;
 
 use std::path::{Path, PathBuf};
@@ -50,7 +51,14 @@ impl TestProject {
     #[allow(clippy::new_without_default)] // a fresh temporary folder is not a "default"
     pub fn new() -> TestProject {
         let dir = tempfile::tempdir().expect("temp dir");
-        for sub in ["schemas", "pipelines", "metrics", "audits", "reference"] {
+        for sub in [
+            "schemas",
+            "pipelines",
+            "metrics",
+            "audits",
+            "reference",
+            "vulnerabilities",
+        ] {
             copy_dir(&repo().join(sub), &dir.path().join(sub));
         }
         std::fs::create_dir_all(dir.path().join("inbox")).unwrap();

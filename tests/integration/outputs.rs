@@ -290,10 +290,11 @@ fn the_html_report_renders_in_a_browser_with_every_chart_and_no_console_errors()
     let dom = run(&mut chromium(&["--dump-dom"]));
     let dom_text = String::from_utf8_lossy(&dom.stdout);
     let metrics = std::fs::read_dir(repo().join("metrics")).unwrap().count();
+    // A chart per metric, and the combinations of vulnerabilities.
     assert_eq!(
         dom_text.matches("<svg").count(),
-        metrics,
-        "a chart per metric"
+        metrics + 1,
+        "a chart per metric and the UpSet chart"
     );
     assert!(dom_text.contains("Questions for this report"));
     assert!(dom_text.contains("Action log") && dom_text.contains("The Executive is asked to"));

@@ -26,8 +26,8 @@ fn the_html_report_is_self_contained_with_a_chart_and_table_per_metric() {
         .count();
     assert_eq!(
         html.matches("<svg").count(),
-        metrics,
-        "one chart per metric"
+        metrics + 1,
+        "one chart per metric, and the combinations of vulnerabilities"
     );
     assert_eq!(
         html.matches("<div role=\"img\" aria-label=\"Line chart of")

@@ -19,7 +19,7 @@ fn the_same_files_twice_add_nothing() {
     };
     let before = counts(&p);
     let out = p.ok(&["ingest"]);
-    assert!(out.contains("230 file(s): 230 already loaded"), "{out}");
+    assert!(out.contains("350 file(s): 350 already loaded"), "{out}");
     assert!(out.contains("Warehouse: nothing new to commit"), "{out}");
     assert_eq!(counts(&p), before);
     let history = p.ok(&["history"]);

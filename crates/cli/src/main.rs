@@ -158,6 +158,25 @@ enum Command {
         #[arg(long, default_value_t = 4, value_name = "N")]
         suppress_up_to: u32,
     },
+    /// Children with overlaying vulnerabilities (vulnerabilities/*.yaml),
+    /// linked across agencies: writes the workbook of suppressed tables and,
+    /// for the local authority alone, the pseudonymised list of children with
+    /// three or more open to neither children's social care nor early help.
+    Vulnerabilities {
+        /// The period whose last day the children are looked at, e.g. 2024/25-H2.
+        #[arg(long, value_name = "PERIOD")]
+        period: Period,
+        /// Read the warehouse as this run left it (see `pqa history`).
+        #[arg(long, value_name = "RUN")]
+        as_of: Option<i64>,
+        /// Folder to write to (default: `vulnerabilities` in the out folder).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print the linkage SQL for the period's last day instead (to read,
+        /// or to run elsewhere: `make bench` runs it in DuckDB).
+        #[arg(long)]
+        sql: bool,
+    },
     /// Multi-agency audits drawn from the data (audits/*.yaml).
     Audit {
         #[command(subcommand)]
@@ -313,8 +332,13 @@ fn main() -> ExitCode {
         }
     }
     init_logging(cli.verbose);
+    // Query plans are walked recursively (optimising, and on a cluster
+    // encoding them to send): the overlay's linkage query, fifteen
+    // definitions joined and united, goes deeper than tokio's 2 MiB worker
+    // stacks allow in a debug build.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(16 * 1024 * 1024)
         .build()
     {
         Ok(rt) => rt,
@@ -550,6 +574,30 @@ async fn run(cli: Cli) -> Result<Finished> {
                 &out,
             )
             .await?
+        }
+        Command::Vulnerabilities {
+            period, sql: true, ..
+        } => {
+            println!(
+                "{}",
+                pqa_pipeline::overlay::linkage_sql(&project.vulnerabilities, period.end())
+            );
+        }
+        Command::Vulnerabilities {
+            period, as_of, out, ..
+        } => {
+            let out =
+                out.unwrap_or_else(|| project.path(&project.file.out).join("vulnerabilities"));
+            let written = pqa_pipeline::overlay::write(
+                &project,
+                &warehouse,
+                &cli.engine,
+                period,
+                as_of,
+                &out,
+            )
+            .await?;
+            println!("{}", pqa_pipeline::text::overlay_written(&written));
         }
         Command::Audit { .. } => unreachable!("handled above"),
         Command::Feeds { .. } | Command::Trends { .. } => unreachable!("handled above"),

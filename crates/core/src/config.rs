@@ -859,6 +859,8 @@ pub struct Project {
     pub metrics: Vec<MetricSpec>,
     /// Multi-agency audits drawn from the data (`audits/*.yaml`).
     pub audits: Vec<crate::audit::AuditSpec>,
+    /// Vulnerabilities overlaid child by child (`vulnerabilities/*.yaml`).
+    pub vulnerabilities: Vec<crate::vulnerability::VulnerabilitySpec>,
     /// The bank holidays file `pqa.yaml` names, read and checked.
     pub bank_holidays: Option<BankHolidays>,
 }
@@ -894,6 +896,26 @@ impl Project {
             vec![]
         };
         check_unique(&audits, |a| &a.audit, "audit", &mut errors);
+        // And vulnerabilities to overlay.
+        let vulnerabilities_dir = root.join("vulnerabilities");
+        let vulnerabilities: Vec<(PathBuf, String, crate::vulnerability::VulnerabilitySpec)> =
+            if vulnerabilities_dir.exists() {
+                parse_dir(&vulnerabilities_dir, &mut errors)?
+            } else {
+                vec![]
+            };
+        check_unique(
+            &vulnerabilities,
+            |v| &v.vulnerability,
+            "vulnerability",
+            &mut errors,
+        );
+        for (path, text, v) in &vulnerabilities {
+            expect_file_stem(path, text, "vulnerability", &v.vulnerability, &mut errors);
+            for (key, message) in v.problems() {
+                errors.push(at(path, text, key, message));
+            }
+        }
         for (path, text, audit) in &audits {
             expect_file_stem(path, text, "audit", &audit.audit, &mut errors);
             for (key, message) in audit.problems() {
@@ -988,6 +1010,7 @@ impl Project {
                 feeds: feeds.into_iter().map(|(_, _, f)| f).collect(),
                 metrics: metrics.into_iter().map(|(_, _, m)| m).collect(),
                 audits: audits.into_iter().map(|(_, _, a)| a).collect(),
+                vulnerabilities: vulnerabilities.into_iter().map(|(_, _, v)| v).collect(),
                 bank_holidays,
             }),
             _ => Err(Error::Config(errors)),

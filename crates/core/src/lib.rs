@@ -12,11 +12,13 @@ pub mod config;
 pub mod error;
 #[cfg(test)]
 mod fuzz;
+pub mod overlay;
 pub mod period;
 pub mod recommendations;
 pub mod schema;
 pub mod series;
 pub mod suppression;
+pub mod vulnerability;
 pub mod working_days;
 
 pub use config::{FeedSpec, Frequency, MetricSpec, Project};

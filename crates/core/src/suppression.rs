@@ -27,36 +27,74 @@ pub struct Sum {
 /// non-zero one where there is one: a suppressed zero protects less). A
 /// greedy choice: few cells, not always the fewest.
 pub fn suppress(counts: &[u64], sums: &[Sum], up_to: u64) -> Vec<bool> {
-    let mut suppressed: Vec<bool> = counts.iter().map(|&c| c >= 1 && c <= up_to).collect();
+    let none = vec![false; counts.len()];
+    suppress_with_hidden(counts, sums, up_to, &none, &none)
+}
+
+/// As [`suppress`], for a table some of whose cells are never published
+/// (`hidden`: say, the rarest combinations, published only as their sum).
+/// A hidden cell is protected like a suppressed one when its count is from
+/// 1 to `up_to`; a larger hidden count may be worked out, as it could have
+/// been published. Cells marked `rather_keep` (the headline totals) are
+/// suppressed as partners only when no other cell will do. Returns the
+/// cells not published: hidden or suppressed.
+pub fn suppress_with_hidden(
+    counts: &[u64],
+    sums: &[Sum],
+    up_to: u64,
+    hidden: &[bool],
+    rather_keep: &[bool],
+) -> Vec<bool> {
+    let small = |c: usize| counts[c] >= 1 && counts[c] <= up_to;
+    let mut suppressed: Vec<bool> = (0..counts.len()).map(|c| hidden[c] || small(c)).collect();
     loop {
-        let exposed = determined(sums, &suppressed, counts.len());
+        let exposed: Vec<usize> = determined(sums, &suppressed, counts.len())
+            .into_iter()
+            .filter(|&c| !hidden[c] || small(c))
+            .collect();
         if exposed.is_empty() {
             return suppressed;
         }
-        // The published cells that share a sum with an exposed one (one
-        // cell there may cover several); where their sums are all
-        // suppressed already (they are pinned through others), those of
-        // any sum with a suppressed cell; at the last, any published cell.
+        // One exposed cell at a time: the smallest that some sum pins down
+        // alone (every other cell of the sum published), with its partner
+        // from such a sum, so each new suppression closes the gap it was
+        // chosen for; else the smallest exposed, from any sum it is in;
+        // where its sums are all suppressed already (it is pinned through
+        // others), from any sum with a suppressed cell; at the last, any
+        // published cell.
+        let holds = |s: &Sum, c: usize| s.total == c || s.parts.contains(&c);
+        let members = |s: &Sum| std::iter::once(s.total).chain(s.parts.clone());
         let published_in = |touches: &dyn Fn(&Sum) -> bool| -> Vec<usize> {
             sums.iter()
                 .filter(|s| touches(s))
-                .flat_map(|s| std::iter::once(s.total).chain(s.parts.iter().copied()))
+                .flat_map(members)
                 .filter(|&c| !suppressed[c])
                 .collect()
         };
-        let mut candidates =
-            published_in(&|s| exposed.iter().any(|c| s.total == *c || s.parts.contains(c)));
+        let pins =
+            |s: &Sum, c: usize| holds(s, c) && members(s).filter(|&m| suppressed[m]).count() == 1;
+        let mut by_size = exposed.clone();
+        by_size.sort_by_key(|&c| (counts[c], c));
+        let pinned = by_size
+            .iter()
+            .copied()
+            .find(|&c| sums.iter().any(|s| pins(s, c)));
+        let cell = pinned.unwrap_or(by_size[0]);
+        let mut candidates = published_in(&|s| pins(s, cell));
         if candidates.is_empty() {
-            candidates =
-                published_in(&|s| suppressed[s.total] || s.parts.iter().any(|&p| suppressed[p]));
+            candidates = published_in(&|s| holds(s, cell));
+        }
+        if candidates.is_empty() {
+            candidates = published_in(&|s| members(s).any(|c| suppressed[c]));
         }
         if candidates.is_empty() {
             candidates = (0..counts.len()).filter(|&c| !suppressed[c]).collect();
         }
-        // Non-zero before zero, then smallest, then first in the table.
+        // Cells not to be kept first, non-zero before zero, then
+        // smallest, then first in the table.
         let Some(next) = candidates
             .into_iter()
-            .min_by_key(|&c| (counts[c] == 0, counts[c], c))
+            .min_by_key(|&c| (rather_keep[c], counts[c] == 0, counts[c], c))
         else {
             return suppressed;
         };

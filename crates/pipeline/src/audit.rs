@@ -404,11 +404,13 @@ fn pack_children(pack: &Path) -> Result<Vec<PackChild>> {
             .position(|h| h == name)
             .ok_or_else(|| not_a_pack(format!("its list has no `{name}` column")))
     };
+    // A list of children with overlaying vulnerabilities is read the same
+    // way: it has no auditors.
     let (reference, pseudonym, group, audited_by) = (
         at("Reference")?,
         at(audit_pack::PSEUDONYM_COLUMN)?,
         at("Group")?,
-        at("Audited by")?,
+        at("Audited by").ok(),
     );
     Ok(rows
         .map(|r| {
@@ -417,7 +419,7 @@ fn pack_children(pack: &Path) -> Result<Vec<PackChild>> {
                 reference: cell(reference),
                 pseudonym: cell(pseudonym),
                 group: cell(group),
-                audited_by: cell(audited_by),
+                audited_by: audited_by.map(cell).unwrap_or_default(),
             }
         })
         .filter(|c| !c.pseudonym.is_empty())

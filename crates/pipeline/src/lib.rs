@@ -11,6 +11,7 @@ pub mod audit_findings;
 mod error;
 pub mod feeds;
 pub mod ingest;
+pub mod overlay;
 pub mod report;
 pub mod text;
 pub mod trends;

@@ -111,6 +111,18 @@ pub async fn write(
             }
         })
         .collect();
+    // Children with overlaying vulnerabilities, where any are defined and
+    // the crosswalk that links them has been sent.
+    let overlay = if project.vulnerabilities.is_empty()
+        || project.schema(crate::overlay::CROSSWALK).is_none()
+        || !crate::overlay::has_crosswalk(&layer).await?
+    {
+        None
+    } else {
+        let run =
+            crate::overlay::run(project, &layer, period, crate::overlay::TREND_QUARTERS).await?;
+        Some(crate::overlay::report_input(project, &run))
+    };
     step("queried");
     let run = layer.run.as_ref().map(|r| RunInfo {
         number: r.run_number,
@@ -153,6 +165,7 @@ pub async fn write(
             })
             .collect(),
         recommendations,
+        overlay,
     };
     let rendered = pqa_report::render(&input)?;
     step("rendered");

@@ -153,11 +153,12 @@ pub fn ingest_summary(inbox: &str, run: &IngestRun) -> String {
 /// check`), a line per feed with its agency, dataset and file pattern.
 pub fn configuration(project: &Project) -> String {
     let mut out = format!(
-        "Configuration is valid: {} feed(s), {} dataset(s), {} metric(s), {} audit(s).\n",
+        "Configuration is valid: {} feed(s), {} dataset(s), {} metric(s), {} audit(s), {} vulnerabilities.\n",
         project.feeds.len(),
         project.schemas.len(),
         project.metrics.len(),
-        project.audits.len()
+        project.audits.len(),
+        project.vulnerabilities.len()
     );
     for feed in &project.feeds {
         let _ = writeln!(
@@ -353,6 +354,42 @@ fn versions(run: &RunRecord) -> String {
         .map(|(t, v)| format!("{t} v{v}"))
         .collect();
     versions.join(", ")
+}
+
+/// What `pqa vulnerabilities` wrote: the headline, the counts by number as
+/// published, and where the files are.
+pub fn overlay_written(w: &crate::overlay::WrittenOverlay) -> String {
+    let p = &w.input.published;
+    let shown =
+        |n: Option<u64>| n.map_or_else(|| pqa_report::SUPPRESSED.to_string(), |n| n.to_string());
+    let numbers: Vec<String> = pqa_core::overlay::BUCKETS
+        .iter()
+        .zip(&p.by_number)
+        .map(|(b, n)| format!("{b}: {}", shown(*n)))
+        .collect();
+    let mut out = format!(
+        "{}\nChildren by number of vulnerabilities ({}); {} figures suppressed besides counts of 1 to {}.\nLinked through the crosswalk (children found, linked, not linked):\n",
+        pqa_report::vulnerabilities::headline(&w.input),
+        numbers.join(", "),
+        p.suppressed,
+        w.input.suppress_up_to,
+    );
+    for [label, identifier, found, linked, not_linked, rate] in
+        pqa_report::vulnerabilities::link_rows(&w.input)
+    {
+        let _ = writeln!(
+            out,
+            "  {label:<30} by {identifier:<11} {found:>6} {linked:>6} {not_linked:>6}  {rate}"
+        );
+    }
+    let _ = write!(
+        out,
+        "Tables (fit to share): {}\nList of {} children, pseudonymised, for the local authority alone: {}",
+        w.workbook.display(),
+        w.listed,
+        w.list.display()
+    );
+    out
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ mod timeline;
 pub mod upset;
 pub mod validation;
 mod view;
+pub mod vulnerabilities;
 mod xlsx;
 
 use std::collections::BTreeMap;
@@ -87,6 +88,9 @@ pub struct ReportInput<'a> {
     pub audits: Vec<AuditInReport>,
     /// Every row of every recommendations tracker sent.
     pub recommendations: Vec<pqa_core::recommendations::Recommendation>,
+    /// Children with overlaying vulnerabilities, where the project defines
+    /// any (`vulnerabilities/`).
+    pub overlay: Option<vulnerabilities::OverlayInput>,
 }
 
 /// A rendered report.

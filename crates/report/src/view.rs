@@ -80,6 +80,8 @@ pub(crate) struct View {
     /// Audits whose returns came in this period, by their headlines.
     pub(crate) audits: Vec<crate::assurance::AuditView>,
     pub(crate) recommendations: crate::assurance::RecommendationsView,
+    /// Children with overlaying vulnerabilities.
+    pub(crate) overlay: Option<crate::vulnerabilities::OverlayView>,
 }
 
 #[derive(Serialize)]
@@ -363,6 +365,15 @@ pub(crate) fn build(input: &ReportInput) -> Result<View> {
         pages: Default::default(),
         audits: crate::assurance::audits(&input.audits, input.disclosure.suppress_up_to),
         recommendations: crate::assurance::recommendations(&input.recommendations, input.period),
+        overlay: input
+            .overlay
+            .as_ref()
+            .map(crate::vulnerabilities::view)
+            .transpose()
+            .map_err(|message| Error::Chart {
+                metric: "overlaying vulnerabilities".into(),
+                message,
+            })?,
     })
 }
 

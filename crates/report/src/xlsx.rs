@@ -59,6 +59,11 @@ pub(crate) fn workbook(view: &View) -> Result<Vec<u8>, XlsxError> {
         .set_name("Audits and recommendations")?;
     assurance_sheet(sheet, &bold, &wrap, view)?;
 
+    if let Some(overlay) = &view.overlay {
+        let sheet = book.add_worksheet().set_name("Vulnerabilities")?;
+        crate::vulnerabilities::report_sheet(sheet, &bold, &wrap, overlay)?;
+    }
+
     let sheet = book.add_worksheet().set_name("At a glance")?;
     glance_sheet(sheet, &bold, &wrap, view)?;
 

@@ -78,12 +78,23 @@ const ETHNIC: [(&str, f64); 4] = [
     ("AOTH", 0.04),
 ];
 
+/// A child in care in the extracts, as the case system knows them: the
+/// overlay of vulnerabilities links them by this id and pupil number.
+pub struct InCare {
+    /// SSDA903 CHILD, the case system's person id.
+    pub id: String,
+    pub upn: String,
+    pub birth: NaiveDate,
+}
+
 /// Writes the quarterly extracts; returns, quarter by quarter, the UPNs of
-/// the children in care, whom the schools' attendance returns include.
-pub fn generate(inbox: &Path) -> std::io::Result<Vec<Vec<String>>> {
+/// the children in care, whom the schools' attendance returns include, and
+/// every child in care in the extracts.
+pub fn generate(inbox: &Path) -> std::io::Result<(Vec<Vec<String>>, Vec<InCare>)> {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let (children, episodes) = simulate(&mut rng);
     let mut in_care = Vec::new();
+    let mut seen: std::collections::BTreeSet<u32> = std::collections::BTreeSet::new();
     for (fy, q) in quarters() {
         let (start, end) = quarter_bounds(fy, q);
         // ssda903/episodes_2024-25_Q3.csv: the period is in each file's name.
@@ -95,6 +106,7 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<Vec<String>>> {
         let mut ids: Vec<u32> = open.iter().map(|e| e.child).collect();
         ids.sort_unstable();
         ids.dedup();
+        seen.extend(&ids);
         let child = |id: u32| &children[(id - 500_000) as usize];
         in_care.push(
             ids.iter()
@@ -164,7 +176,18 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<Vec<String>>> {
         }
         write_csv(&file("reviews"), "CHILD,DOB,REVIEW,REVIEW_CODE", &reviews)?;
     }
-    Ok(in_care)
+    let known = seen
+        .into_iter()
+        .map(|id| {
+            let c = &children[(id - 500_000) as usize];
+            InCare {
+                id: id.to_string(),
+                upn: c.upn.clone(),
+                birth: c.birth,
+            }
+        })
+        .collect();
+    Ok((in_care, known))
 }
 
 /// Periods of care started quarter by quarter so the number in care at each

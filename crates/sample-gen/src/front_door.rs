@@ -6,6 +6,7 @@
 //! ten becoming referrals; re-referrals within 12 months rising from 41.6% to
 //! 45.6% to 46.4% a year; assessments within 45 working days steady at 90%.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use rand::{Rng, SeedableRng};
@@ -102,12 +103,18 @@ const ASSESSMENT_OUTCOMES: [(&str, f64); 4] = [
     ("Strategy Discussion", 0.12),
 ];
 
+/// Each child referred, with the day of their first referral.
+pub type Referred = Vec<(u32, chrono::NaiveDate)>;
+
 /// Writes contacts and assessments; returns, quarter by quarter, the children
 /// found to be in need (their UPNs), whom the schools' attendance returns
-/// include.
-pub fn generate(inbox: &Path) -> std::io::Result<Vec<Vec<String>>> {
+/// include, and every child referred (the case system's crosswalk holds them).
+pub fn generate(inbox: &Path) -> std::io::Result<(Vec<Vec<String>>, Referred)> {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let mut in_need = Vec::new();
+    // Each child referred, with the day of their first referral: the case
+    // system holds a person record for them from then.
+    let mut referred_children: BTreeMap<u32, chrono::NaiveDate> = BTreeMap::new();
     for (i, (fy, q)) in quarters().enumerate() {
         let (start, end) = quarter_bounds(fy, q);
         // Contacts.
@@ -122,6 +129,12 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<Vec<String>>> {
             let date = weekday_between(&mut rng, start, end);
             let child = 200_000 + rng.random_range(0..60_000u32);
             let source = pick(&mut rng, &SOURCES);
+            if *is_referral {
+                referred_children
+                    .entry(child)
+                    .and_modify(|first| *first = (*first).min(date))
+                    .or_insert(date);
+            }
             let (outcome, re) = if *is_referral {
                 let re = re_referred.next().expect("one flag per referral");
                 (
@@ -197,5 +210,5 @@ pub fn generate(inbox: &Path) -> std::io::Result<Vec<Vec<String>>> {
         found_in_need.dedup();
         in_need.push(found_in_need);
     }
-    Ok(in_need)
+    Ok((in_need, referred_children.into_iter().collect()))
 }

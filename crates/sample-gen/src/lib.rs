@@ -22,6 +22,7 @@ pub mod national;
 mod protection_compliance;
 mod responses;
 mod returns;
+mod vulnerabilities;
 
 use std::path::Path;
 
@@ -72,9 +73,9 @@ pub fn generate(root: &Path) -> std::io::Result<()> {
     let late = root.join("late");
     let (protection, plans) = child_protection(inbox)?;
     protection_compliance::generate(inbox, &plans)?;
-    let in_need = front_door::generate(inbox)?;
+    let (in_need, referred) = front_door::generate(inbox)?;
     conferences::generate(inbox)?;
-    let in_care = care::generate(inbox)?;
+    let (in_care, cared_for) = care::generate(inbox)?;
     camhs::generate(inbox)?;
     education::generate(
         inbox,
@@ -88,6 +89,7 @@ pub fn generate(root: &Path) -> std::io::Result<()> {
     returns::regional_benchmarks(inbox)?;
     responses::generate(inbox)?;
     audit_returns::generate(inbox)?;
+    vulnerabilities::generate(inbox, &plans, &cared_for, &referred)?;
     Ok(())
 }
 

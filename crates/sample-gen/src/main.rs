@@ -5,11 +5,23 @@
 //! `pqa-sample-gen --national DIR ATTENDANCE_ROWS CAMHS_ROWS [FILES]` writes
 //! national-size benchmark files (see `make bench`): attendance rows over
 //! FILES term files (default 3), CAMHS referrals over four quarters.
+//! `pqa-sample-gen --national-overlay DIR ATTENDANCE_ROWS` adds the
+//! crosswalk and vulnerability feeds over the same pupils.
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--national") {
         national(&args[1..]);
+        return;
+    }
+    if let [flag, dir, pupils] = args.as_slice()
+        && flag == "--national-overlay"
+    {
+        let Ok(pupils) = pupils.replace('_', "").parse::<u64>() else {
+            eprintln!("usage: pqa-sample-gen --national-overlay DIR ATTENDANCE_ROWS");
+            std::process::exit(2);
+        };
+        print_written(dir, pqa_sample_gen::national::overlay(dir.as_ref(), pupils));
         return;
     }
     let (what, result, dir) = match args.as_slice() {
@@ -55,7 +67,11 @@ fn national(args: &[String]) {
         camhs_rows,
         files: number(3).unwrap_or(3) as usize,
     };
-    match pqa_sample_gen::national::write(dir.as_ref(), size) {
+    print_written(dir, pqa_sample_gen::national::write(dir.as_ref(), size));
+}
+
+fn print_written(dir: &str, written: std::io::Result<Vec<std::path::PathBuf>>) {
+    match written {
         Ok(files) => {
             for f in files {
                 println!("{}", f.display());

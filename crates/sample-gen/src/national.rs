@@ -141,6 +141,167 @@ fn camhs(path: &Path, quarter_start: NaiveDate, file: u64, rows: u64) -> std::io
     out.flush()
 }
 
+/// National-size files for the overlay of vulnerabilities (`make bench`):
+/// the case system's crosswalk over a third of `pupils` people, whose UPNs
+/// are the autumn attendance file's own (so the linkage joins real
+/// matches) and whose NHS numbers CAMHS uses, and each vulnerability feed
+/// the sample sends, in its layout, for 2024/25 Q4. One in twenty UPNs
+/// and NHS numbers is missing from the crosswalk, and a feed names a few
+/// children it never heard of, so unlinked records are timed too.
+pub fn overlay(dir: &Path, pupils: u64) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let people = (pupils / 3).max(1);
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED ^ 0x0_7E7 ^ pupils);
+    let mut written = Vec::new();
+    let upn = |n: u64| format!("N{:012}", 10_000_000_000 + n);
+    let nhs = |n: u64| {
+        let number = 9_000_000_000 + n;
+        format!(
+            "{:03} {:03} {:04}",
+            number / 10_000_000,
+            number / 10_000 % 1000,
+            number % 10_000
+        )
+    };
+    let person = |n: u64| format!("P{n:09}");
+    let quarter = NaiveDate::from_ymd_opt(2025, 1, 1).expect("valid");
+    let uk = |d: NaiveDate| d.format("%d/%m/%Y").to_string();
+    let mut file = |folder: &str,
+                    name: &str,
+                    header: &str,
+                    rows: u64,
+                    row: &mut dyn FnMut(&mut ChaCha8Rng, u64) -> String|
+     -> std::io::Result<()> {
+        let folder = dir.join("inbox").join(folder);
+        std::fs::create_dir_all(&folder)?;
+        let path = folder.join(format!("{name}_2024-25_Q4.csv"));
+        let mut out = BufWriter::with_capacity(1 << 20, File::create(&path)?);
+        writeln!(out, "{header}")?;
+        for i in 0..rows {
+            writeln!(out, "{}", row(&mut rng, i))?;
+        }
+        out.flush()?;
+        written.push(path);
+        Ok(())
+    };
+    file(
+        "csc",
+        "person_crosswalk",
+        "Person ID,UPN,NHS Number,Date of Birth,Postcode",
+        people,
+        &mut |rng, n| {
+            let birth = NaiveDate::from_ymd_opt(2007, 4, 1).expect("valid")
+                + Duration::days(rng.random_range(0..18 * 365));
+            format!(
+                "{},{},{},{},PO{} {}AB",
+                person(n),
+                if n % 20 == 7 { String::new() } else { upn(n) },
+                if n % 20 == 11 { String::new() } else { nhs(n) },
+                uk(birth),
+                30 + n % 12,
+                n % 10
+            )
+        },
+    )?;
+    // Someone in the population, now and then someone nobody else knows.
+    let anyone = |rng: &mut ChaCha8Rng| {
+        let n = rng.random_range(0..people);
+        if n % 50 == 3 { people + n } else { n }
+    };
+    let day =
+        |rng: &mut ChaCha8Rng, from: NaiveDate| uk(from + Duration::days(rng.random_range(0..89)));
+    let started = |rng: &mut ChaCha8Rng| uk(quarter - Duration::days(rng.random_range(0..600)));
+    let ended = |rng: &mut ChaCha8Rng| {
+        if rng.random_range(0..4) == 0 {
+            uk(quarter + Duration::days(rng.random_range(0..89)))
+        } else {
+            String::new()
+        }
+    };
+    let year_start = NaiveDate::from_ymd_opt(2024, 4, 1).expect("valid");
+    file(
+        "education",
+        "suspensions",
+        "UPN,Start Date,Category,Sessions",
+        people / 10,
+        &mut |rng, _| {
+            let category = if rng.random_range(0..40) == 0 {
+                "Permanent exclusion"
+            } else {
+                "Suspension"
+            };
+            format!(
+                "{},{},{category},4",
+                upn(anyone(rng)),
+                uk(year_start + Duration::days(rng.random_range(0..364)))
+            )
+        },
+    )?;
+    file(
+        "education",
+        "reduced_timetables",
+        "UPN,Start Date,End Date",
+        people / 100,
+        &mut |rng, _| format!("{},{},{}", upn(anyone(rng)), started(rng), ended(rng)),
+    )?;
+    file(
+        "education",
+        "education_registers",
+        "UPN,Register,Start Date,End Date",
+        people / 100,
+        &mut |rng, _| {
+            let register = if rng.random_range(0..3) == 0 {
+                "Children missing education"
+            } else {
+                "Elective home education"
+            };
+            format!(
+                "{},{register},{},{}",
+                upn(anyone(rng)),
+                started(rng),
+                ended(rng)
+            )
+        },
+    )?;
+    file(
+        "camhs",
+        "camhs_caseload",
+        "NHS Number,Open Date,Discharge Date",
+        people / 30,
+        &mut |rng, _| format!("{},{},{}", nhs(anyone(rng)), started(rng), ended(rng)),
+    )?;
+    for (folder, name, share) in [
+        ("csc", "early_help_episodes", 20),
+        ("csc", "cin_plans", 40),
+        ("youth_justice", "yjs_caseload", 200),
+    ] {
+        file(
+            folder,
+            name,
+            "Person ID,Start Date,End Date",
+            people / share,
+            &mut |rng, _| format!("{},{},{}", person(anyone(rng)), started(rng), ended(rng)),
+        )?;
+    }
+    file(
+        "csc",
+        "exploitation_screening",
+        "Person ID,Screening Date,Risk Level",
+        people / 50,
+        &mut |rng, _| {
+            let level = ["Low", "Medium", "High"][rng.random_range(0..3)];
+            format!("{},{},{level}", person(anyone(rng)), day(rng, quarter))
+        },
+    )?;
+    file(
+        "csc",
+        "parental_imprisonment",
+        "Person ID,Recorded Date,Recorded By",
+        people / 100,
+        &mut |rng, _| format!("{},{},Police", person(anyone(rng)), day(rng, quarter)),
+    )?;
+    Ok(written)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +321,13 @@ mod tests {
         assert_eq!(attendance, 1_001);
         let camhs: usize = files[3..].iter().map(|p| lines(p)).sum();
         assert_eq!(camhs, 10);
+        let overlay = overlay(dir.path(), 3_000).unwrap();
+        assert_eq!(overlay.len(), 10);
+        assert_eq!(
+            lines(&overlay[0]),
+            1_000,
+            "a third of the pupils in the crosswalk"
+        );
         let text = std::fs::read_to_string(&files[0]).unwrap();
         for line in text.lines().skip(1) {
             let f: Vec<&str> = line.split(',').collect();
