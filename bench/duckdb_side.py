@@ -47,13 +47,19 @@ def query(root: pathlib.Path, metrics: list[str]) -> None:
     repo = pathlib.Path(__file__).resolve().parent.parent
     for metric in metrics:
         sql = yaml.safe_load((repo / "metrics" / f"{metric}.yaml").read_text())["sql"]
-        con.execute(sql).fetchall()
-        best = float("inf")
-        for _ in range(REPEAT):
-            started = time.perf_counter()
-            con.execute(sql).fetchall()
-            best = min(best, time.perf_counter() - started)
+        best, _ = best_of(con, sql)
         print(f"{metric} {best:.4f}", flush=True)
+
+
+def best_of(con, sql: str) -> tuple[float, int]:
+    """Runs `sql` once to warm up, then REPEAT times: the best time, and the rows."""
+    rows = len(con.execute(sql).fetchall())
+    best = float("inf")
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        con.execute(sql).fetchall()
+        best = min(best, time.perf_counter() - started)
+    return best, rows
 
 
 # A schema's column types in DuckDB, and the lineage columns every table has.
@@ -75,13 +81,7 @@ def overlay(root: pathlib.Path, sql_file: pathlib.Path) -> None:
             columns = [f"{name} {TYPES[c['type']]}" for name, c in schema["columns"].items()] + LINEAGE
             con.execute(f"CREATE TABLE {dataset} ({', '.join(columns)})")
     con.execute(f"CREATE TABLE periods AS SELECT * FROM read_csv('{root / 'periods.csv'}', header = true)")
-    sql = sql_file.read_text()
-    children = len(con.execute(sql).fetchall())
-    best = float("inf")
-    for _ in range(REPEAT):
-        started = time.perf_counter()
-        con.execute(sql).fetchall()
-        best = min(best, time.perf_counter() - started)
+    best, children = best_of(con, sql_file.read_text())
     print(f"overlay {best:.4f} {children}", flush=True)
 
 

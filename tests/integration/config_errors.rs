@@ -83,3 +83,46 @@ fn bad_sql_fails_with_the_reason() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no_such_table"));
 }
+
+#[test]
+fn a_vulnerability_definition_is_checked_like_any_other() {
+    let p = TestProject::new();
+    let file = p.path().join("vulnerabilities/reduced_timetable.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("identifier: upn", "identifer: upn")).unwrap();
+    std::fs::write(
+        p.path().join("vulnerabilities/camhs_too.yaml"),
+        std::fs::read_to_string(p.path().join("vulnerabilities/camhs.yaml")).unwrap(),
+    )
+    .unwrap();
+    let out = p.cmd(&["feeds", "check"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("vulnerabilities/reduced_timetable.yaml:")
+            && err.contains("unknown field `identifer`")
+            && err.contains("(did you mean `identifier`?)"),
+        "{err}"
+    );
+    // Two files defining one vulnerability: both named.
+    assert!(
+        err.contains("vulnerabilities/camhs_too.yaml:3:16: vulnerability `camhs` is also defined in vulnerabilities/camhs.yaml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_definition_that_never_looks_at_the_day_is_refused_where_it_says_so() {
+    let p = TestProject::new();
+    let file = p.path().join("vulnerabilities/parent_in_prison.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("{end}", "DATE '2025-03-31'")).unwrap();
+    let out = p.cmd(&["feeds", "check"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("vulnerabilities/parent_in_prison.yaml:")
+            && err.contains("the SQL must use {end}"),
+        "{err}"
+    );
+}

@@ -41,6 +41,23 @@ pub fn sample_inbox() -> PathBuf {
     repo().join("sample-data/inbox")
 }
 
+/// Every row of a CSV file, by its header's names.
+pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
 /// A throwaway project: config copied from the repository, an empty inbox.
 #[derive(Debug)]
 pub struct TestProject {

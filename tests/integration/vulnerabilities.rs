@@ -50,20 +50,7 @@ fn project() -> TestProject {
 }
 
 fn rows(relative: &str) -> Vec<BTreeMap<String, String>> {
-    let path = crate::sample_inbox().join(relative);
-    let mut reader = csv::Reader::from_path(&path).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            headers
-                .iter()
-                .zip(r.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
+    crate::csv_rows(&crate::sample_inbox().join(relative))
 }
 
 fn quarters(stem: &str) -> Vec<BTreeMap<String, String>> {

@@ -176,14 +176,9 @@ pub fn table(children: &[OverlayChild], support: &[bool], up_to: u64) -> Table {
     };
     let total_of = |parts: &[usize], counts: &[u64]| parts.iter().map(|&p| counts[p]).sum::<u64>();
 
-    let total = cell(
-        &mut counts,
-        &mut hidden,
-        total_of(
-            &all_combinations,
-            &combinations.iter().map(|c| c.1).collect::<Vec<_>>(),
-        ),
-    );
+    // So far the table is the combinations alone: their sum is everyone.
+    let everyone: u64 = counts.iter().sum();
+    let total = cell(&mut counts, &mut hidden, everyone);
     sums.push(Sum {
         total,
         parts: all_combinations,
@@ -235,13 +230,14 @@ pub fn table(children: &[OverlayChild], support: &[bool], up_to: u64) -> Table {
     // more).
     let columns = [buckets, buckets + 1, three_or_more];
     let mut grid = |key: &dyn Fn(&OverlayChild) -> &str, order: Vec<String>| {
+        // One pass over the children (there may be millions).
+        let mut tally: std::collections::HashMap<&str, [u64; 3]> = std::collections::HashMap::new();
+        for c in children.iter().filter(|c| c.count() > 0) {
+            tally.entry(key(c)).or_default()[c.grid_bucket()] += 1;
+        }
         let first = counts.len();
         for label in &order {
-            for b in 0..3 {
-                let n = children
-                    .iter()
-                    .filter(|c| c.count() > 0 && key(c) == label && c.grid_bucket() == b)
-                    .count() as u64;
+            for n in tally.get(label.as_str()).copied().unwrap_or_default() {
                 cell(&mut counts, &mut hidden, n);
             }
         }

@@ -290,6 +290,23 @@ pub async fn run(
 /// Quarters the trend goes back over, the period's own included.
 pub const TREND_QUARTERS: usize = 6;
 
+/// The six-monthly report's overlay: none where no vulnerabilities are
+/// defined or the crosswalk that links them has not been sent.
+pub async fn for_report(
+    project: &Project,
+    layer: &QueryLayer,
+    period: Period,
+) -> Result<Option<OverlayInput>> {
+    if project.vulnerabilities.is_empty()
+        || project.schema(CROSSWALK).is_none()
+        || !has_crosswalk(layer).await?
+    {
+        return Ok(None);
+    }
+    let run = run(project, layer, period, TREND_QUARTERS).await?;
+    Ok(Some(report_input(project, &run)))
+}
+
 /// The overlay as the report takes it, every table suppressed.
 pub fn report_input(project: &Project, run: &OverlayRun) -> OverlayInput {
     let specs = &project.vulnerabilities;

@@ -91,7 +91,7 @@ pub async fn write(
         })
         .buffered(QUERIES_AT_ONCE)
         .try_collect::<Vec<_>>();
-    let (metrics, quality, benchmarks, responses, stored, audits, recommendations) = futures::try_join!(
+    let (metrics, quality, benchmarks, responses, stored, audits, recommendations, overlay) = futures::try_join!(
         metrics,
         queries::quality(project, &layer, period),
         queries::benchmark_positions(project, &layer),
@@ -99,6 +99,7 @@ pub async fn write(
         queries::stored_questions(warehouse, layer.run.as_ref().map(|r| r.run_number)),
         crate::audit_findings::headlines(project, &layer, period),
         crate::audit_findings::recommendations(project, &layer),
+        crate::overlay::for_report(project, &layer, period),
     )?;
     let mut failed = Vec::new();
     let metrics: Vec<_> = metrics
@@ -111,18 +112,6 @@ pub async fn write(
             }
         })
         .collect();
-    // Children with overlaying vulnerabilities, where any are defined and
-    // the crosswalk that links them has been sent.
-    let overlay = if project.vulnerabilities.is_empty()
-        || project.schema(crate::overlay::CROSSWALK).is_none()
-        || !crate::overlay::has_crosswalk(&layer).await?
-    {
-        None
-    } else {
-        let run =
-            crate::overlay::run(project, &layer, period, crate::overlay::TREND_QUARTERS).await?;
-        Some(crate::overlay::report_input(project, &run))
-    };
     step("queried");
     let run = layer.run.as_ref().map(|r| RunInfo {
         number: r.run_number,

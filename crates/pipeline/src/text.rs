@@ -379,7 +379,7 @@ pub fn overlay_written(w: &crate::overlay::WrittenOverlay) -> String {
     {
         let _ = writeln!(
             out,
-            "  {label:<30} by {identifier:<11} {found:>6} {linked:>6} {not_linked:>6}  {rate}"
+            "  {label:<30} by {identifier:<11} {found:>9} {linked:>9} {not_linked:>9}  {rate}"
         );
     }
     let _ = write!(

@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::disclosure::SUPPRESSED;
 use crate::upset::{Combination, upset_alt, upset_chart};
+use crate::xlsx::text_row;
 
 /// A vulnerability as the report names it.
 #[derive(Debug, Clone)]
@@ -392,19 +393,6 @@ pub(crate) fn report_sheet(
         )?;
     }
     sheet.set_column_width(0, 30)?.set_column_width(1, 70)?;
-    Ok(())
-}
-
-/// Writes a row of text cells (a cell's text is never a formula).
-fn text_row(
-    sheet: &mut Worksheet,
-    row: u32,
-    cells: &[&str],
-    wrap: &Format,
-) -> Result<(), XlsxError> {
-    for (c, text) in cells.iter().enumerate() {
-        crate::xlsx::text_cell(sheet, row, c as u16, text, wrap)?;
-    }
     Ok(())
 }
 

@@ -340,8 +340,8 @@ fn heading(sheet: &mut Worksheet, bold: &Format, names: &[&str]) -> Result<(), X
     Ok(())
 }
 
-/// A row of text cells from column 0.
-fn text_row(
+/// A row of text cells from column 0 (a cell's text is never a formula).
+pub(crate) fn text_row(
     sheet: &mut Worksheet,
     row: u32,
     cells: &[&str],
